@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * The environment, read once at cold start and validated. Nothing else in the code base reads
+ * `process.env`; a missing or malformed variable fails loudly with its name.
+ */
+const configSchema = z
+  .object({
+    /** The one DynamoDB table (pk, sk, ttl). */
+    TABLE_NAME: z.string().min(1),
+    /** Secrets Manager ARN of the HMAC pepper for code hashes and destination keys (AWS). */
+    PEPPER_SECRET_ARN: z.string().min(1).optional(),
+    /** The pepper itself (local runtime and tests only; never set this in AWS). */
+    OTP_PEPPER: z.string().min(16).optional(),
+    /** Secrets Manager ARN of the key that signs access tokens (Capillary auth engine). */
+    SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
+    /** The signing key itself (local runtime and tests only). */
+    TOKEN_SIGNING_KEY: z.string().min(32).optional(),
+    /** Endpoint overrides for local emulators (DynamoDB Local, aws-ses-v2-local). */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    SES_ENDPOINT: z.url().optional(),
+    /** Default e-mail sender; a tenant may set its own. Must be a verified SES identity in AWS. */
+    SES_FROM_ADDRESS: z.email().default('no-reply@example.com'),
+    /** Seconds a tenant record and its credentials are cached in a warm container. */
+    TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  })
+  .refine((c) => c.PEPPER_SECRET_ARN ?? c.OTP_PEPPER, {
+    message: 'set PEPPER_SECRET_ARN (AWS) or OTP_PEPPER (local)',
+    path: ['PEPPER_SECRET_ARN'],
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses an environment; throws an error that names every bad variable. */
+export const parseConfig = (env: Record<string, string | undefined>): Config => {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${detail}`);
+  }
+  return result.data;
+};
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export const config = (): Config => {
+  cached ??= parseConfig(process.env);
+  return cached;
+};

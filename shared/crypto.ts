@@ -1,0 +1,70 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomInt,
+  timingSafeEqual,
+} from 'node:crypto';
+
+export type CodeAlphabet = 'numeric' | 'alphanumeric';
+
+const ALPHABETS: Record<CodeAlphabet, string> = {
+  numeric: '0123456789',
+  // No 0/O, 1/I/L: codes are read off a phone screen and typed back.
+  alphanumeric: '23456789ABCDEFGHJKMNPQRSTUVWXYZ',
+};
+
+/**
+ * A fresh code from the CSPRNG. `randomInt(0, n)` has an exclusive upper bound, so every symbol
+ * of the alphabet can appear (a well-known sample used `randomInt(0, 9)` and never sent a 9).
+ */
+export const generateCode = (length: number, alphabet: CodeAlphabet = 'numeric'): string => {
+  const symbols = ALPHABETS[alphabet];
+  let code = '';
+  for (let i = 0; i < length; i++) code += symbols[randomInt(0, symbols.length)];
+  return code;
+};
+
+/** Codes are compared case-insensitively and without spaces (users type what they read). */
+export const normalizeCode = (code: string): string => code.replace(/\s+/g, '').toUpperCase();
+
+/** HMAC-SHA256 as base64url. */
+export const hmac = (key: Buffer, ...parts: string[]): string =>
+  createHmac('sha256', key).update(parts.join('\u0000')).digest('base64url');
+
+/** SHA-256 of a high-entropy secret, for stored credentials (the secrets are 32 random bytes). */
+export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+
+/** Constant-time string equality (lengths may differ; both sides are hashed first). */
+export const safeEqual = (a: string, b: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+/** A random opaque identifier (base64url of 18 bytes = 144 bits). */
+export const randomId = (bytes = 18): string => randomBytes(bytes).toString('base64url');
+
+const encryptionKey = (pepper: Buffer): Buffer =>
+  Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'otp-code-encryption-v1', 32));
+
+/**
+ * Encrypts a code so a resend within expiry can send the same code again without storing it in
+ * clear (AES-256-GCM, key derived from the pepper, bound to the challenge by its AAD).
+ */
+export const sealCode = (pepper: Buffer, aad: string, code: string): string => {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey(pepper), iv);
+  cipher.setAAD(Buffer.from(aad));
+  const body = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+};
+
+/** Reverses `sealCode`; throws when the ciphertext or its binding was tampered with. */
+export const openCode = (pepper: Buffer, aad: string, sealed: string): string => {
+  const raw = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', encryptionKey(pepper), raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(aad));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+};

@@ -1,0 +1,3 @@
+export { issue } from './issue';
+export type * from './types';
+export { verify } from './verify';

@@ -1,0 +1,86 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ChannelType, Senders } from '../channels/types';
+import type { Tenant } from '../tenants';
+
+/**
+ * What the engine needs from the outside world. Production passes AWS clients, tests pass
+ * DynamoDB Local clients, mocked channel clients and a fixed clock: no module mocking.
+ */
+export interface EngineDeps {
+  ddb: DynamoDBClient;
+  tableName: string;
+  /** The HMAC pepper, fetched once per container (Secrets Manager in AWS). */
+  pepper: () => Promise<Buffer>;
+  senders: Senders;
+  /** Epoch milliseconds. */
+  now: () => number;
+  logger: Logger;
+}
+
+/** One channel of a request and where it goes. */
+export interface Delivery {
+  channel: ChannelType;
+  to: string;
+}
+
+/**
+ * Message texts chosen by the dialect (its template hierarchy). Each text holds the
+ * `{{ validation_code }}` placeholder; only the engine, which knows the code, fills it in.
+ */
+export interface MessageContent {
+  sms: string;
+  email: { subject: string; body: string };
+  voice: string;
+  whatsappTemplateName?: string;
+  zaloTemplateId?: string;
+}
+
+/** Values a later verify must present (authCode, transaction id, session id). */
+export type Binding = Record<string, string>;
+
+export interface IssueRequest {
+  tenant: Tenant;
+  /** What the code is for, namespaced by dialect (`v2:REGISTRATION`, `lr:forgotpassword`). */
+  purpose: string;
+  /** The normalised identity the limits count against: E.164 phone, lower-case e-mail, user id. */
+  subject: string;
+  deliveries: Delivery[];
+  content: MessageContent;
+  /** Stored with a fresh code; a resend keeps the first binding and returns it. */
+  binding?: Binding;
+}
+
+export interface DeliveryResult {
+  channel: ChannelType;
+  to: string;
+  ok: boolean;
+  /** Why the channel failed: `not-configured` or `provider-error`. */
+  error?: 'not-configured' | 'provider-error';
+}
+
+export interface Issued {
+  /** Opaque id of this code (never the code). Stable across resends. */
+  challengeId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  /** True when a live code was sent again instead of a new one. */
+  resent: boolean;
+  sendCount: number;
+  binding: Binding;
+  results: DeliveryResult[];
+}
+
+export interface VerifyRequest {
+  tenant: Tenant;
+  purpose: string;
+  subject: string;
+  code: string;
+  /** Each entry must equal the stored binding (e.g. authCode); a mismatch counts as a wrong code. */
+  binding?: Binding;
+}
+
+export interface Verified {
+  /** Epoch milliseconds of the consume. */
+  verifiedAt: number;
+}

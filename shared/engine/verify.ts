@@ -1,0 +1,140 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import {
+  CodeExpiredError,
+  DestinationLockedError,
+  InvalidCodeError,
+  NoActiveCodeError,
+  TooManyAttemptsError,
+} from '../errors';
+import { maskDestination } from '../mask';
+import { failedAt, transact } from '../store/dynamo';
+import { dayCounterTtl } from '../store/keys';
+import { type ChallengeItem, type ChallengeKeys, challengeKeys, codeHash, marshallKey } from './challenge';
+import type { EngineDeps, Verified, VerifyRequest } from './types';
+
+/** `binding.#b0 = :b0 AND …` for each value the verify must match. */
+const bindingCondition = (binding: Record<string, string>) => {
+  const entries = Object.entries(binding);
+  return {
+    expression: entries.map((_, i) => ` AND binding.#b${i} = :b${i}`).join(''),
+    names: Object.fromEntries(entries.map(([k], i) => [`#b${i}`, k])),
+    values: Object.fromEntries(entries.map(([, v], i) => [`:b${i}`, v])),
+  };
+};
+
+/**
+ * Checks a code and consumes it in the same write. One TransactWriteItems: a condition check
+ * that the destination is not locked by the day's failures, and the conditional consume. Both
+ * are needed in one request: with the lock checked only on wrong codes, a guesser past the
+ * daily limit could keep guessing and a right guess would still pass.
+ */
+export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Verified> => {
+  const { policy } = req.tenant;
+  const pepper = await deps.pepper();
+  const now = deps.now();
+  const keys = challengeKeys(pepper, req.tenant.tenantId, req.purpose, req.subject, now);
+  const bind = bindingCondition(req.binding ?? {});
+
+  const result = await transact(deps.ddb, [
+    {
+      ConditionCheck: {
+        TableName: deps.tableName,
+        Key: marshallKey(keys.destinationDay),
+        ConditionExpression: 'attribute_not_exists(failures) OR failures < :maxFailures',
+        ExpressionAttributeValues: marshall({ ':maxFailures': policy.maxDailyFailuresPerDestination }),
+      },
+    },
+    {
+      Update: {
+        TableName: deps.tableName,
+        Key: marshallKey(keys.challenge),
+        UpdateExpression: 'SET consumedAt = :now',
+        // Single use: of any number of parallel verifies with the right code, exactly one
+        // sees `attribute_not_exists(consumedAt)`. The hash comparison happens inside DynamoDB,
+        // so no read-then-write window exists.
+        ConditionExpression: `attribute_exists(pk) AND codeHash = :hash AND attribute_not_exists(consumedAt) AND expiresAt > :now AND attempts < :maxAttempts${bind.expression}`,
+        ...(Object.keys(bind.names).length > 0 && { ExpressionAttributeNames: bind.names }),
+        ExpressionAttributeValues: marshall({
+          ':hash': codeHash(pepper, keys, req.code),
+          ':now': now,
+          ':maxAttempts': policy.maxAttemptsPerCode,
+          ...bind.values,
+        }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+  ]);
+
+  if (result.ok) {
+    deps.logger.info('otp verified', {
+      tenant: req.tenant.tenantId,
+      purpose: req.purpose,
+      subject: maskDestination(req.subject),
+    });
+    return { verifiedAt: now };
+  }
+  if (failedAt(result.reasons, 0)) {
+    throw new DestinationLockedError('Too many failed verifications for this destination today');
+  }
+  const old = result.reasons[1]?.item as ChallengeItem | undefined;
+  if (!old || old.consumedAt !== undefined) throw new NoActiveCodeError('No active code');
+  if (old.expiresAt <= now) throw new CodeExpiredError('The code has expired');
+  if (old.attempts >= policy.maxAttemptsPerCode) throw new TooManyAttemptsError('Too many wrong attempts');
+  return wrongCode(deps, req, keys, old, now);
+};
+
+/**
+ * Counts a wrong code (or wrong binding) against the code and the destination's day, in one
+ * more write. `attempts < :maxAttempts` makes the count exact under parallel wrong guesses.
+ */
+const wrongCode = async (
+  deps: EngineDeps,
+  req: VerifyRequest,
+  keys: ChallengeKeys,
+  old: ChallengeItem,
+  now: number,
+): Promise<never> => {
+  const { policy } = req.tenant;
+  const items: TransactWriteItem[] = [
+    {
+      Update: {
+        TableName: deps.tableName,
+        Key: marshallKey(keys.challenge),
+        UpdateExpression: 'ADD attempts :one',
+        ConditionExpression: 'id = :id AND attempts < :maxAttempts AND attribute_not_exists(consumedAt)',
+        ExpressionAttributeValues: marshall({
+          ':one': 1,
+          ':id': old.id,
+          ':maxAttempts': policy.maxAttemptsPerCode,
+        }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Update: {
+        TableName: deps.tableName,
+        Key: marshallKey(keys.destinationDay),
+        UpdateExpression: 'ADD failures :one SET #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: marshall({ ':one': 1, ':ttl': dayCounterTtl(now) }),
+      },
+    },
+  ];
+  const result = await transact(deps.ddb, items);
+  deps.logger.info('otp rejected', {
+    tenant: req.tenant.tenantId,
+    purpose: req.purpose,
+    subject: maskDestination(req.subject),
+    challengeId: old.id,
+    counted: result.ok,
+  });
+  if (!result.ok) {
+    // A parallel request used or replaced the code, or took its last attempt, between our writes.
+    const current = result.reasons[0]?.item as ChallengeItem | undefined;
+    if (!current || current.id !== old.id || current.consumedAt !== undefined)
+      throw new NoActiveCodeError('No active code');
+    throw new TooManyAttemptsError('Too many wrong attempts');
+  }
+  throw new InvalidCodeError(policy.maxAttemptsPerCode - old.attempts - 1);
+};

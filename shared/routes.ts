@@ -1,0 +1,147 @@
+/**
+ * The route table: the single source of truth for the CDK stack (API Gateway resources and the
+ * Lambda behind each), the local server and the OpenAPI document. Adding an endpoint is one entry
+ * here plus its handler in the dialect's function.
+ *
+ * Paths use API Gateway's `{param}` template syntax, which @middy/http-router also understands.
+ */
+
+/** The five vendor dialects, one Lambda function each. */
+export const DIALECTS = {
+  loginradius: {
+    entry: 'functions/loginradius.ts',
+    title: 'LoginRadius multipurpose SMS OTP (seed 000)',
+  },
+  'app-otp': {
+    entry: 'functions/app-otp.ts',
+    title: 'App register / verify / resend (seed 001)',
+  },
+  'capillary-auth': {
+    entry: 'functions/capillary-auth.ts',
+    title: 'Capillary auth engine sessions (seed 002)',
+  },
+  summitai: {
+    entry: 'functions/summitai.ts',
+    title: 'SummitAI ADM service dispatch (seed 003)',
+  },
+  'capillary-v2': {
+    entry: 'functions/capillary-v2.ts',
+    title: 'Capillary v2 multi-channel OTP (seed 004)',
+  },
+} as const;
+
+export type DialectId = keyof typeof DIALECTS;
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface RouteDef {
+  dialect: DialectId;
+  method: HttpMethod;
+  /** API Gateway resource path, e.g. `/v2/otp/generate` or `/a/{b}`. */
+  path: string;
+  /** Unique, stable name: the handler map key and the OpenAPI operationId. */
+  operationId: string;
+  summary: string;
+  /** Generate endpoints accept an `Idempotency-Key` header and send nothing twice. */
+  sends?: boolean;
+}
+
+const v1Auth = (prefix: string, variant: string): RouteDef[] => [
+  {
+    dialect: 'capillary-auth',
+    method: 'POST',
+    path: `${prefix}/token/generate`,
+    operationId: `capillaryAuth${variant}TokenGenerate`,
+    summary: `Create a session bound to identifier, device and brand (${variant.toLowerCase()})`,
+  },
+  {
+    dialect: 'capillary-auth',
+    method: 'POST',
+    path: `${prefix}/token/regenerate`,
+    operationId: `capillaryAuth${variant}TokenRegenerate`,
+    summary: `Exchange a refresh key for a new access token (${variant.toLowerCase()})`,
+  },
+  {
+    dialect: 'capillary-auth',
+    method: 'POST',
+    path: `${prefix}/otp/generate`,
+    operationId: `capillaryAuth${variant}OtpGenerate`,
+    summary: `Send an OTP for a session (${variant.toLowerCase()})`,
+    sends: true,
+  },
+  {
+    dialect: 'capillary-auth',
+    method: 'POST',
+    path: `${prefix}/otp/validate`,
+    operationId: `capillaryAuth${variant}OtpValidate`,
+    summary: `Validate the OTP of a session and issue an access token (${variant.toLowerCase()})`,
+  },
+];
+
+export const ROUTES: readonly RouteDef[] = [
+  {
+    dialect: 'capillary-v2',
+    method: 'POST',
+    path: '/v2/otp/generate',
+    operationId: 'capillaryV2Generate',
+    summary: 'Send one code to every requested channel',
+    sends: true,
+  },
+  {
+    dialect: 'capillary-v2',
+    method: 'POST',
+    path: '/v2/otp/validate',
+    operationId: 'capillaryV2Validate',
+    summary: 'Check and consume a code',
+  },
+  {
+    dialect: 'loginradius',
+    method: 'POST',
+    path: '/identity/v2/manage/account/smsotp/{smsotptype}',
+    operationId: 'loginRadiusSmsOtpGenerate',
+    summary: 'Send an SMS OTP for one of the multipurpose OTP types',
+    sends: true,
+  },
+  {
+    dialect: 'loginradius',
+    method: 'PUT',
+    path: '/identity/v2/manage/account/smsotp/{smsotptype}/verify',
+    operationId: 'loginRadiusSmsOtpVerify',
+    summary: 'Verify an SMS OTP (this project’s extension of the LoginRadius API)',
+  },
+  {
+    dialect: 'app-otp',
+    method: 'POST',
+    path: '/fe/users/auth/otp/register',
+    operationId: 'appOtpRegister',
+    summary: 'Send an OTP to a phone number for the JWT’s user',
+    sends: true,
+  },
+  {
+    dialect: 'app-otp',
+    method: 'POST',
+    path: '/fe/users/auth/otp/verify',
+    operationId: 'appOtpVerify',
+    summary: 'Verify the OTP with its authCode',
+  },
+  {
+    dialect: 'app-otp',
+    method: 'POST',
+    path: '/fe/users/auth/otp/resend',
+    operationId: 'appOtpResend',
+    summary: 'Re-send the live OTP (same code and authCode within expiry)',
+    sends: true,
+  },
+  ...v1Auth('/auth/v1', 'Mobile'),
+  ...v1Auth('/auth/v1/web', 'Web'),
+  {
+    dialect: 'summitai',
+    method: 'POST',
+    path: '/adm/service',
+    operationId: 'summitAiService',
+    summary: 'ADM_GenerateOTP / ADM_ValidateOTP service dispatch',
+    sends: true,
+  },
+];
+
+/** The routes served by one dialect's function. */
+export const routesFor = (dialect: DialectId): RouteDef[] => ROUTES.filter((r) => r.dialect === dialect);

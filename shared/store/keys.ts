@@ -1,0 +1,33 @@
+/**
+ * Key layout of the one table (pk, sk). Destinations appear only as HMACs of the pepper, so a
+ * table dump names no phone number or e-mail address.
+ *
+ *  pk                         sk                 item
+ *  T#<tenant>#D#<destHmac>    CH#<purpose>       challenge: one live code per (tenant, purpose, destination)
+ *  T#<tenant>#D#<destHmac>    DAY#<yyyy-mm-dd>   daily counter of the destination: sends, failures
+ *  T#<tenant>#D#<destHmac>    VERIFIED#<subHash> a JWT subject verified this destination (seed 001 isNewUser)
+ *  T#<tenant>                 DAY#<yyyy-mm-dd>   daily counter of the tenant: sends
+ *  T#<tenant>                 TENANT             tenant record (policy, templates, channels)
+ *  T#<tenant>                 CONTACT#<userId>   contact directory: phone, e-mail of a user
+ *  CRED#<kind>#<id>           CRED               credential: tenant id, secret hash
+ *  SESSION#<id>               SESSION            auth-engine session (seed 002)
+ *  REFRESH#<hash>             REFRESH            auth-engine refresh key (seed 002)
+ */
+export const destinationPk = (tenantId: string, destinationKey: string): string =>
+  `T#${tenantId}#D#${destinationKey}`;
+export const challengeSk = (purpose: string): string => `CH#${purpose}`;
+export const daySk = (day: string): string => `DAY#${day}`;
+export const tenantPk = (tenantId: string): string => `T#${tenantId}`;
+export const TENANT_SK = 'TENANT';
+export const contactSk = (userId: string): string => `CONTACT#${userId}`;
+export const credentialPk = (kind: string, id: string): string => `CRED#${kind}#${id}`;
+export const CREDENTIAL_SK = 'CRED';
+
+/** The UTC day of an epoch-millisecond instant: daily counters roll over at 00:00 UTC. */
+export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Epoch seconds at which a daily counter may be deleted (the day after its day ends). */
+export const dayCounterTtl = (ms: number): number => {
+  const d = new Date(ms);
+  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 2) / 1000);
+};

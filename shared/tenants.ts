@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Per-tenant policy. Every engine number is here with its default (DESIGN §3); a tenant record
+ * overrides any of them.
+ */
+export const policySchema = z.object({
+  /** Code length; 6 digits gives 1 in 10^6 per guess. */
+  codeLength: z.number().int().min(4).max(10).default(6),
+  codeAlphabet: z.enum(['numeric', 'alphanumeric']).default('numeric'),
+  /** Code lifetime. NIST SP 800-63B §5.1.3 caps out-of-band codes at 10 minutes. */
+  ttlSeconds: z.number().int().min(30).max(600).default(600),
+  /** Wrong attempts per code before it is dead until expiry (a resend does not reset it). */
+  maxAttemptsPerCode: z.number().int().min(1).max(20).default(5),
+  /** Failed verifications per destination per UTC day, across codes; then generate and verify refuse. */
+  maxDailyFailuresPerDestination: z.number().int().min(1).max(1000).default(20),
+  /** Sends of one code (the first send plus resends). */
+  maxSendsPerCode: z.number().int().min(1).max(50).default(5),
+  /** Minimum gap between two sends of one code. */
+  resendGapSeconds: z.number().int().min(0).max(3600).default(30),
+  /** Sends per destination per UTC day (seed 004 documents 500). */
+  maxDailySendsPerDestination: z.number().int().min(1).max(100_000).default(500),
+  /** Sends per tenant per UTC day, across destinations: a spend ceiling. */
+  maxDailySendsPerTenant: z.number().int().min(1).max(10_000_000).default(100_000),
+  /**
+   * Dialling codes (without `+`) that SMS, voice and WhatsApp may go to; `*` allows all. The
+   * default is deliberately narrow: SMS pumping targets premium ranges in countries a tenant
+   * never serves, so an operator opens countries one by one.
+   */
+  allowedCountryCodes: z.array(z.string().regex(/^(\*|\d{1,4})$/)).default(['1', '44', '65', '84', '91']),
+  /** Region (ISO alpha-2) for phone numbers given without a country code. */
+  defaultCountry: z.string().length(2).default('IN'),
+});
+export type Policy = z.infer<typeof policySchema>;
+
+const emailTemplateSchema = z.object({ subject: z.string().min(1), body: z.string().min(1) });
+
+/** Action-level templates: the second choice after a template in the request body (seed 004). */
+export const actionTemplatesSchema = z.object({
+  sms: z.string().min(1).optional(),
+  email: emailTemplateSchema.optional(),
+  voice: z.string().min(1).optional(),
+});
+
+export const channelSettingsSchema = z.object({
+  sms: z.object({ senderId: z.string().max(11).optional() }).optional(),
+  email: z.object({ from: z.email() }).optional(),
+  voice: z.object({ originationIdentity: z.string().min(1), voiceId: z.string().optional() }).optional(),
+  whatsapp: z.object({ phoneNumberId: z.string().min(1), languageCode: z.string().default('en') }).optional(),
+  zalo: z.object({ url: z.url(), accessToken: z.string().min(1) }).optional(),
+});
+export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
+
+export const jwtSettingsSchema = z
+  .object({
+    issuer: z.string().min(1),
+    audience: z.string().min(1).optional(),
+    hs256Secret: z.string().min(32).optional(),
+    jwksUrl: z.url().optional(),
+  })
+  .refine((j) => j.hs256Secret ?? j.jwksUrl, { message: 'hs256Secret or jwksUrl is required' });
+
+export const brandSettingsSchema = z.object({
+  /** When set, every auth-engine request for this brand must carry a valid payload `hash`. */
+  payloadSigningSecret: z.string().min(16).optional(),
+});
+
+/** A tenant as stored in the table (credentials live in their own items, hashed). */
+export const tenantSchema = z.object({
+  tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: z.string().min(1),
+  policy: policySchema.default(policySchema.parse({})),
+  templates: z.record(z.string(), actionTemplatesSchema).default({}),
+  channels: channelSettingsSchema.default({}),
+  /** Bearer JWTs this tenant's apps present (seed 001 `user-jwt-token`, seed 004 OAuth). */
+  jwt: jwtSettingsSchema.optional(),
+  /** Capillary auth-engine brands (seed 002). */
+  brands: z.record(z.string(), brandSettingsSchema).default({}),
+  /** SummitAI: which of the user's contacts a generate goes to. */
+  summitAiChannels: z.enum(['SMS', 'EMAIL', 'BOTH']).default('BOTH'),
+});
+export type Tenant = z.infer<typeof tenantSchema>;
+
+/** Credential kinds and the dialects that present them. */
+export type CredentialKind =
+  | 'basic' // seed 004 HTTP Basic client id / secret
+  | 'apikey' // seed 000 apikey / apisecret, seed 003 APIKey
+  | 'form'; // seed 003 FORM UserName / Password (scoped to an OrgID)
