@@ -1,0 +1,119 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler from '@middy/http-router';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import { createError } from '@middy/util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { AppDeps } from '../app-deps';
+import { routesFor } from '../routes';
+import { classify } from './classify';
+import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
+
+/** Bodies above this are refused with 413 before parsing (API Gateway's own cap is 10 MB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Headers on every answer, errors included. */
+const SECURITY_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+const lowerKeys = (record: Record<string, string | undefined> | null | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(record ?? {})
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([k, v]) => [k.toLowerCase(), v]),
+  );
+
+const toResult = (response: HttpResponse): APIGatewayProxyResult => ({
+  statusCode: response.status,
+  headers: { ...SECURITY_HEADERS, ...response.headers },
+  body: JSON.stringify(response.body),
+});
+
+type Request = { event: APIGatewayProxyEvent; response?: APIGatewayProxyResult | null; error?: unknown };
+
+/** Refuses oversized bodies before any parser sees them. */
+const bodyLimit = (): MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: async ({ event }) => {
+    if (event.body && Buffer.byteLength(event.body) > MAX_BODY_BYTES) {
+      throw createError(413, 'Request body too large');
+    }
+  },
+});
+
+/** JSON for every dialect (whatever the content type says); forms where the dialect takes them. */
+const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> => {
+  // disableContentTypeCheck exists at run time (index.js) but not in v6's typings.
+  const json = httpJsonBodyParser({ disableContentTypeCheck: true } as never);
+  const form = httpUrlencodeBodyParser({ disableContentTypeError: true });
+  return {
+    before: async (request) => {
+      const type = lowerKeys(request.event.headers as Record<string, string>)['content-type'] ?? '';
+      if (request.event.httpMethod === 'GET') return;
+      if (acceptForms && type.startsWith('application/x-www-form-urlencoded')) {
+        return form.before?.(request as never);
+      }
+      return json.before?.(request as never);
+    },
+  };
+};
+
+/** Maps any error to the dialect's shape; last in the chain so every answer gets the headers. */
+const errorMapper = (
+  spec: DialectSpec,
+  deps: AppDeps,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const error = request.error;
+    if (classify(error).kind === 'internal') {
+      // Name and stack only: never the raw input, which may hold a code or a phone number.
+      deps.logger.error('unhandled error', {
+        dialect: spec.dialect,
+        error: error instanceof Error ? { name: error.name, stack: error.stack } : String(error),
+      });
+    }
+    (request as Request).response = toResult(spec.mapError(error));
+  },
+});
+
+/**
+ * Builds a dialect's Lambda handler: router over the dialect's routes from the route table,
+ * body limit → body parser → route handler, and the dialect's error mapper last.
+ */
+export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHandler => {
+  const routes = routesFor(spec.dialect).map((route) => {
+    const handle: RouteHandler | undefined = spec.handlers[route.operationId];
+    if (!handle) throw new Error(`No handler for ${route.operationId} in dialect ${spec.dialect}`);
+    return {
+      method: route.method,
+      path: route.path,
+      handler: middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+        .use(bodyLimit())
+        .use(bodyParser(spec.formBodies ?? false))
+        .use(errorMapper(spec, deps))
+        .handler(async (event) =>
+          toResult(
+            await handle({
+              event,
+              body: event.body,
+              headers: lowerKeys(event.headers as Record<string, string>),
+              query: lowerKeys(event.queryStringParameters ?? {}),
+              pathParameters: lowerKeys(event.pathParameters ?? {}),
+              deps,
+            }),
+          ),
+        ),
+    };
+  });
+  const router = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
+    httpRouterHandler(routes as never) as unknown as (
+      e: APIGatewayProxyEvent,
+      c: Context,
+    ) => Promise<APIGatewayProxyResult>,
+  ).use(errorMapper(spec, deps));
+  return (event, context) => router(event, context);
+};

@@ -1,0 +1,125 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { safeEqual, sha256 } from './crypto';
+import { guard } from './store/dynamo';
+import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
+import { type CredentialKind, type Tenant, tenantSchema } from './tenants';
+
+/** A user of a tenant, for dialects that name a user instead of a destination (SummitAI, USERNAME). */
+export const contactSchema = z.object({
+  userId: z.string().min(1),
+  phone: z.string().optional(),
+  email: z.string().optional(),
+});
+export type Contact = z.infer<typeof contactSchema>;
+
+interface CredentialItem {
+  tenantId: string;
+  secretHash: string;
+}
+
+/**
+ * Tenants, their credentials and contacts, read from the table and cached in a warm container
+ * for `cacheSeconds` (so a warm generate costs no extra read). Unknown credentials are cached
+ * too, for a shorter time, so a flood of bad keys cannot multiply table reads.
+ */
+export class TenantDirectory {
+  private readonly cache = new Map<string, { value: unknown; until: number }>();
+
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly cacheSeconds = 60,
+  ) {}
+
+  private async cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const hit = this.cache.get(key);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.value as T | undefined;
+    const value = await load();
+    const ttl = value === undefined ? Math.min(5, this.cacheSeconds) : this.cacheSeconds;
+    if (ttl > 0) this.cache.set(key, { value, until: now + ttl * 1000 });
+    return value;
+  }
+
+  private async getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const out = await guard(() =>
+      this.ddb.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) })),
+    );
+    return out.Item ? unmarshall(out.Item) : undefined;
+  }
+
+  /** The tenant, or undefined when there is none. */
+  async get(tenantId: string): Promise<Tenant | undefined> {
+    return this.cached(`tenant:${tenantId}`, async () => {
+      const item = await this.getItem(tenantPk(tenantId), TENANT_SK);
+      return item ? tenantSchema.parse(JSON.parse(String(item.record))) : undefined;
+    });
+  }
+
+  /**
+   * The tenant whose credential `id` has `secret`, else undefined. The secret's hash is compared
+   * in constant time, and an unknown id costs the same comparison as a known one.
+   */
+  async authenticate(kind: CredentialKind, id: string, secret: string): Promise<Tenant | undefined> {
+    if (!id || !secret || id.length > 256 || secret.length > 1024) return undefined;
+    const cred = await this.cached(`cred:${kind}:${id}`, async () => {
+      const item = await this.getItem(credentialPk(kind, id), CREDENTIAL_SK);
+      return item as CredentialItem | undefined;
+    });
+    const matches = safeEqual(sha256(secret), cred?.secretHash ?? sha256(`absent:${id}`));
+    return matches && cred ? this.get(cred.tenantId) : undefined;
+  }
+
+  /** A user's contact details, or undefined. */
+  async contact(tenantId: string, userId: string): Promise<Contact | undefined> {
+    return this.cached(`contact:${tenantId}:${userId}`, async () => {
+      const item = await this.getItem(tenantPk(tenantId), contactSk(userId));
+      return item ? contactSchema.parse(item) : undefined;
+    });
+  }
+
+  /** Creates or replaces a tenant (admin). */
+  async putTenant(tenant: Tenant): Promise<void> {
+    const parsed = tenantSchema.parse(tenant);
+    await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ pk: tenantPk(parsed.tenantId), sk: TENANT_SK, record: JSON.stringify(parsed) }),
+      }),
+    );
+    this.cache.delete(`tenant:${parsed.tenantId}`);
+  }
+
+  /** Stores a credential; only the SHA-256 of the (high-entropy) secret is kept (admin). */
+  async putCredential(kind: CredentialKind, id: string, tenantId: string, secret: string): Promise<void> {
+    await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({
+          pk: credentialPk(kind, id),
+          sk: CREDENTIAL_SK,
+          tenantId,
+          secretHash: sha256(secret),
+        }),
+      }),
+    );
+    this.cache.delete(`cred:${kind}:${id}`);
+  }
+
+  /** Creates or replaces a contact (admin). */
+  async putContact(tenantId: string, contact: Contact): Promise<void> {
+    const parsed = contactSchema.parse(contact);
+    await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          { pk: tenantPk(tenantId), sk: contactSk(parsed.userId), ...parsed },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+    this.cache.delete(`contact:${tenantId}:${parsed.userId}`);
+  }
+}
