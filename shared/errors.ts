@@ -2,8 +2,21 @@
  * The engine's error hierarchy. Each dialect maps these to its vendor codes in one table;
  * anything else becomes a masked 500. Messages never contain a code or an unmasked destination.
  */
+export type OtpErrorKind =
+  | 'invalid-input'
+  | 'country-not-allowed'
+  | 'rate-limited'
+  | 'destination-locked'
+  | 'no-active-code'
+  | 'code-expired'
+  | 'invalid-code'
+  | 'too-many-attempts'
+  | 'delivery-failed'
+  | 'service-unavailable'
+  | 'unauthorized';
+
 export abstract class OtpError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: OtpErrorKind;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

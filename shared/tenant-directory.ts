@@ -72,6 +72,16 @@ export class TenantDirectory {
     return matches && cred ? this.get(cred.tenantId) : undefined;
   }
 
+  /** The tenant whose JWTs carry this `iss` (a pointer item written with the tenant), or undefined. */
+  async forIssuer(issuer: string): Promise<Tenant | undefined> {
+    if (issuer.length > 512) return undefined;
+    const pointer = await this.cached(`issuer:${issuer}`, async () => {
+      const item = await this.getItem(credentialPk('jwt-issuer', issuer), CREDENTIAL_SK);
+      return item as { tenantId: string } | undefined;
+    });
+    return pointer ? this.get(pointer.tenantId) : undefined;
+  }
+
   /** A user's contact details, or undefined. */
   async contact(tenantId: string, userId: string): Promise<Contact | undefined> {
     return this.cached(`contact:${tenantId}:${userId}`, async () => {
@@ -90,6 +100,19 @@ export class TenantDirectory {
       }),
     );
     this.cache.delete(`tenant:${parsed.tenantId}`);
+    if (parsed.jwt) {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({
+            pk: credentialPk('jwt-issuer', parsed.jwt.issuer),
+            sk: CREDENTIAL_SK,
+            tenantId: parsed.tenantId,
+          }),
+        }),
+      );
+      this.cache.delete(`issuer:${parsed.jwt.issuer}`);
+    }
   }
 
   /** Stores a credential; only the SHA-256 of the (high-entropy) secret is kept (admin). */

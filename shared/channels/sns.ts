@@ -1,0 +1,30 @@
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { CHANNEL_CLIENT_OPTIONS } from './client-options';
+import type { OutboundMessage, Sender } from './types';
+
+/**
+ * The SNS `Publish` input for one SMS. `Transactional` buys the higher-reliability route that
+ * OTPs need (SNS otherwise defaults to `Promotional`, which may be dropped or delayed).
+ */
+export const smsPublishInput = (message: OutboundMessage): PublishCommandInput => {
+  const senderId = message.settings.sms?.senderId;
+  return {
+    PhoneNumber: message.to,
+    Message: message.text,
+    MessageAttributes: {
+      'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+      // Only where the tenant registered one: several countries reject unregistered sender ids.
+      ...(senderId ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: senderId } } : {}),
+    },
+  };
+};
+
+/** The SNS client for the Lambda's region and role. */
+export const createSnsClient = (): SNSClient => new SNSClient({ ...CHANNEL_CLIENT_OPTIONS });
+
+/** SMS through SNS direct-to-phone publishing; SDK errors propagate to the engine. */
+export const createSmsSender =
+  (client: () => SNSClient): Sender =>
+  async (message) => {
+    await client().send(new PublishCommand(smsPublishInput(message)));
+  };

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { registerSchemas } from '../schemas';
+
+/** Seed 004's actions. Matched case-insensitively. */
+export const ACTIONS = [
+  'COUPON',
+  'POINTS',
+  'REGISTRATION',
+  'USERGROUP',
+  'SUBSCRIPTION',
+  'GENERIC',
+  'POINTSTRANSFER',
+  'CUSTOMER_STATUS_UPDATE',
+  'CUSTOMER_IDENTIFIER_CHANGE',
+  'CUSTOMER_ISSUE_LINK_CARD',
+] as const;
+
+/** Seed 004's channel types; MOBILE and PHONE both mean a phone call. */
+export const CHANNEL_NAMES = ['SMS', 'EMAIL', 'PHONE', 'MOBILE', 'WHATSAPP', 'ZALO'] as const;
+
+const upper = (values: readonly string[]) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().toUpperCase() : v),
+    z.enum(values as [string, ...string[]]),
+  );
+
+/** Every field has a cap so a huge body cannot make the engine do huge work. */
+const text = (max: number) => z.string().max(max);
+
+export const generateBody = z.object({
+  entityType: upper(['MOBILE', 'EMAIL']).describe('MOBILE or EMAIL (case-insensitive)'),
+  entityValue: text(254).min(1).describe('Mobile number or e-mail address of the customer'),
+  action: upper(ACTIONS).describe('What the code is for'),
+  template: text(1000).optional().describe('SMS template with exactly one {{ validation_code }}'),
+  whatsappTemplateName: text(512).optional(),
+  zaloTemplateIdentifier: text(512).optional(),
+  emailTemplate: z
+    .object({ subject: text(998).min(1), body: text(20_000).min(1) })
+    .optional()
+    .describe('E-mail template; body holds exactly one {{ validation_code }}'),
+  channels: z
+    .array(z.object({ type: upper(CHANNEL_NAMES), value: text(254).min(1) }))
+    .max(10)
+    .optional()
+    .describe('Channels to send to in parallel; default: SMS (MOBILE) or EMAIL (EMAIL) to entityValue'),
+});
+export type GenerateBody = z.infer<typeof generateBody>;
+
+export const validateBody = z
+  .object({
+    entityType: upper(['MOBILE', 'EMAIL']),
+    entityValue: text(254).min(1),
+    action: upper(ACTIONS),
+    code: z.union([text(32), z.number().int().nonnegative()]).optional(),
+    otp: z
+      .union([text(32), z.number().int().nonnegative()])
+      .optional()
+      .describe('Alias of code'),
+  })
+  .refine((b) => b.code !== undefined || b.otp !== undefined, {
+    message: 'code is required',
+    path: ['code'],
+  });
+
+const message = z.object({ code: z.number(), message: z.string() });
+
+export const generateResponse = z.object({
+  createdId: z.number().describe('Id of this request; 1 when a live code was re-sent'),
+  warnings: z.array(message.extend({ channel: z.string().optional() })),
+});
+export const validateResponse = z.object({ entity: z.boolean(), warnings: z.array(message) });
+export const errorResponse = z.object({
+  entity: z.boolean().optional(),
+  errors: z.array(message),
+  warnings: z.array(message),
+});
+
+registerSchemas({
+  capillaryV2Generate: {
+    body: generateBody,
+    response: generateResponse,
+    error: errorResponse,
+    errorStatuses: [400, 401, 429, 503],
+  },
+  capillaryV2Validate: {
+    body: validateBody,
+    response: validateResponse,
+    error: errorResponse,
+    errorStatuses: [400, 401, 429, 503],
+  },
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHandler } from '../../../functions/capillary-v2';
+import { apiEvent, appHarness, invoke } from '../../support/app-harness';
+import { lastCode } from '../../support/harness';
+
+/** The seed's three example bodies (the SMS one closed: the seed's copy is cut off). */
+const SEED = {
+  EMAIL: {
+    entityType: 'email',
+    entityValue: 'tomsawyer@gmail.com',
+    action: 'REGISTRATION',
+    template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+    emailTemplate: {
+      subject: 'Validation Code',
+      body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. You will also receive the validation code by SMS on your registered mobile number shortly.',
+    },
+    channels: [
+      { type: 'SMS', value: '9955882233' },
+      { type: 'EMAIL', value: 'tomsawyer@gmail.com' },
+      { type: 'PHONE', value: '9955882233' },
+    ],
+  },
+  WHATSAPP: {
+    entityType: 'mobile',
+    entityValue: '919986000581',
+    action: 'POINTS',
+    whatsappTemplateName: 'test_temp2',
+    channels: [{ type: 'whatsapp', value: '919986000586' }],
+  },
+  SMS: {
+    entityType: 'MOBILE',
+    entityValue: '911234567896',
+    action: 'POINTSTRANSFER',
+    template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+    channels: [
+      { type: 'SMS', value: '911234567896' },
+      { type: 'PHONE', value: '911234567896' },
+    ],
+  },
+};
+
+const setup = async () => {
+  const h = await appHarness();
+  const handler = createHandler(h.deps);
+  const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: h.basic }) =>
+    invoke(handler, apiEvent('POST', path, { body, headers }));
+  return { ...h, handler, post };
+};
+
+describe('capillary-v2', () => {
+  describe('generate', () => {
+    it.each(Object.entries(SEED))(
+      'accepts the seed %s example and sends to every channel',
+      async (_, body) => {
+        const t = await setup();
+        const res = await t.post('/v2/otp/generate', body);
+        expect(res.status).toBe(200);
+        expect(res.body.createdId).toEqual(expect.any(Number));
+        expect(res.body.createdId).not.toBe(1);
+        expect(res.body.warnings).toEqual([]);
+        expect(t.sent.map((m) => m.channel).sort()).toEqual(
+          body.channels.map((c) => (c.type === 'PHONE' ? 'VOICE' : c.type.toUpperCase())).sort(),
+        );
+        expect(new Set(t.sent.map((m) => m.code)).size).toBe(1);
+        expect(JSON.stringify(res.body)).not.toContain(t.sent[0]?.code);
+      },
+    );
+
+    it('re-sends the same code with createdId 1 within expiry', async () => {
+      const t = await setup();
+      await t.post('/v2/otp/generate', SEED.SMS);
+      const first = lastCode(t.sent);
+      t.clock.advance(31_000);
+      const again = await t.post('/v2/otp/generate', SEED.SMS);
+      expect(again).toMatchObject({ status: 200, body: { createdId: 1, warnings: [] } });
+      expect(lastCode(t.sent)).toBe(first);
+    });
+
+    it.each([
+      [
+        '607 for WhatsApp without a template name',
+        { ...SEED.WHATSAPP, whatsappTemplateName: undefined },
+        400,
+        607,
+      ],
+      [
+        '621 for Zalo without an identifier',
+        { ...SEED.SMS, channels: [{ type: 'ZALO', value: '84912345678' }] },
+        400,
+        621,
+      ],
+      ['8056 for an invalid mobile', { ...SEED.SMS, entityValue: '12', channels: undefined }, 400, 8056],
+      [
+        '8056 for an invalid channel mobile',
+        { ...SEED.SMS, channels: [{ type: 'SMS', value: 'abc' }] },
+        400,
+        8056,
+      ],
+      ['608 for a template without placeholder', { ...SEED.SMS, template: 'Hello there' }, 400, 608],
+      [
+        '608 for a template with two placeholders',
+        { ...SEED.SMS, template: '{{ validation_code }} {{validation_code}}' },
+        400,
+        608,
+      ],
+      ['600 for an invalid action', { ...SEED.SMS, action: 'LAUNCH' }, 400, 600],
+      ['601 for an invalid entity type', { ...SEED.SMS, entityType: 'FAX' }, 400, 601],
+      ['602 for an invalid e-mail entity', { ...SEED.EMAIL, entityValue: 'not-an-email' }, 400, 602],
+      ['603 for an invalid channel', { ...SEED.SMS, channels: [{ type: 'PIGEON', value: '1' }] }, 400, 603],
+    ])('returns %s', async (_, body, status, code) => {
+      const t = await setup();
+      const res = await t.post('/v2/otp/generate', body);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ errors: [{ code, message: expect.any(String) }], warnings: [] });
+      expect(t.sent).toHaveLength(0);
+    });
+
+    it('returns 429 when the resend gap is not over', async () => {
+      const t = await setup();
+      await t.post('/v2/otp/generate', SEED.SMS);
+      const res = await t.post('/v2/otp/generate', SEED.SMS);
+      expect(res.status).toBe(429);
+      expect(res.body).toEqual({ errors: [{ code: 429, message: expect.any(String) }], warnings: [] });
+    });
+
+    it('warns with Gateway error for a failing channel and still sends the others', async () => {
+      const t = await appHarness({ fail: ['VOICE'] });
+      const res = await invoke(
+        createHandler(t.deps),
+        apiEvent('POST', '/v2/otp/generate', { body: SEED.SMS, headers: { authorization: t.basic } }),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.warnings).toEqual([{ code: 606, message: 'Gateway error', channel: 'VOICE' }]);
+      expect(t.sent.map((m) => m.channel)).toEqual(['SMS']);
+    });
+
+    it('returns 401 for a wrong secret, a missing header and a malformed header', async () => {
+      const t = await setup();
+      for (const authorization of [
+        `Basic ${Buffer.from(`${t.clientId}:wrong`).toString('base64')}`,
+        '',
+        'Basic !!!',
+      ]) {
+        const res = await t.post('/v2/otp/generate', SEED.SMS, { authorization });
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({ errors: [{ code: 401, message: 'Invalid credentials' }], warnings: [] });
+      }
+      expect(t.sent).toHaveLength(0);
+    });
+
+    it('returns 400 in the vendor shape for malformed JSON', async () => {
+      const t = await setup();
+      const res = await invoke(
+        t.handler,
+        apiEvent('POST', '/v2/otp/generate', { body: '{"entityType":', headers: { authorization: t.basic } }),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: [{ code: 400, message: 'Malformed request body' }], warnings: [] });
+      expect(res.headers?.['cache-control']).toBe('no-store');
+    });
+  });
+
+  describe('validate', () => {
+    it('gives entity true once, then entity false', async () => {
+      const t = await setup();
+      await t.post('/v2/otp/generate', SEED.EMAIL);
+      const code = lastCode(t.sent);
+      const body = { entityType: 'EMAIL', entityValue: 'tomsawyer@gmail.com', action: 'REGISTRATION', code };
+      expect(await t.post('/v2/otp/validate', body)).toEqual({
+        status: 200,
+        body: { entity: true, warnings: [] },
+        headers: expect.anything(),
+      });
+      const second = await t.post('/v2/otp/validate', body);
+      expect(second.status).toBe(400);
+      expect(second.body).toMatchObject({ entity: false, errors: [{ code: 604 }] });
+    });
+
+    it('returns 605 with entity false for a wrong code and accepts `otp` as the field name', async () => {
+      const t = await setup();
+      await t.post('/v2/otp/generate', SEED.SMS);
+      const code = lastCode(t.sent);
+      const base = { entityType: 'MOBILE', entityValue: '+911234567896', action: 'POINTSTRANSFER' };
+      const wrong = await t.post('/v2/otp/validate', {
+        ...base,
+        code: code === '000000' ? '111111' : '000000',
+      });
+      expect(wrong).toMatchObject({ status: 400, body: { entity: false, errors: [{ code: 605 }] } });
+      const right = await t.post('/v2/otp/validate', { ...base, otp: code });
+      expect(right).toMatchObject({ status: 200, body: { entity: true } });
+    });
+
+    it('returns 604 when no code was issued', async () => {
+      const t = await setup();
+      const res = await t.post('/v2/otp/validate', {
+        entityType: 'MOBILE',
+        entityValue: '911234567896',
+        action: 'POINTS',
+        code: '123456',
+      });
+      expect(res).toMatchObject({ status: 400, body: { entity: false, errors: [{ code: 604 }] } });
+    });
+  });
+});
