@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
@@ -114,6 +115,9 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
       e: APIGatewayProxyEvent,
       c: Context,
     ) => Promise<APIGatewayProxyResult>,
-  ).use(errorMapper(spec, deps));
+  )
+    // Request id and cold-start flag on every log line; the event itself is never logged.
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(errorMapper(spec, deps));
   return (event, context) => router(event, context);
 };

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app-deps';
+import type { ChannelType } from '../../shared/channels/types';
 import type { LambdaHandler } from '../../shared/http/types';
 import { ROUTES } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
@@ -7,9 +8,7 @@ import type { Tenant } from '../../shared/tenants';
 import { engineHarness, testTenant } from './harness';
 
 /** AppDeps against DynamoDB Local with one tenant and a Basic credential. */
-export const appHarness = async (
-  options: { tenant?: Partial<Tenant>; fail?: Parameters<typeof engineHarness>[0]['fail'] } = {},
-) => {
+export const appHarness = async (options: { tenant?: Partial<Tenant>; fail?: ChannelType[] } = {}) => {
   const h = await engineHarness({ fail: options.fail });
   const tenants = new TenantDirectory(h.ddb, h.tableName, 60);
   const tenant = testTenant(options.tenant as never);

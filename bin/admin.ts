@@ -1,0 +1,101 @@
+/**
+ * Operator CLI: tenants, credentials and contacts, in the service's table. The same commands work
+ * against the local runtime and a deployed stack:
+ *
+ *   local:     DYNAMODB_ENDPOINT=http://127.0.0.1:8000 TABLE_NAME=otp-local npm run admin -- <command>
+ *   deployed:  TABLE_NAME=<TableName output of the stack> AWS_PROFILE=… npm run admin -- <command>
+ *
+ * Commands:
+ *   tenant put --file tenant.json           create or replace a tenant (validated; see shared/tenants.ts)
+ *   tenant show --tenant ID                 print a tenant record
+ *   credential create --tenant ID --kind basic|apikey|form --id CLIENT_ID [--secret S]
+ *                                           store a credential; prints a generated secret once
+ *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
+ *   contact show --tenant ID --user USER_ID
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomId } from '../shared/crypto';
+import { normalizeEmail, normalizePhone } from '../shared/phone';
+import { TenantDirectory } from '../shared/tenant-directory';
+import { type CredentialKind, tenantSchema } from '../shared/tenants';
+
+const usage = (message?: string): never => {
+  if (message) console.error(`error: ${message}\n`);
+  const doc = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] ?? '';
+  console.error(doc.replace(/^\/\*\*|^ \* ?/gm, '').trim());
+  process.exit(2);
+};
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    file: { type: 'string' },
+    tenant: { type: 'string' },
+    kind: { type: 'string' },
+    id: { type: 'string' },
+    secret: { type: 'string' },
+    user: { type: 'string' },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+});
+
+const tableName =
+  process.env.TABLE_NAME ?? usage('set TABLE_NAME (the stack output TableName, or otp-local)');
+const endpoint = process.env.DYNAMODB_ENDPOINT;
+const ddb = new DynamoDBClient(
+  endpoint
+    ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {},
+);
+const tenants = new TenantDirectory(ddb, tableName, 0);
+const need = (name: keyof typeof values): string => values[name] ?? usage(`--${name} is required`);
+
+const [noun, verb] = positionals;
+switch (`${noun} ${verb}`) {
+  case 'tenant put': {
+    const record = tenantSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
+    await tenants.putTenant(record);
+    console.log(`tenant ${record.tenantId} saved`);
+    break;
+  }
+  case 'tenant show': {
+    const tenant = await tenants.get(need('tenant'));
+    if (!tenant) usage(`no tenant ${values.tenant}`);
+    console.log(
+      JSON.stringify({ ...tenant, jwt: tenant?.jwt && { ...tenant.jwt, hs256Secret: '***' } }, null, 2),
+    );
+    break;
+  }
+  case 'credential create': {
+    const kind = need('kind');
+    if (!['basic', 'apikey', 'form'].includes(kind)) usage('--kind must be basic, apikey or form');
+    const tenantId = need('tenant');
+    if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
+    // Generated secrets are 32 random bytes: stored as SHA-256 only, shown once here.
+    const secret = values.secret ?? randomId(32);
+    await tenants.putCredential(kind as CredentialKind, need('id'), tenantId, secret);
+    console.log(JSON.stringify({ kind, id: values.id, tenantId, secret }, null, 2));
+    break;
+  }
+  case 'contact put': {
+    const tenantId = need('tenant');
+    const tenant = (await tenants.get(tenantId)) ?? usage(`no tenant ${tenantId}`);
+    const phone = values.phone ? normalizePhone(values.phone, tenant.policy.defaultCountry) : undefined;
+    const email = values.email ? normalizeEmail(values.email) : undefined;
+    if (values.phone && !phone) usage('--phone is not a valid phone number');
+    if (values.email && !email) usage('--email is not a valid e-mail address');
+    await tenants.putContact(tenantId, { userId: need('user'), phone, email });
+    console.log(`contact ${values.user} saved`);
+    break;
+  }
+  case 'contact show': {
+    console.log(JSON.stringify((await tenants.contact(need('tenant'), need('user'))) ?? null, null, 2));
+    break;
+  }
+  default:
+    usage(positionals.length ? `unknown command: ${positionals.join(' ')}` : undefined);
+}
+ddb.destroy();
