@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DIALECTS, type DialectId } from '../shared/routes';
+import type { TenantDirectory } from '../shared/tenant-directory';
+import { type CredentialKind, type Tenant, tenantSchema } from '../shared/tenants';
+
+/**
+ * The demo tenant `npm start` and the end-to-end tests create. Every secret here is LOCAL-ONLY:
+ * it is printed at start and committed to the repository.
+ *
+ * To extend it: add to DEMO_CREDENTIALS, DEMO_CONTACTS or the record in `demoTenant`, or give a
+ * dialect its own `local/demo/<dialect>.ts` (see DialectDemo), which `seedDemoTenant` picks up.
+ */
+export const DEMO = {
+  tenantId: 'demo',
+  name: 'Demo tenant (local only)',
+  /** Seed 004 HTTP Basic client id and secret. */
+  basic: { clientId: 'demo-client', secret: 'demo-secret-local-only-0123456789' },
+} as const;
+
+/** One credential of the demo tenant: `kind` and `id` select it, `secret` is stored hashed. */
+export interface DemoCredential {
+  kind: CredentialKind;
+  id: string;
+  secret: string;
+}
+
+/** Every credential seeded for the demo tenant. */
+export const DEMO_CREDENTIALS: DemoCredential[] = [
+  { kind: 'basic', id: DEMO.basic.clientId, secret: DEMO.basic.secret },
+];
+
+/** Users of the demo tenant, for dialects that name a user instead of a destination. */
+export const DEMO_CONTACTS: Array<{ userId: string; phone?: string; email?: string }> = [];
+
+/**
+ * The demo tenant record. Every country is allowed (local only: the SMS-pumping defence matters
+ * where messages cost money), and voice, WhatsApp and Zalo carry dummy settings so those
+ * channels count as configured and land in the outbox.
+ */
+export const demoTenant = (): Tenant =>
+  tenantSchema.parse({
+    tenantId: DEMO.tenantId,
+    name: DEMO.name,
+    policy: { allowedCountryCodes: ['*'] },
+    channels: {
+      voice: { originationIdentity: '+15550100000' },
+      whatsapp: { phoneNumberId: 'local-whatsapp-phone-number-id', languageCode: 'en' },
+      zalo: { url: 'https://zalo.invalid/local-sink', accessToken: 'local-zalo-access-token' },
+    },
+  });
+
+/** What a dialect's `local/demo/<dialect>.ts` exports; every part is optional. */
+export interface DialectDemo {
+  /** Merged into the demo tenant record (object fields such as `brands` one level deep). */
+  demoTenantPatch?: Partial<Tenant>;
+  /** Writes the dialect's credentials, contacts or pointers for `tenantId`. */
+  seedDemo?: (tenants: TenantDirectory, tenantId: string) => Promise<void>;
+  /** Copy-paste commands printed at start (written against http://localhost:3000). */
+  demoCurl?: string[];
+}
+
+/**
+ * The demo module of every dialect that has one, in DIALECTS order. Missing files are skipped,
+ * like missing dialect functions, so the demo grows as dialects land.
+ */
+export const loadDialectDemos = async (): Promise<Array<{ dialect: DialectId; demo: DialectDemo }>> => {
+  const demos: Array<{ dialect: DialectId; demo: DialectDemo }> = [];
+  for (const dialect of Object.keys(DIALECTS) as DialectId[]) {
+    if (!existsSync(fileURLToPath(new URL(`./demo/${dialect}.ts`, import.meta.url)))) continue;
+    demos.push({ dialect, demo: (await import(`./demo/${dialect}.ts`)) as DialectDemo });
+  }
+  return demos;
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Applies patches in order; object-valued fields merge so two dialects can each add a brand. */
+const applyPatches = (tenant: Tenant, patches: Array<Partial<Tenant>>): Tenant => {
+  const merged: Record<string, unknown> = { ...tenant };
+  for (const patch of patches) {
+    for (const [key, value] of Object.entries(patch)) {
+      const current = merged[key];
+      merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+    }
+  }
+  return tenantSchema.parse(merged);
+};
+
+/**
+ * Writes the demo tenant (with every dialect's patch), its credentials and contacts, and runs
+ * every dialect's own demo seed. Idempotent: every write is a put that replaces.
+ */
+export const seedDemoTenant = async (tenants: TenantDirectory): Promise<Tenant> => {
+  const demos = await loadDialectDemos();
+  const tenant = applyPatches(
+    demoTenant(),
+    demos.map(({ demo }) => demo.demoTenantPatch ?? {}),
+  );
+  await tenants.putTenant(tenant);
+  for (const c of DEMO_CREDENTIALS) await tenants.putCredential(c.kind, c.id, tenant.tenantId, c.secret);
+  for (const contact of DEMO_CONTACTS) await tenants.putContact(tenant.tenantId, contact);
+  for (const { demo } of demos) await demo.seedDemo?.(tenants, tenant.tenantId);
+  return tenant;
+};

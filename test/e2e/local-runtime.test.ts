@@ -1,0 +1,326 @@
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { DEMO, loadDialectDemos } from '../../local/demo-tenant';
+import { Outbox } from '../../local/outbox';
+import { createLocalServer, listen, MAX_REQUEST_BYTES } from '../../local/server';
+import { closeServer, type SesLocal, startSesLocal } from '../../local/ses-local';
+import type { OutboundMessage } from '../../shared/channels/types';
+import { ROUTES } from '../../shared/routes';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+
+const message = (overrides: Partial<OutboundMessage>): OutboundMessage => ({
+  channel: 'SMS',
+  tenantId: 'demo',
+  to: '+911234567896',
+  text: 'Your code is 123456',
+  code: '123456',
+  settings: {},
+  ...overrides,
+});
+
+const SMS_ROUTE = '/v2/otp/generate';
+
+describe('local runtime', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack();
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+  beforeEach(async () => {
+    await stack.clearOutbox();
+  });
+
+  describe('seedDemoTenant', () => {
+    it('seeds the demo tenant with its basic credential and every dialect demo patch', async () => {
+      const tenant = await stack.deps.tenants.authenticate('basic', DEMO.basic.clientId, DEMO.basic.secret);
+      expect(tenant).toMatchObject({
+        tenantId: 'demo',
+        policy: { allowedCountryCodes: ['*'] },
+        channels: { voice: expect.any(Object), whatsapp: expect.any(Object), zalo: expect.any(Object) },
+      });
+      for (const { demo } of await loadDialectDemos())
+        expect(tenant).toMatchObject(demo.demoTenantPatch ?? {});
+      expect(
+        await stack.deps.tenants.authenticate('basic', DEMO.basic.clientId, 'wrong-secret'),
+      ).toBeUndefined();
+    });
+  });
+
+  describe('GET /_local/outbox', () => {
+    it('returns an empty JSON array before anything is sent', async () => {
+      const response = await fetch(`${stack.baseUrl}/_local/outbox`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual([]);
+    });
+
+    it('lists an e-mail sent through the SES emulator and an SMS from the sink, newest first', async () => {
+      const email = stack.deps.senders.EMAIL;
+      const sms = stack.deps.senders.SMS;
+      if (!email || !sms) throw new Error('local deps lack EMAIL or SMS senders');
+      const before = Date.now();
+      await email(
+        message({ channel: 'EMAIL', to: 'ana@example.com', subject: 'Validation Code', text: 'Code 424242' }),
+      );
+      await sms(message({ to: '+911234567896', text: 'Hi user. Code 515151' }));
+
+      const messages = await stack.outbox();
+      expect(messages.map((m) => m.channel)).toEqual(['SMS', 'EMAIL']);
+      expect(messages[0]).toEqual({
+        channel: 'SMS',
+        to: '+911234567896',
+        text: 'Hi user. Code 515151',
+        at: expect.any(String),
+      });
+      expect(messages[1]).toMatchObject({ channel: 'EMAIL', to: 'ana@example.com' });
+      expect(messages[1]?.text).toBe('Validation Code\n\nCode 424242');
+      for (const m of messages) {
+        expect(Date.parse(m.at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+        expect(Date.parse(m.at)).toBeLessThanOrEqual(Date.now());
+      }
+    });
+
+    it('orders an e-mail sent right after an SMS first, although the emulator stamps whole seconds', async () => {
+      await stack.deps.senders.SMS?.(message({ text: 'first' }));
+      await stack.deps.senders.EMAIL?.(
+        message({ channel: 'EMAIL', to: 'bo@example.com', subject: 'S', text: 'second' }),
+      );
+      await stack.deps.senders.VOICE?.(message({ channel: 'VOICE', text: 'third' }));
+      const texts = (await stack.outbox()).map((m) => m.text);
+      expect(texts).toEqual(['third', 'S\n\nsecond', 'first']);
+    });
+
+    it('names the template of a WhatsApp message', async () => {
+      await stack.deps.senders.WHATSAPP?.(message({ channel: 'WHATSAPP', templateName: 'otp_login' }));
+      const [first] = await stack.outbox();
+      expect(first).toMatchObject({ channel: 'WHATSAPP', template: 'otp_login' });
+    });
+  });
+
+  describe('DELETE /_local/outbox', () => {
+    it('clears the sink messages and the SES emulator store', async () => {
+      await stack.deps.senders.EMAIL?.(message({ channel: 'EMAIL', to: 'cy@example.com', subject: 'S' }));
+      await stack.deps.senders.ZALO?.(message({ channel: 'ZALO' }));
+      expect(await stack.outbox()).toHaveLength(2);
+
+      const response = await fetch(`${stack.baseUrl}/_local/outbox`, { method: 'DELETE' });
+      expect(response.status).toBe(204);
+      expect(await stack.outbox()).toEqual([]);
+    });
+  });
+
+  describe('GET /_local/inbox', () => {
+    it('returns a self-contained, auto-refreshing page with the messages escaped, newest first', async () => {
+      await stack.deps.senders.SMS?.(message({ text: 'older message 111111' }));
+      await stack.deps.senders.SMS?.(message({ text: 'Code 987654 <script>alert(1)</script> & "q"' }));
+      const response = await fetch(`${stack.baseUrl}/_local/inbox`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const html = await response.text();
+      expect(html).toContain('<meta http-equiv="refresh"');
+      expect(html).toContain('Code 987654 &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;');
+      expect(html).not.toContain('<script');
+      expect(html).not.toMatch(/(src|href)="https?:/);
+      expect(html.indexOf('987654')).toBeLessThan(html.indexOf('older message'));
+    });
+  });
+
+  describe('GET /openapi.json', () => {
+    it('is an OpenAPI 3.1 document with every route of the loaded dialects', async () => {
+      const response = await fetch(`${stack.baseUrl}/openapi.json`);
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, { operationId: string; tags: string[] }>>;
+      };
+      expect(doc.openapi).toBe('3.1.0');
+      const served = ROUTES.filter((r) => stack.dialects.includes(r.dialect));
+      expect(new Set(Object.keys(doc.paths))).toEqual(new Set(served.map((r) => r.path)));
+      for (const route of served) {
+        expect(doc.paths[route.path]?.[route.method.toLowerCase()]?.operationId).toBe(route.operationId);
+      }
+    });
+
+    it('documents the seed 004 generate body from the dialect’s zod schema', async () => {
+      if (!stack.dialects.includes('capillary-v2')) throw new Error('functions/capillary-v2.ts is missing');
+      const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as {
+        paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+      };
+      const schema = doc.paths[SMS_ROUTE]?.post.requestBody.content['application/json']?.schema;
+      expect(schema).toMatchObject({
+        type: 'object',
+        required: expect.arrayContaining(['entityType', 'entityValue', 'action']),
+      });
+    });
+  });
+
+  describe('routing', () => {
+    it('answers 404 JSON for a path no route has', async () => {
+      const response = await fetch(`${stack.baseUrl}/no/such/path`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ message: 'No route for GET /no/such/path' });
+    });
+
+    it('answers 405 with Allow for a known path and another method', async () => {
+      const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    });
+
+    it('answers 413 for a body over 1 MB', async () => {
+      const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(MAX_REQUEST_BYTES) }),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({ message: 'Request body too large' });
+    });
+
+    it('reaches the capillary-v2 handler, which refuses a request without credentials', async () => {
+      if (!stack.dialects.includes('capillary-v2')) throw new Error('functions/capillary-v2.ts is missing');
+      const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ errors: expect.any(Array) });
+      expect(await stack.outbox()).toEqual([]);
+    });
+  });
+});
+
+describe('local server', () => {
+  let ses: SesLocal;
+  let server: Server;
+  let baseUrl: string;
+  const seen: Array<{ event: APIGatewayProxyEvent; context: Context }> = [];
+  let behaviour: 'echo' | 'throw' = 'echo';
+
+  beforeAll(async () => {
+    ses = await startSesLocal(0);
+    // A stand-in LoginRadius function: the route with a path parameter and a query string.
+    server = createLocalServer({
+      outbox: new Outbox(ses.endpoint),
+      handlers: {
+        loginradius: async (event, context) => {
+          seen.push({ event, context });
+          if (behaviour === 'throw') throw new Error('secret detail 123456');
+          return { statusCode: 201, headers: { 'x-echo': 'yes' }, body: JSON.stringify({ ok: true }) };
+        },
+      },
+    });
+    baseUrl = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await closeServer(server);
+    await ses.stop();
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    behaviour = 'echo';
+  });
+
+  describe('createLocalServer', () => {
+    it('builds an API Gateway REST proxy event from the request', async () => {
+      const response = await fetch(
+        `${baseUrl}/identity/v2/manage/account/smsotp/forgot%20password?apikey=k1&apisecret=s&x=1&x=2`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Multi': 'a' },
+          body: '{"Phone":"1"}',
+        },
+      );
+      expect(response.status).toBe(201);
+      expect(response.headers.get('x-echo')).toBe('yes');
+      expect(await response.json()).toEqual({ ok: true });
+
+      const [call] = seen;
+      if (!call) throw new Error('handler not called');
+      const { event, context } = call;
+      expect(event).toMatchObject({
+        httpMethod: 'POST',
+        resource: '/identity/v2/manage/account/smsotp/{smsotptype}',
+        path: '/identity/v2/manage/account/smsotp/forgot%20password',
+        pathParameters: { smsotptype: 'forgot password' },
+        queryStringParameters: { apikey: 'k1', apisecret: 's', x: '2' },
+        multiValueQueryStringParameters: { apikey: ['k1'], apisecret: ['s'], x: ['1', '2'] },
+        body: '{"Phone":"1"}',
+        isBase64Encoded: false,
+        requestContext: {
+          stage: 'local',
+          httpMethod: 'POST',
+          resourcePath: '/identity/v2/manage/account/smsotp/{smsotptype}',
+          identity: { sourceIp: '127.0.0.1' },
+        },
+      });
+      expect(event.headers['Content-Type']).toBe('application/json');
+      expect(event.multiValueHeaders['X-Multi']).toEqual(['a']);
+      expect(event.requestContext.requestId).toBe(context.awsRequestId);
+      expect(context.getRemainingTimeInMillis()).toBeGreaterThan(20_000);
+      expect(context.functionName).toBe('otp-local-loginradius');
+    });
+
+    it('prefers a literal segment and passes no query maps when there is no query', async () => {
+      await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone/verify`, { method: 'PUT' });
+      expect(seen[0]?.event).toMatchObject({
+        resource: '/identity/v2/manage/account/smsotp/{smsotptype}/verify',
+        pathParameters: { smsotptype: 'addphone' },
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        body: null,
+      });
+    });
+
+    it('answers 500 JSON without details when the handler throws', async () => {
+      behaviour = 'throw';
+      const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
+        method: 'POST',
+      });
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ message: 'Internal server error' });
+      expect(text).not.toContain('123456');
+    });
+
+    it('answers 501 for a route whose dialect is not loaded', async () => {
+      const response = await fetch(`${baseUrl}/adm/service`, { method: 'POST', body: '{}' });
+      expect(response.status).toBe(501);
+      expect(((await response.json()) as { message: string }).message).toContain('functions/summitai.ts');
+      expect(seen).toHaveLength(0);
+    });
+
+    it('answers 413 before calling the handler when the body is over 1 MB', async () => {
+      const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
+        method: 'POST',
+        body: 'x'.repeat(MAX_REQUEST_BYTES + 1),
+      });
+      expect(response.status).toBe(413);
+      expect(seen).toHaveLength(0);
+    });
+
+    it('accepts a body of exactly 1 MB', async () => {
+      const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
+        method: 'POST',
+        body: 'x'.repeat(MAX_REQUEST_BYTES),
+      });
+      expect(response.status).toBe(201);
+      expect(seen[0]?.event.body).toHaveLength(MAX_REQUEST_BYTES);
+    });
+
+    it('answers 400 for a path with a malformed percent escape', async () => {
+      const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/%E0%A4%A`, {
+        method: 'POST',
+      });
+      expect(response.status).toBe(400);
+      expect(seen).toHaveLength(0);
+    });
+  });
+});

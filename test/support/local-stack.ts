@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DEMO, seedDemoTenant } from '../../local/demo-tenant';
+import { createLocalDeps } from '../../local/deps';
+import { loadDialects } from '../../local/dialects';
+import { type Message, Outbox } from '../../local/outbox';
+import { createLocalServer, listen } from '../../local/server';
+import { closeServer, startSesLocal } from '../../local/ses-local';
+import type { AppDeps } from '../../shared/app-deps';
+import type { DialectId } from '../../shared/routes';
+import { freshTable, localDynamo } from './harness';
+
+export interface LocalStack {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  baseUrl: string;
+  /** The outbox over HTTP (`GET /_local/outbox`), newest first. */
+  outbox: () => Promise<Message[]>;
+  /** `DELETE /_local/outbox`. */
+  clearOutbox: () => Promise<void>;
+  deps: AppDeps;
+  /** Dialects served (their function file exists). */
+  dialects: DialectId[];
+  /** The demo tenant's ids and secrets. */
+  demo: typeof DEMO;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The local runtime in this process, for end-to-end tests over HTTP: the DynamoDB Local of the
+ * Jest global setup with a fresh table, the SES emulator on a free port, the demo tenant, and
+ * the same server as `npm start` on 127.0.0.1 and a free port.
+ */
+export const startLocalStack = async (): Promise<LocalStack> => {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
+  const probe = localDynamo();
+  const tableName = await freshTable(probe);
+  probe.destroy();
+
+  const ses = await startSesLocal(0);
+  const outbox = new Outbox(ses.endpoint);
+  const deps = createLocalDeps({
+    dynamoEndpoint: endpoint,
+    tableName,
+    sesEndpoint: ses.endpoint,
+    outbox,
+    logger: new Logger({ serviceName: 'otp-e2e', logLevel: 'SILENT' }),
+  });
+  await seedDemoTenant(deps.tenants);
+  const { handlers } = await loadDialects(deps);
+  const server: Server = createLocalServer({ outbox, handlers });
+  const port = await listen(server, 0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    baseUrl,
+    outbox: async () => {
+      const response = await fetch(`${baseUrl}/_local/outbox`);
+      if (!response.ok) throw new Error(`GET /_local/outbox answered ${response.status}`);
+      return (await response.json()) as Message[];
+    },
+    clearOutbox: async () => {
+      const response = await fetch(`${baseUrl}/_local/outbox`, { method: 'DELETE' });
+      if (!response.ok) throw new Error(`DELETE /_local/outbox answered ${response.status}`);
+    },
+    deps,
+    dialects: Object.keys(handlers) as DialectId[],
+    demo: DEMO,
+    stop: async () => {
+      server.closeAllConnections();
+      await closeServer(server);
+      await ses.stop();
+      deps.ddb.destroy();
+    },
+  };
+};
