@@ -6,6 +6,7 @@ import {
   hkdfSync,
   randomBytes,
   randomInt,
+  scryptSync,
   timingSafeEqual,
 } from 'node:crypto';
 
@@ -67,4 +68,29 @@ export const openCode = (pepper: Buffer, aad: string, sealed: string): string =>
   decipher.setAAD(Buffer.from(aad));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+};
+
+const SCRYPT = { N: 2 ** 14, r: 8, p: 1, keylen: 32 } as const;
+
+/**
+ * A salted scrypt hash for secrets people choose (SummitAI FORM passwords), which a fast hash
+ * would expose to offline guessing: `scrypt$<salt>$<hash>`.
+ */
+export const scryptHash = (secret: string): string => {
+  const salt = randomBytes(16);
+  const hash = scryptSync(secret, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+};
+
+/** Checks a secret against `scryptHash` output in constant time. */
+export const scryptVerify = (secret: string, stored: string): boolean => {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = scryptSync(secret, Buffer.from(salt, 'base64url'), expected.length, {
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 };

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { safeEqual, sha256 } from './crypto';
+import { safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
 import { type CredentialKind, type Tenant, tenantSchema } from './tenants';
@@ -68,8 +68,29 @@ export class TenantDirectory {
       const item = await this.getItem(credentialPk(kind, id), CREDENTIAL_SK);
       return item as CredentialItem | undefined;
     });
-    const matches = safeEqual(sha256(secret), cred?.secretHash ?? sha256(`absent:${id}`));
+    const matches = cred?.secretHash.startsWith('scrypt$')
+      ? await this.checkSlowSecret(kind, id, secret, cred.secretHash)
+      : safeEqual(sha256(secret), cred?.secretHash ?? sha256(`absent:${id}`));
     return matches && cred ? this.get(cred.tenantId) : undefined;
+  }
+
+  /**
+   * scrypt is deliberately slow (~50 ms); a warm container remembers a secret it already checked
+   * (by a SHA-256 of id and secret, in memory only) for the cache period.
+   */
+  private async checkSlowSecret(
+    kind: CredentialKind,
+    id: string,
+    secret: string,
+    stored: string,
+  ): Promise<boolean> {
+    const key = `slow:${kind}:${sha256(`${id}\u0000${secret}`)}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.value === stored;
+    const ok = scryptVerify(secret, stored);
+    if (ok && this.cacheSeconds > 0)
+      this.cache.set(key, { value: stored, until: Date.now() + this.cacheSeconds * 1000 });
+    return ok;
   }
 
   /** The tenant whose JWTs carry this `iss` (a pointer item written with the tenant), or undefined. */
@@ -115,7 +136,7 @@ export class TenantDirectory {
     }
   }
 
-  /** Stores a credential; only the SHA-256 of the (high-entropy) secret is kept (admin). */
+  /** Stores a credential as a hash only (SHA-256 or scrypt, see below) (admin). */
   async putCredential(kind: CredentialKind, id: string, tenantId: string, secret: string): Promise<void> {
     await this.ddb.send(
       new PutItemCommand({
@@ -124,7 +145,9 @@ export class TenantDirectory {
           pk: credentialPk(kind, id),
           sk: CREDENTIAL_SK,
           tenantId,
-          secretHash: sha256(secret),
+          // FORM passwords are chosen by people: salted scrypt. Generated keys and client secrets
+          // are 32 random bytes, for which SHA-256 is enough and costs nothing per request.
+          secretHash: kind === 'form' ? scryptHash(secret) : sha256(secret),
         }),
       }),
     );
