@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { registerSchemas } from '../schemas';
+
+/** Apps send numbers as JSON numbers or strings (the seed's examples use both). */
+const digits = (max: number) => z.union([z.string().trim().min(1).max(max), z.number().int().nonnegative()]);
+
+export const phoneFields = {
+  phone_number: digits(32).describe(
+    'The phone number: national, or with its country code (string or number)',
+  ),
+  countryCode: z
+    .union([z.string().trim().min(1).max(8), z.number().int().positive().max(9999)])
+    .describe('ISO 3166-1 alpha-2 region (`IN`) or dialling code (`+91`, `91` or the number 91)'),
+};
+
+export const registerBody = z.object(phoneFields);
+export type RegisterBody = z.infer<typeof registerBody>;
+
+export const verifyBody = z.object({
+  ...phoneFields,
+  authCode: digits(8).describe('The authCode the register (or resend) answered; string or number'),
+  otp: digits(16).describe('The code the user received by SMS; string or number'),
+});
+export type VerifyBody = z.infer<typeof verifyBody>;
+
+export const headers = z.object({
+  'user-jwt-token': z
+    .string()
+    .describe('The user’s JWT from the tenant’s identity provider (`sub` required)'),
+});
+
+export const registerResponse = z.object({
+  authCode: z.string().describe('4 digits; present it with the OTP on verify. Same value on a resend'),
+  isNewUser: z.boolean().describe('True until this JWT subject has verified this phone number once'),
+});
+export const verifyResponse = z.object({ message: z.literal('Phone number verified successfully') });
+export const errorResponse = z.object({
+  message: z.string().describe('An error name such as UN_AUTHORIZED'),
+});
+
+const sendErrors = [400, 401, 429, 503];
+
+registerSchemas({
+  appOtpRegister: {
+    body: registerBody,
+    headers,
+    response: registerResponse,
+    error: errorResponse,
+    errorStatuses: sendErrors,
+  },
+  appOtpResend: {
+    body: registerBody,
+    headers,
+    response: registerResponse,
+    error: errorResponse,
+    errorStatuses: sendErrors,
+  },
+  appOtpVerify: {
+    body: verifyBody,
+    headers,
+    response: verifyResponse,
+    error: errorResponse,
+    errorStatuses: [400, 401, 429, 503],
+  },
+});

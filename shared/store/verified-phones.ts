@@ -1,0 +1,55 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { challengeKeys } from '../engine/challenge';
+import { guard } from './dynamo';
+
+/** Where the record lives: the destination's partition, so it names neither phone nor user. */
+export interface VerifiedPhoneRef {
+  ddb: DynamoDBClient;
+  tableName: string;
+  pepper: Buffer;
+  tenantId: string;
+  /** The E.164 phone number (the engine's subject). */
+  phone: string;
+  /** A keyed hash of the user who verified it (never the raw user id). */
+  userHash: string;
+}
+
+/** The record's key: the engine's destination pk (purpose and day do not enter the pk). */
+const keyOf = (ref: VerifiedPhoneRef, now: number) => ({
+  pk: challengeKeys(ref.pepper, ref.tenantId, 'verified', ref.phone, now).challenge.pk,
+  sk: `VERIFIED#${ref.userHash}`,
+});
+
+/**
+ * True when this user has verified this phone at least once (seed 001's `isNewUser` is its
+ * negation). One strongly consistent GetItem, so a register right after a verify sees it.
+ */
+export const hasVerifiedPhone = async (ref: VerifiedPhoneRef, now: number): Promise<boolean> => {
+  const out = await guard(() =>
+    ref.ddb.send(
+      new GetItemCommand({
+        TableName: ref.tableName,
+        Key: marshall(keyOf(ref, now)),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    ),
+  );
+  return out.Item !== undefined;
+};
+
+/**
+ * Records that this user verified this phone. A put is idempotent (a later verify only moves
+ * `verifiedAt`); the record has no ttl: "has verified once" does not expire.
+ */
+export const markPhoneVerified = async (ref: VerifiedPhoneRef, now: number): Promise<void> => {
+  await guard(() =>
+    ref.ddb.send(
+      new PutItemCommand({
+        TableName: ref.tableName,
+        Item: marshall({ ...keyOf(ref, now), verifiedAt: now }),
+      }),
+    ),
+  );
+};
