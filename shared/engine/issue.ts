@@ -88,14 +88,18 @@ const deliverAll = async (
     }),
   );
 
+/** Seconds until 00:00 UTC, when the daily counters roll over. */
+const secondsToNextUtcDay = (now: number): number => {
+  const d = new Date(now);
+  return Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) - now) / 1000);
+};
+
 /** Maps a refused counter charge to the error the client sees. */
 const counterRefusal = (policy: Policy, old: Record<string, unknown> | undefined, now: number) => {
   if (Number(old?.failures ?? 0) >= policy.maxDailyFailuresPerDestination) {
     return new DestinationLockedError('Too many failed verifications for this destination today');
   }
-  const d = new Date(now);
-  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-  return new RateLimitedError('destination-daily', Math.ceil((midnight - now) / 1000));
+  return new RateLimitedError('destination-daily', secondsToNextUtcDay(now));
 };
 
 /**
@@ -150,7 +154,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     return finish(deps, req, keys, code, item, false, now);
   }
   if (failedAt(fresh.reasons, 0)) throw counterRefusal(policy, fresh.reasons[0]?.item, now);
-  if (failedAt(fresh.reasons, 1)) throw new RateLimitedError('tenant-daily', 3600);
+  if (failedAt(fresh.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
   const old = fresh.reasons[2]?.item as ChallengeItem | undefined;
   if (!old) throw new Error('Issue transaction cancelled without a reason');
   return resend(deps, req, keys, old, now);
@@ -199,7 +203,7 @@ const resend = async (
   ]);
   if (!result.ok) {
     if (failedAt(result.reasons, 0)) throw counterRefusal(policy, result.reasons[0]?.item, now);
-    if (failedAt(result.reasons, 1)) throw new RateLimitedError('tenant-daily', 3600);
+    if (failedAt(result.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
     // Another request resent (or verified) this code between our two writes.
     throw new RateLimitedError('resend-gap', policy.resendGapSeconds);
   }

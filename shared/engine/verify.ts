@@ -13,13 +13,17 @@ import { dayCounterTtl } from '../store/keys';
 import { type ChallengeItem, type ChallengeKeys, challengeKeys, codeHash, marshallKey } from './challenge';
 import type { EngineDeps, Verified, VerifyRequest } from './types';
 
-/** `binding.#b0 = :b0 AND …` for each value the verify must match. */
+/**
+ * `size(binding) = :bn AND binding.#b0 = :b0 AND …`: the verify must present every stored
+ * binding value, not just some. The size check closes the gap where a request that omits the
+ * binding (say, a dialect path that forgot the authCode) would skip it.
+ */
 const bindingCondition = (binding: Record<string, string>) => {
   const entries = Object.entries(binding);
   return {
-    expression: entries.map((_, i) => ` AND binding.#b${i} = :b${i}`).join(''),
+    expression: ` AND size(binding) = :bn${entries.map((_, i) => ` AND binding.#b${i} = :b${i}`).join('')}`,
     names: Object.fromEntries(entries.map(([k], i) => [`#b${i}`, k])),
-    values: Object.fromEntries(entries.map(([, v], i) => [`:b${i}`, v])),
+    values: { ':bn': entries.length, ...Object.fromEntries(entries.map(([, v], i) => [`:b${i}`, v])) },
   };
 };
 
@@ -86,7 +90,11 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
 
 /**
  * Counts a wrong code (or wrong binding) against the code and the destination's day, in one
- * more write. `attempts < :maxAttempts` makes the count exact under parallel wrong guesses.
+ * more write. The write is conditioned on the attempt count this request saw, so the count is
+ * exact under parallel wrong guesses and each one reports its own remaining attempts (with
+ * `attempts < :maxAttempts` alone, five parallel guesses all reported "4 left"). A request that
+ * lost that race counts again on the newer value; some request wins each round, so this ends
+ * within `maxAttemptsPerCode` rounds.
  */
 const wrongCode = async (
   deps: EngineDeps,
@@ -96,45 +104,51 @@ const wrongCode = async (
   now: number,
 ): Promise<never> => {
   const { policy } = req.tenant;
-  const items: TransactWriteItem[] = [
-    {
-      Update: {
-        TableName: deps.tableName,
-        Key: marshallKey(keys.challenge),
-        UpdateExpression: 'ADD attempts :one',
-        ConditionExpression: 'id = :id AND attempts < :maxAttempts AND attribute_not_exists(consumedAt)',
-        ExpressionAttributeValues: marshall({
-          ':one': 1,
-          ':id': old.id,
-          ':maxAttempts': policy.maxAttemptsPerCode,
-        }),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  const log = (counted: boolean) =>
+    deps.logger.info('otp rejected', {
+      tenant: req.tenant.tenantId,
+      purpose: req.purpose,
+      subject: maskDestination(req.subject),
+      challengeId: old.id,
+      counted,
+    });
+  for (let seen = old.attempts; ; ) {
+    const items: TransactWriteItem[] = [
+      {
+        Update: {
+          TableName: deps.tableName,
+          Key: marshallKey(keys.challenge),
+          UpdateExpression: 'ADD attempts :one',
+          ConditionExpression: 'id = :id AND attempts = :seen AND attribute_not_exists(consumedAt)',
+          ExpressionAttributeValues: marshall({ ':one': 1, ':id': old.id, ':seen': seen }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
       },
-    },
-    {
-      Update: {
-        TableName: deps.tableName,
-        Key: marshallKey(keys.destinationDay),
-        UpdateExpression: 'ADD failures :one SET #ttl = if_not_exists(#ttl, :ttl)',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: marshall({ ':one': 1, ':ttl': dayCounterTtl(now) }),
+      {
+        Update: {
+          TableName: deps.tableName,
+          Key: marshallKey(keys.destinationDay),
+          UpdateExpression: 'ADD failures :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: marshall({ ':one': 1, ':ttl': dayCounterTtl(now) }),
+        },
       },
-    },
-  ];
-  const result = await transact(deps.ddb, items);
-  deps.logger.info('otp rejected', {
-    tenant: req.tenant.tenantId,
-    purpose: req.purpose,
-    subject: maskDestination(req.subject),
-    challengeId: old.id,
-    counted: result.ok,
-  });
-  if (!result.ok) {
-    // A parallel request used or replaced the code, or took its last attempt, between our writes.
+    ];
+    const result = await transact(deps.ddb, items);
+    if (result.ok) {
+      log(true);
+      throw new InvalidCodeError(policy.maxAttemptsPerCode - seen - 1);
+    }
+    // A parallel request used or replaced the code, or counted a guess, between our writes.
     const current = result.reasons[0]?.item as ChallengeItem | undefined;
-    if (!current || current.id !== old.id || current.consumedAt !== undefined)
+    if (!current || current.id !== old.id || current.consumedAt !== undefined) {
+      log(false);
       throw new NoActiveCodeError('No active code');
-    throw new TooManyAttemptsError('Too many wrong attempts');
+    }
+    if (current.attempts >= policy.maxAttemptsPerCode) {
+      log(false);
+      throw new TooManyAttemptsError('Too many wrong attempts');
+    }
+    seen = current.attempts;
   }
-  throw new InvalidCodeError(policy.maxAttemptsPerCode - old.attempts - 1);
 };

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamo-local';
 import type { ChannelType, OutboundMessage, Senders } from '../../shared/channels/types';
-import type { EngineDeps } from '../../shared/engine/types';
+import { challengeKeys } from '../../shared/engine/challenge';
+import type { EngineDeps, IssueRequest, VerifyRequest } from '../../shared/engine/types';
 import { ensureTable } from '../../shared/store/table-schema';
+import { BUILT_IN_TEMPLATES } from '../../shared/templates';
 import { type Tenant, tenantSchema } from '../../shared/tenants';
 
 /** Counts DynamoDB requests by command name (after SDK retries are decided, one per send()). */
@@ -58,8 +61,18 @@ export const recordingSenders = (fail: ChannelType[] = []) => {
   return { senders, sent };
 };
 
+/**
+ * Noon UTC of the day after the real today. DynamoDB Local deletes items whose `ttl` is behind
+ * the REAL clock (within seconds), so a test clock in the past would see its items vanish; a
+ * start one day ahead keeps every item's ttl in the real future while the time of day is fixed.
+ */
+export const defaultClockStart = (): number => {
+  const d = new Date();
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1, 12, 0, 0);
+};
+
 /** A clock the test moves by hand. */
-export const manualClock = (start = Date.UTC(2026, 10, 21, 12, 0, 0)) => {
+export const manualClock = (start = defaultClockStart()) => {
   let now = start;
   return {
     now: () => now,
@@ -93,7 +106,7 @@ export const captureLogger = () => {
 };
 
 export const testTenant = (
-  overrides: Partial<Tenant> & { policy?: Partial<Tenant['policy']> } = {},
+  overrides: Omit<Partial<Tenant>, 'policy'> & { policy?: Partial<Tenant['policy']> } = {},
 ): Tenant =>
   tenantSchema.parse({
     tenantId: `t-${randomUUID().slice(0, 8)}`,
@@ -128,4 +141,106 @@ export const lastCode = (sent: OutboundMessage[], to?: string): string => {
   const m = [...sent].reverse().find((s) => to === undefined || s.to === to);
   if (!m) throw new Error(`no message sent${to ? ` to ${to}` : ''}`);
   return m.code;
+};
+
+/** Every item of the table, unmarshalled (leak checks scan the whole table). */
+export const scanItems = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) items.push(unmarshall(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+/** One item by key (strongly consistent), unmarshalled, or undefined when absent. */
+export const readItem = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: { pk: string; sk: string },
+): Promise<Record<string, unknown> | undefined> => {
+  const out = await ddb.send(
+    new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true }),
+  );
+  return out.Item ? unmarshall(out.Item) : undefined;
+};
+
+/** The keys the engine derives for (tenant, purpose, subject) at `now`, with the test pepper. */
+export const keysFor = (tenant: Tenant, purpose: string, subject: string, now: number) =>
+  challengeKeys(PEPPER, tenant.tenantId, purpose, subject, now);
+
+/** An SMS issue request to `subject` (an E.164 phone) with the built-in texts. */
+export const smsIssue = (
+  tenant: Tenant,
+  subject: string,
+  purpose = 'test:login',
+  extra: Partial<IssueRequest> = {},
+): IssueRequest => ({
+  tenant,
+  purpose,
+  subject,
+  deliveries: [{ channel: 'SMS', to: subject }],
+  content: { ...BUILT_IN_TEMPLATES },
+  ...extra,
+});
+
+/** A verify request mirroring an issue request. */
+export const verifyOf = (
+  req: IssueRequest,
+  code: string,
+  binding?: Record<string, string>,
+): VerifyRequest => ({
+  tenant: req.tenant,
+  purpose: req.purpose,
+  subject: req.subject,
+  code,
+  ...(binding && { binding }),
+});
+
+/** A code of the same length and kind that differs from `code` in every position. */
+export const wrongCodeFor = (code: string): string =>
+  code.replace(/./g, (c) => (/\d/.test(c) ? String((Number(c) + 1) % 10) : c === 'A' ? 'B' : 'A'));
+
+/**
+ * Awaits a promise that must reject with `type` and returns the error for further assertions.
+ * Fails the test when the promise resolves or rejects with anything else.
+ */
+export const rejection = async <E extends Error>(
+  promise: Promise<unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: error classes take differing constructor arguments
+  type: new (...args: any[]) => E,
+): Promise<E> => {
+  let outcome: unknown;
+  try {
+    outcome = await promise;
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(
+      `expected ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
+  }
+  throw new Error(`expected ${type.name}, but it resolved with ${JSON.stringify(outcome)}`);
+};
+
+/** The day counters an issue charges: the destination's sends and failures, the tenant's sends (0 when absent). */
+export const dayCounters = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  tenant: Tenant,
+  subject: string,
+  now: number,
+) => {
+  const keys = keysFor(tenant, 'any', subject, now);
+  const destination = await readItem(ddb, tableName, keys.destinationDay);
+  const tenantDay = await readItem(ddb, tableName, keys.tenantDay);
+  return {
+    sends: Number(destination?.sends ?? 0),
+    failures: Number(destination?.failures ?? 0),
+    tenantSends: Number(tenantDay?.sends ?? 0),
+  };
 };

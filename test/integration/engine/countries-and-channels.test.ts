@@ -1,0 +1,214 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Delivery } from '../../../shared/engine';
+import { issue, verify } from '../../../shared/engine';
+import { CountryNotAllowedError, DeliveryFailedError, InvalidInputError } from '../../../shared/errors';
+import {
+  dayCounters,
+  engineHarness,
+  keysFor,
+  lastCode,
+  readItem,
+  recordingSenders,
+  rejection,
+  scanItems,
+  smsIssue,
+  testTenant,
+  verifyOf,
+} from '../../support/harness';
+
+const PHONE = '+919955882233';
+const EMAIL = 'tomsawyer@example.com';
+const UK = '+447911123456';
+const FRANCE = '+33612345678';
+
+describe('engine', () => {
+  describe('issue › countries', () => {
+    it('refuses SMS to a dialling code outside allowedCountryCodes and writes nothing', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      h.requests.reset();
+      const refused = await rejection(issue(h.deps, smsIssue(tenant, UK)), CountryNotAllowedError);
+      expect(refused.message).not.toContain('7911123456');
+      // Refused before any store request, so an attacker's pumping costs no write either.
+      expect(h.requests.total()).toBe(0);
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+      expect(h.sent).toEqual([]);
+    });
+
+    it('refuses voice and WhatsApp to a disallowed country, even beside an allowed channel', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      for (const channel of ['VOICE', 'WHATSAPP'] as const) {
+        const deliveries: Delivery[] = [
+          { channel: 'EMAIL', to: EMAIL },
+          { channel, to: UK },
+        ];
+        await rejection(issue(h.deps, { ...smsIssue(tenant, UK), deliveries }), CountryNotAllowedError);
+      }
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+      expect(h.sent).toEqual([]);
+    });
+
+    it('applies no country rule to e-mail', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      const req = { ...smsIssue(tenant, EMAIL), deliveries: [{ channel: 'EMAIL' as const, to: EMAIL }] };
+      await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false });
+    });
+
+    it("allows every country with '*'", async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedCountryCodes: ['*'] } });
+      await expect(issue(h.deps, smsIssue(tenant, FRANCE))).resolves.toMatchObject({ resent: false });
+      await expect(issue(h.deps, smsIssue(tenant, UK))).resolves.toMatchObject({ resent: false });
+      expect(h.sent.map((m) => m.to)).toEqual([FRANCE, UK]);
+    });
+
+    it('refuses countries outside the narrow default list', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const defaults = {
+        ...tenant,
+        policy: { ...tenant.policy, allowedCountryCodes: ['1', '44', '65', '84', '91'] },
+      };
+      await expect(issue(h.deps, smsIssue(defaults, UK))).resolves.toBeDefined();
+      await rejection(issue(h.deps, smsIssue(defaults, FRANCE)), CountryNotAllowedError);
+    });
+
+    it('refuses an invalid phone number with InvalidInputError and writes nothing', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedCountryCodes: ['*'] } });
+      for (const bad of ['+9199', '12345', 'not a phone', '']) {
+        const error = await rejection(issue(h.deps, smsIssue(tenant, bad)), InvalidInputError);
+        expect(error.field).toBe('phone');
+      }
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+    });
+
+    it('refuses a request with no channel with InvalidInputError', async () => {
+      const h = await engineHarness();
+      const error = await rejection(
+        issue(h.deps, { ...smsIssue(testTenant(), PHONE), deliveries: [] }),
+        InvalidInputError,
+      );
+      expect(error.field).toBe('channel');
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+    });
+  });
+
+  describe('issue › channels', () => {
+    const multi = (tenant = testTenant()) => ({
+      ...smsIssue(tenant, PHONE),
+      deliveries: [
+        { channel: 'SMS' as const, to: PHONE },
+        { channel: 'EMAIL' as const, to: EMAIL },
+        { channel: 'VOICE' as const, to: PHONE },
+      ],
+    });
+
+    it('sends the same code to every channel, with each channel’s text', async () => {
+      const h = await engineHarness();
+      const issued = await issue(h.deps, multi());
+      expect(issued.results).toEqual([
+        { channel: 'SMS', to: PHONE, ok: true },
+        { channel: 'EMAIL', to: EMAIL, ok: true },
+        { channel: 'VOICE', to: PHONE, ok: true },
+      ]);
+      const code = lastCode(h.sent);
+      expect(h.sent.map((m) => m.code)).toEqual([code, code, code]);
+      const byChannel = Object.fromEntries(h.sent.map((m) => [m.channel, m]));
+      expect(byChannel.SMS?.text).toContain(code);
+      expect(byChannel.EMAIL).toMatchObject({ subject: 'Validation Code' });
+      expect(byChannel.EMAIL?.text).toContain(code);
+      expect(byChannel.VOICE?.text).toContain(code.split('').join(' '));
+    });
+
+    it('reports a failing channel as provider-error while the others deliver a verifiable code', async () => {
+      const h = await engineHarness({ fail: ['EMAIL'] });
+      const req = multi();
+      const issued = await issue(h.deps, req);
+      expect(issued.results).toEqual([
+        { channel: 'SMS', to: PHONE, ok: true },
+        { channel: 'EMAIL', to: EMAIL, ok: false, error: 'provider-error' },
+        { channel: 'VOICE', to: PHONE, ok: true },
+      ]);
+      expect(h.sent.map((m) => m.channel)).toEqual(['SMS', 'VOICE']);
+      await expect(verify(h.deps, verifyOf(req, lastCode(h.sent)))).resolves.toBeDefined();
+    });
+
+    it('reports a channel without a sender as not-configured', async () => {
+      const h = await engineHarness();
+      const { SMS } = h.deps.senders;
+      h.deps.senders = { SMS };
+      const req = multi();
+      const issued = await issue(h.deps, req);
+      expect(issued.results).toEqual([
+        { channel: 'SMS', to: PHONE, ok: true },
+        { channel: 'EMAIL', to: EMAIL, ok: false, error: 'not-configured' },
+        { channel: 'VOICE', to: PHONE, ok: false, error: 'not-configured' },
+      ]);
+      await expect(verify(h.deps, verifyOf(req, lastCode(h.sent)))).resolves.toBeDefined();
+    });
+
+    it('throws DeliveryFailedError when every channel fails, rolling the charge and the code back', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const req = multi(tenant);
+      // An earlier send of the day, so "rolled back" means back to 1, not merely absent.
+      await issue(h.deps, smsIssue(tenant, PHONE, 'earlier'));
+      h.deps.senders = recordingSenders(['SMS', 'EMAIL', 'VOICE']).senders;
+      const before = await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now());
+      expect(before).toMatchObject({ sends: 1, tenantSends: 1 });
+
+      await rejection(issue(h.deps, req), DeliveryFailedError);
+      expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toEqual(before);
+      const keys = keysFor(tenant, req.purpose, PHONE, h.clock.now());
+      expect(await readItem(h.ddb, h.tableName, keys.challenge)).toBeUndefined();
+
+      // No live code is left behind: the next issue is fresh, not a resend of an unsent code.
+      const working = recordingSenders();
+      h.deps.senders = working.senders;
+      await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false, sendCount: 1 });
+      expect(working.sent).toHaveLength(3);
+      expect((await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).sends).toBe(2);
+    });
+
+    it('throws DeliveryFailedError when no channel is configured', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      h.deps.senders = {};
+      await rejection(issue(h.deps, smsIssue(tenant, PHONE)), DeliveryFailedError);
+      expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toMatchObject({
+        sends: 0,
+        tenantSends: 0,
+      });
+    });
+
+    it('rolls back a resend whose every channel failed, so the next resend is not held by the gap', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const req = smsIssue(tenant, PHONE);
+      const first = await issue(h.deps, req);
+      const code = lastCode(h.sent);
+      const keys = keysFor(tenant, req.purpose, PHONE, h.clock.now());
+      const sentAt = h.clock.now();
+      h.clock.advance(30_000);
+      h.deps.senders = recordingSenders(['SMS']).senders;
+      await rejection(issue(h.deps, req), DeliveryFailedError);
+      expect(await readItem(h.ddb, h.tableName, keys.challenge)).toMatchObject({
+        id: first.challengeId,
+        sendCount: 1,
+        lastSentAt: sentAt,
+      });
+      expect((await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).sends).toBe(1);
+      const working = recordingSenders();
+      h.deps.senders = working.senders;
+      await expect(issue(h.deps, req)).resolves.toMatchObject({
+        challengeId: first.challengeId,
+        resent: true,
+        sendCount: 2,
+      });
+      expect(lastCode(working.sent)).toBe(code);
+    });
+  });
+});
