@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { openCode, safeEqual, sealCode } from '../../crypto';
+import { issue, verify } from '../../engine';
+import type { MessageContent } from '../../engine/types';
+import type { DialectSpec, HttpResponse, RouteHandler, RouteRequest } from '../../http/types';
+import { maskDestination } from '../../mask';
+import {
+  type AuthSession,
+  brandKey,
+  brandPointer,
+  finishSession,
+  putSession,
+  readRefresh,
+  readSession,
+} from '../../store/auth-engine';
+import { BUILT_IN_TEMPLATES } from '../../templates';
+import type { Tenant } from '../../tenants';
+import { AE_CODES, envelope, mapAuthEngineError, type Operation, refusals, tagOperation } from './errors';
+import { canonicalIdentifier, decoyDeps, destinationOf, identifierHash } from './identifiers';
+import { assertSignedPayload } from './payload-hash';
+import { brandOnly, type IdentifierType, schemasFor } from './schemas';
+import {
+  newRefreshKey,
+  REFRESH_KEY_SECONDS,
+  readOwnToken,
+  refreshKeyHash,
+  signAccessToken,
+  type TokenSubject,
+  WEB_SESSION_MAX_SECONDS,
+} from './tokens';
+
+type Variant = 'mobile' | 'web';
+
+/** A session lives 15 minutes (Capillary: "sessionId (valid for 15 minutes)"). */
+export const SESSION_SECONDS = 15 * 60;
+
+/** The tenant's template for this dialect, if any, else the built-in texts. */
+export const TEMPLATE_KEY = 'capillary-auth';
+
+const SCHEMAS = { mobile: schemasFor('mobile'), web: schemasFor('web') };
+
+const success = (rest: object = {}): HttpResponse => envelope(200, AE_CODES.SUCCESS, 'SUCCESS', rest);
+
+/** Capillary's `user` object; this service keeps no app or password registrations. */
+const userOf = (role: 'VIEW' | 'USER', sessionId: string | null) => ({
+  appRegistered: false,
+  sessionId,
+  role,
+  userRegisteredForPassword: false,
+});
+
+/**
+ * No client secret: the brand names the tenant. Only the brand is read before the payload hash
+ * is checked, so a brand that signs payloads acts on nothing unsigned.
+ */
+const authenticate = async (req: RouteRequest): Promise<{ tenant: Tenant; brand: string }> => {
+  const { brand } = brandOnly.parse(req.body);
+  const pointer = await brandPointer(req.deps, brand);
+  const tenant = pointer ? await req.deps.tenants.get(pointer.tenantId) : undefined;
+  // The tenant must list the brand too (any case): a stale pointer alone serves nothing.
+  const settings =
+    tenant && Object.entries(tenant.brands).find(([name]) => brandKey(name) === brandKey(brand))?.[1];
+  if (!tenant || !settings) throw refusals.unknownBrand();
+  if (settings.payloadSigningSecret) {
+    const body = req.body as Record<string, unknown>;
+    await assertSignedPayload(req.deps, settings.payloadSigningSecret, body, req.deps.now());
+  }
+  return { tenant, brand: brandKey(brand) };
+};
+
+/** The live session of this request, checked against its brand, identifier and device. */
+const sessionFor = async (
+  req: RouteRequest,
+  variant: Variant,
+  tenant: Tenant,
+  brand: string,
+  request: { sessionId: string; identifierType: IdentifierType; canonical: string; deviceId?: string },
+): Promise<AuthSession> => {
+  const session = await readSession(req.deps, request.sessionId, req.deps.now());
+  if (!session || session.variant !== variant) throw refusals.invalidSession();
+  if (session.brand !== brand || session.tenantId !== tenant.tenantId) throw refusals.brandMismatch();
+  const hash = identifierHash(
+    await req.deps.pepper(),
+    tenant.tenantId,
+    request.identifierType,
+    request.canonical,
+  );
+  if (session.identifierType !== request.identifierType || !safeEqual(session.identifierHash, hash)) {
+    throw session.identifierType === 'MOBILE' && request.identifierType === 'MOBILE'
+      ? refusals.mobileMismatch()
+      : refusals.identifierMismatch();
+  }
+  if (variant === 'mobile' && session.deviceId !== request.deviceId) throw refusals.deviceMismatch();
+  return session;
+};
+
+/** One code per session: the purpose names the brand and the session. */
+const purposeOf = (session: AuthSession): string => `ae:${session.brand}:${session.id}`;
+
+const contentOf = (tenant: Tenant): MessageContent => {
+  const saved = tenant.templates[TEMPLATE_KEY];
+  return {
+    sms: saved?.sms ?? BUILT_IN_TEMPLATES.sms,
+    email: saved?.email ?? BUILT_IN_TEMPLATES.email,
+    voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice,
+  };
+};
+
+const tokenGenerate =
+  (variant: Variant): RouteHandler =>
+  async (req) => {
+    const { tenant, brand } = await authenticate(req);
+    const body = SCHEMAS[variant].tokenGenerate.parse(req.body);
+    const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+    const now = req.deps.now();
+    const session: AuthSession = {
+      id: `D-${randomUUID()}`,
+      tenantId: tenant.tenantId,
+      brand,
+      variant,
+      identifierType: body.identifierType,
+      identifierHash: identifierHash(
+        await req.deps.pepper(),
+        tenant.tenantId,
+        body.identifierType,
+        canonical,
+      ),
+      ...(variant === 'mobile' && body.deviceId ? { deviceId: body.deviceId } : {}),
+      createdAt: now,
+      expiresAt: now + SESSION_SECONDS * 1000,
+    };
+    await putSession(req.deps, session);
+    // Capillary also returns a VIEW-role token here. An identity token before the OTP is checked
+    // is a trap for any backend that only verifies signatures, so `auth.token` is null.
+    return success({ auth: { token: null, key: null }, user: userOf('VIEW', session.id) });
+  };
+
+const otpGenerate =
+  (variant: Variant): RouteHandler =>
+  async (req) => {
+    const { tenant, brand } = await authenticate(req);
+    const body = SCHEMAS[variant].otpGenerate.parse(req.body);
+    const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+    const session = await sessionFor(req, variant, tenant, brand, { ...body, canonical });
+    const destination = await destinationOf(req.deps, tenant, body.identifierType, canonical);
+    await issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
+      tenant,
+      purpose: purposeOf(session),
+      subject: destination.subject,
+      deliveries: [destination.delivery],
+      content: contentOf(tenant),
+    });
+    // The same answer whether a USERNAME exists or not (a decoy sends nothing).
+    return success();
+  };
+
+const otpValidate =
+  (variant: Variant): RouteHandler =>
+  async (req) => {
+    const { tenant, brand } = await authenticate(req);
+    const body = SCHEMAS[variant].otpValidate.parse(req.body);
+    const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+    const session = await sessionFor(req, variant, tenant, brand, { ...body, canonical });
+    const destination = await destinationOf(req.deps, tenant, body.identifierType, canonical);
+    // Capillary documents the OTP as a `long`: a number loses its leading zeros.
+    const code =
+      typeof body.otp === 'number' ? String(body.otp).padStart(tenant.policy.codeLength, '0') : body.otp;
+    await verify(req.deps, { tenant, purpose: purposeOf(session), subject: destination.subject, code });
+    // A decoy's code was never sent: even a lucky guess authenticates nobody.
+    if (destination.decoy) throw refusals.invalidOtp();
+
+    const now = req.deps.now();
+    const subject: TokenSubject = {
+      sub: canonical,
+      identifierType: body.identifierType,
+      brand,
+      tenantId: tenant.tenantId,
+      app: variant,
+      ...(session.deviceId ? { deviceId: session.deviceId } : {}),
+      authTime: Math.floor(now / 1000),
+    };
+    const token = await signAccessToken(await req.deps.signingKey(), subject, now);
+    const refresh = variant === 'mobile' ? newRefreshKey() : undefined;
+    await finishSession(
+      req.deps,
+      session.id,
+      refresh && {
+        keyHash: refresh.keyHash,
+        record: {
+          tenantId: tenant.tenantId,
+          brand,
+          identifierType: body.identifierType,
+          sealedIdentifier: sealCode(await req.deps.pepper(), `REFRESH#${refresh.keyHash}`, canonical),
+          deviceId: session.deviceId ?? '',
+          authTime: subject.authTime,
+          expiresAt: now + REFRESH_KEY_SECONDS * 1000,
+        },
+      },
+    );
+    req.deps.logger.info('auth token issued', {
+      tenant: tenant.tenantId,
+      brand,
+      app: variant,
+      subject: maskDestination(destination.subject),
+    });
+    return success({ auth: { token, key: refresh?.key ?? null }, user: userOf('USER', null) });
+  };
+
+/** Mobile: the refresh key from otp/validate, bound to brand, identifier and device. */
+const regenerateMobile: RouteHandler = async (req) => {
+  const { tenant, brand } = await authenticate(req);
+  const body = SCHEMAS.mobile.tokenRegenerate.parse(req.body);
+  if (!('key' in body)) throw refusals.cannotRegenerate();
+  const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+  const keyHash = refreshKeyHash(body.key);
+  const record = await readRefresh(req.deps, keyHash, req.deps.now());
+  // One answer for every mismatch: the key is a bearer secret and the rest only binds it.
+  const bound =
+    record?.tenantId === tenant.tenantId &&
+    record.brand === brand &&
+    record.identifierType === body.identifierType &&
+    record.deviceId === body.deviceId &&
+    safeEqual(openCode(await req.deps.pepper(), `REFRESH#${keyHash}`, record.sealedIdentifier), canonical);
+  if (!record || !bound) throw refusals.cannotRegenerate();
+  const token = await signAccessToken(
+    await req.deps.signingKey(),
+    {
+      sub: canonical,
+      identifierType: body.identifierType,
+      brand,
+      tenantId: tenant.tenantId,
+      app: 'mobile',
+      deviceId: record.deviceId,
+      authTime: record.authTime,
+    },
+    req.deps.now(),
+  );
+  return success({ auth: { token, key: null }, user: userOf('USER', null) });
+};
+
+/**
+ * Web: Capillary's `expiredToken`, a token this service signed for the web app of this brand and
+ * identifier. Expired tokens are the point; the chain ends WEB_SESSION_MAX_SECONDS after the OTP.
+ */
+const regenerateWeb: RouteHandler = async (req) => {
+  const { tenant, brand } = await authenticate(req);
+  const body = SCHEMAS.web.tokenRegenerate.parse(req.body);
+  if (!('expiredToken' in body)) throw refusals.cannotRegenerate();
+  const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+  const key = await req.deps.signingKey();
+  const claims = await readOwnToken(key, body.expiredToken);
+  const now = req.deps.now();
+  const authTime = typeof claims?.auth_time === 'number' ? claims.auth_time : 0;
+  const valid =
+    claims?.app === 'web' &&
+    claims.brand === brand &&
+    claims.org === tenant.tenantId &&
+    claims.idt === body.identifierType &&
+    claims.sub === canonical &&
+    Math.floor(now / 1000) - authTime <= WEB_SESSION_MAX_SECONDS;
+  if (!valid) throw refusals.cannotRegenerate();
+  const token = await signAccessToken(
+    key,
+    {
+      sub: canonical,
+      identifierType: body.identifierType,
+      brand,
+      tenantId: tenant.tenantId,
+      app: 'web',
+      authTime,
+    },
+    now,
+  );
+  return success({ auth: { token, key: null }, user: userOf('USER', null) });
+};
+
+/** Tags errors with their operation, so one engine error can read differently per endpoint. */
+const tagged =
+  (operation: Operation, handler: RouteHandler): RouteHandler =>
+  async (req) => {
+    try {
+      return await handler(req);
+    } catch (error) {
+      throw tagOperation(error, operation);
+    }
+  };
+
+const variantHandlers = (variant: Variant, name: 'Mobile' | 'Web'): Record<string, RouteHandler> => ({
+  [`capillaryAuth${name}TokenGenerate`]: tagged('token', tokenGenerate(variant)),
+  [`capillaryAuth${name}TokenRegenerate`]: tagged(
+    'token',
+    variant === 'mobile' ? regenerateMobile : regenerateWeb,
+  ),
+  [`capillaryAuth${name}OtpGenerate`]: tagged('otp-generate', otpGenerate(variant)),
+  [`capillaryAuth${name}OtpValidate`]: tagged('otp-validate', otpValidate(variant)),
+});
+
+/** Seed 002: Capillary auth engine sessions, mobile and web. */
+export const capillaryAuth: DialectSpec = {
+  dialect: 'capillary-auth',
+  handlers: { ...variantHandlers('mobile', 'Mobile'), ...variantHandlers('web', 'Web') },
+  mapError: mapAuthEngineError,
+};

@@ -1,0 +1,211 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DeleteItemCommandInput,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { guard, transact } from './dynamo';
+
+/**
+ * Items of the Capillary auth engine dialect (seed 002), in the one table:
+ *
+ *  pk                 sk        item
+ *  BRAND#<BRAND>      BRAND     brand → tenant pointer (the brand names the tenant; no client secret)
+ *  SESSION#<id>       SESSION   session: tenant, brand, variant, identifier hash, device, expiry
+ *  REFRESH#<sha256>   REFRESH   mobile refresh key (only its SHA-256 is stored): sealed identifier, device
+ *  HASH#<hash>        HASH      a payload `hash` already used (replay refusal until it goes stale)
+ *
+ * Every item with a lifetime carries `expiresAt` (epoch ms, checked on every read: TTL deletes
+ * late) and `ttl` (epoch s).
+ */
+export interface TableRef {
+  ddb: DynamoDBClient;
+  tableName: string;
+}
+
+const ttlOf = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000) + 60;
+
+const getItem = async (
+  ref: TableRef,
+  pk: string,
+  sk: string,
+): Promise<Record<string, unknown> | undefined> => {
+  const out = await guard(() =>
+    ref.ddb.send(
+      new GetItemCommand({ TableName: ref.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }),
+    ),
+  );
+  return out.Item ? unmarshall(out.Item) : undefined;
+};
+
+/** Brands match case-insensitively (`standardapp` is `STANDARDAPP`), as Capillary's samples do. */
+export const brandKey = (brand: string): string => brand.trim().toUpperCase();
+
+/** Where a brand points: its tenant, and the brand's name as configured in `tenant.brands`. */
+export interface BrandPointer {
+  tenantId: string;
+  brand: string;
+}
+
+const brandCache = new Map<string, { value: BrandPointer | undefined; until: number }>();
+const BRAND_CACHE_MS = 60_000;
+const UNKNOWN_BRAND_CACHE_MS = 5_000;
+
+/**
+ * The tenant a brand belongs to, or undefined. Cached in a warm container (unknown brands
+ * briefly), so a generate costs no extra read and a flood of made-up brands no extra reads.
+ */
+export const brandPointer = async (ref: TableRef, brand: string): Promise<BrandPointer | undefined> => {
+  const key = brandKey(brand);
+  if (!key || key.length > 64) return undefined;
+  const cacheKey = `${ref.tableName}|${key}`;
+  const hit = brandCache.get(cacheKey);
+  const now = Date.now();
+  if (hit && hit.until > now) return hit.value;
+  const item = await getItem(ref, `BRAND#${key}`, 'BRAND');
+  const value = item ? { tenantId: String(item.tenantId), brand: String(item.brand) } : undefined;
+  brandCache.set(cacheKey, { value, until: now + (value ? BRAND_CACHE_MS : UNKNOWN_BRAND_CACHE_MS) });
+  return value;
+};
+
+/** Points a brand at a tenant (admin). The tenant record must also list the brand in `brands`. */
+export const putBrandPointer = async (ref: TableRef, brand: string, tenantId: string): Promise<void> => {
+  await guard(() =>
+    ref.ddb.send(
+      new PutItemCommand({
+        TableName: ref.tableName,
+        Item: marshall({ pk: `BRAND#${brandKey(brand)}`, sk: 'BRAND', tenantId, brand }),
+      }),
+    ),
+  );
+  brandCache.delete(`${ref.tableName}|${brandKey(brand)}`);
+};
+
+/** A session from token/generate: what a later otp/generate and otp/validate must match. */
+export interface AuthSession {
+  id: string;
+  tenantId: string;
+  /** Upper-case brand (see brandKey). */
+  brand: string;
+  variant: 'mobile' | 'web';
+  identifierType: string;
+  /** Keyed hash of the canonical identifier: the table never names the phone or e-mail. */
+  identifierHash: string;
+  /** Mobile only. */
+  deviceId?: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Stores a new session; the condition makes an id collision fail instead of overwrite. */
+export const putSession = async (ref: TableRef, session: AuthSession): Promise<void> => {
+  await guard(() =>
+    ref.ddb.send(
+      new PutItemCommand({
+        TableName: ref.tableName,
+        Item: marshall(
+          { pk: `SESSION#${session.id}`, sk: 'SESSION', ...session, ttl: ttlOf(session.expiresAt) },
+          { removeUndefinedValues: true },
+        ),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
+};
+
+/** The live session with this id, or undefined when there is none or it has expired. */
+export const readSession = async (
+  ref: TableRef,
+  id: string,
+  now: number,
+): Promise<AuthSession | undefined> => {
+  if (id.length > 64) return undefined;
+  const item = await getItem(ref, `SESSION#${id}`, 'SESSION');
+  if (!item || Number(item.expiresAt) <= now) return undefined;
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...session } = item;
+  return session as unknown as AuthSession;
+};
+
+/** A mobile refresh key's record; the key itself is never stored. */
+export interface RefreshRecord {
+  tenantId: string;
+  brand: string;
+  identifierType: string;
+  /** The canonical identifier, AES-GCM sealed (the new token's `sub` needs it in clear). */
+  sealedIdentifier: string;
+  deviceId: string;
+  /** Epoch ms of the OTP validation that created the key (the token's `auth_time`). */
+  authTime: number;
+  expiresAt: number;
+}
+
+/**
+ * Ends a session after a successful validate (Capillary answers `sessionId: null` then), so a
+ * session yields at most one token, and on mobile stores the refresh key: one round trip.
+ */
+export const finishSession = async (
+  ref: TableRef,
+  sessionId: string,
+  refresh?: { keyHash: string; record: RefreshRecord },
+): Promise<void> => {
+  const end: TransactWriteItem = {
+    Delete: { TableName: ref.tableName, Key: marshall({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }) },
+  };
+  if (!refresh) {
+    await guard(() => ref.ddb.send(new DeleteItemCommand(end.Delete as DeleteItemCommandInput)));
+    return;
+  }
+  const put: TransactWriteItem = {
+    Put: {
+      TableName: ref.tableName,
+      Item: marshall({
+        pk: `REFRESH#${refresh.keyHash}`,
+        sk: 'REFRESH',
+        ...refresh.record,
+        ttl: ttlOf(refresh.record.expiresAt),
+      }),
+      // 256 random bits never collide; the condition only turns a bug into an error.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  const outcome = await transact(ref.ddb, [end, put]);
+  if (!outcome.ok) throw new Error('Could not store the refresh key');
+};
+
+/** The live refresh record of a key hash, or undefined. */
+export const readRefresh = async (
+  ref: TableRef,
+  keyHash: string,
+  now: number,
+): Promise<RefreshRecord | undefined> => {
+  const item = await getItem(ref, `REFRESH#${keyHash}`, 'REFRESH');
+  if (!item || Number(item.expiresAt) <= now) return undefined;
+  return item as unknown as RefreshRecord;
+};
+
+/**
+ * Records a payload hash as used; false when it was used before. The conditional put is the
+ * whole check, so two parallel replays of one hash cannot both pass. The item lives until the
+ * hash would be stale anyway.
+ */
+export const claimPayloadHash = async (ref: TableRef, hash: string, staleAtMs: number): Promise<boolean> => {
+  try {
+    await guard(() =>
+      ref.ddb.send(
+        new PutItemCommand({
+          TableName: ref.tableName,
+          Item: marshall({ pk: `HASH#${hash}`, sk: 'HASH', expiresAt: staleAtMs, ttl: ttlOf(staleAtMs) }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+};

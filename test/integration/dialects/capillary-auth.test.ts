@@ -1,0 +1,553 @@
+import { describe, expect, it } from '@jest/globals';
+import { jwtVerify } from 'jose';
+import { createHandler } from '../../../functions/capillary-auth';
+import { openCode } from '../../../shared/crypto';
+import { signPayload } from '../../../shared/dialects/capillary-auth/payload-hash';
+import { putBrandPointer } from '../../../shared/store/auth-engine';
+import type { Tenant } from '../../../shared/tenants';
+import { apiEvent, appHarness, invoke } from '../../support/app-harness';
+import { lastCode, PEPPER, scanItems, wrongCodeFor } from '../../support/harness';
+
+const SECRET = 'test-payload-signing-secret-0123456789';
+
+/** The seed's example bodies (Capillary's docs: token/generate, otp/generate). */
+const SEED = {
+  token: {
+    identifierType: 'MOBILE',
+    identifierValue: '9940000000',
+    deviceId: '32rtsdered',
+    brand: 'STANDARDAPP',
+  },
+  otp: {
+    identifierType: 'MOBILE',
+    identifierValue: '9940000000',
+    deviceId: '32rtsdered',
+    brand: 'STANDARDAPP',
+    sessionId: 'D-502259d3-d4d6-4458-bc5f-b89d3d8e4c7b',
+  },
+};
+const PHONE = '+919940000000';
+
+const setup = async (options: { tenant?: Partial<Tenant>; fail?: Array<'SMS' | 'EMAIL'> } = {}) => {
+  const h = await appHarness({
+    tenant: {
+      brands: { STANDARDAPP: {}, OTHERAPP: {}, SIGNEDAPP: { payloadSigningSecret: SECRET } },
+      ...options.tenant,
+    },
+    ...(options.fail ? { fail: options.fail } : {}),
+  });
+  for (const brand of ['STANDARDAPP', 'OTHERAPP', 'SIGNEDAPP'])
+    await putBrandPointer(h.deps, brand, h.tenant.tenantId);
+  await h.tenants.putContact(h.tenant.tenantId, {
+    userId: 'ana',
+    phone: '9955882233',
+    email: 'ana@example.com',
+  });
+  await h.tenants.putContact(h.tenant.tenantId, { userId: 'bo', email: 'Bo@Example.com' });
+  await h.tenants.putContact(h.tenant.tenantId, { userId: 'nobody-reachable' });
+  const handler = createHandler(h.deps);
+  /** The raw Lambda result (for byte-for-byte comparisons). */
+  const raw = (path: string, body: unknown) => handler(apiEvent('POST', path, { body }), {} as never);
+  const post = (path: string, body: unknown) => invoke(handler, apiEvent('POST', path, { body }));
+  /** token/generate, then the sessionId. */
+  const session = async (body: Record<string, unknown> = SEED.token, prefix = '/auth/v1') => {
+    const res = await post(`${prefix}/token/generate`, body);
+    expect(res.status).toBe(200);
+    return (res.body.user as { sessionId: string }).sessionId;
+  };
+  const verifyToken = (token: string) =>
+    jwtVerify(token, Buffer.from('k'.repeat(48)), {
+      issuer: 'otp-service',
+      algorithms: ['HS256'],
+      currentDate: new Date(h.clock.now()),
+    });
+  const sessions = async () =>
+    (await scanItems(h.ddb, h.tableName)).filter((i) => String(i.pk).startsWith('SESSION#'));
+  return { ...h, handler, raw, post, session, verifyToken, sessions };
+};
+
+const refused = (code: number) => ({ status: { success: false, code, message: expect.any(String) } });
+const OK = { status: { success: true, code: 200, message: 'SUCCESS' } };
+
+describe('capillary-auth', () => {
+  describe('mobile flow', () => {
+    it('issues a session, sends the code, validates it into a token and key, and regenerates', async () => {
+      const t = await setup();
+      const created = await t.post('/auth/v1/token/generate', SEED.token);
+      expect(created).toMatchObject({
+        status: 200,
+        body: {
+          ...OK,
+          auth: { token: null, key: null },
+          user: { appRegistered: false, role: 'VIEW', userRegisteredForPassword: false },
+        },
+      });
+      const sessionId = (created.body.user as { sessionId: string }).sessionId;
+      expect(sessionId).toMatch(/^D-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+
+      const sent = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(sent).toMatchObject({ status: 200, body: OK });
+      expect(sent.body).toEqual(OK);
+      expect(t.sent.map((m) => [m.channel, m.to])).toEqual([['SMS', PHONE]]);
+
+      const code = lastCode(t.sent);
+      const validated = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: code });
+      expect(validated).toMatchObject({
+        status: 200,
+        body: { ...OK, user: { appRegistered: false, sessionId: null, role: 'USER' } },
+      });
+      expect(JSON.stringify(validated.body)).not.toContain(`"${code}"`);
+      const auth = validated.body.auth as { token: string; key: string };
+      const { payload } = await t.verifyToken(auth.token);
+      expect(payload).toMatchObject({
+        sub: PHONE,
+        brand: 'STANDARDAPP',
+        iss: 'otp-service',
+        idt: 'MOBILE',
+        app: 'mobile',
+        dev: '32rtsdered',
+        rol: 'USER',
+      });
+      expect(Number(payload.exp) - Number(payload.iat)).toBe(900);
+      expect(auth.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The table holds only the key's hash, and no item names the phone number.
+      const items = JSON.stringify(await scanItems(t.ddb, t.tableName));
+      expect(items).not.toContain(auth.key);
+      expect(items).not.toContain('9940000000');
+
+      // Logs name neither the code, the phone, the token nor the key.
+      const logs = t.logLines.join('\n');
+      expect(logs).toContain('auth token issued');
+      expect(logs).not.toMatch(new RegExp(`\\b${code}\\b`));
+      for (const secret of ['9940000000', auth.token, auth.key]) expect(logs).not.toContain(secret);
+
+      t.clock.advance(3600_000);
+      const again = await t.post('/auth/v1/token/regenerate', { ...SEED.token, key: auth.key });
+      expect(again).toMatchObject({
+        status: 200,
+        body: { ...OK, auth: { key: null }, user: { role: 'USER' } },
+      });
+      const renewed = await t.verifyToken((again.body.auth as { token: string }).token);
+      expect(renewed.payload).toMatchObject({
+        sub: PHONE,
+        brand: 'STANDARDAPP',
+        auth_time: payload.auth_time,
+      });
+    });
+
+    it('ends the session on success: a second validate or generate gets 1505', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const otp = lastCode(t.sent);
+      expect((await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp })).status).toBe(200);
+      expect(await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp })).toMatchObject({
+        status: 400,
+        body: refused(1505),
+      });
+      expect(await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId })).toMatchObject({
+        status: 400,
+        body: refused(1505),
+      });
+      expect(t.sent).toHaveLength(1);
+    });
+
+    it('accepts the OTP as a number (Capillary documents a long) and the identifierType in any case', async () => {
+      const t = await setup();
+      const body = { ...SEED.token, identifierType: 'mobile', identifierValue: '+91 99400 00000' };
+      const sessionId = await t.session(body);
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, identifierType: 'Mobile', sessionId });
+      const otp = Number(lastCode(t.sent));
+      const res = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp });
+      expect(res).toMatchObject({ status: 200, body: OK });
+    });
+
+    it('re-sends the same code for a second generate on one session after the resend gap', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      t.clock.advance(31_000);
+      expect((await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId })).status).toBe(200);
+      expect(t.sent).toHaveLength(2);
+      expect(t.sent[0]?.code).toBe(t.sent[1]?.code);
+    });
+
+    it('answers the seed example with its made-up sessionId with 1505 and sends nothing', async () => {
+      const t = await setup();
+      expect(await t.post('/auth/v1/otp/generate', SEED.otp)).toMatchObject({
+        status: 400,
+        body: refused(1505),
+      });
+      expect(t.sent).toHaveLength(0);
+    });
+  });
+
+  describe('web flow', () => {
+    const WEB = { identifierType: 'EMAIL', identifierValue: 'Tom@Example.com', brand: 'standardapp' };
+
+    it('needs no deviceId, returns no key, and regenerates from the expired token', async () => {
+      const t = await setup();
+      const sessionId = await t.session(WEB, '/auth/v1/web');
+      expect(await t.post('/auth/v1/web/otp/generate', { ...WEB, sessionId })).toMatchObject({ status: 200 });
+      expect(t.sent.map((m) => [m.channel, m.to])).toEqual([['EMAIL', 'tom@example.com']]);
+      const res = await t.post('/auth/v1/web/otp/validate', { ...WEB, sessionId, otp: lastCode(t.sent) });
+      expect(res).toMatchObject({ status: 200, body: { ...OK, auth: { key: null } } });
+      const token = (res.body.auth as { token: string }).token;
+      expect((await t.verifyToken(token)).payload).toMatchObject({
+        sub: 'tom@example.com',
+        app: 'web',
+        brand: 'STANDARDAPP',
+      });
+      expect((await t.verifyToken(token)).payload.dev).toBeUndefined();
+
+      t.clock.advance(20 * 60_000);
+      const regenerated = await t.post('/auth/v1/web/token/regenerate', { ...WEB, expiredToken: token });
+      expect(regenerated).toMatchObject({ status: 200, body: OK });
+      await expect(t.verifyToken((regenerated.body.auth as { token: string }).token)).resolves.toBeDefined();
+
+      t.clock.advance(24 * 3600_000);
+      expect(await t.post('/auth/v1/web/token/regenerate', { ...WEB, expiredToken: token })).toMatchObject({
+        status: 400,
+        body: refused(1525),
+      });
+    });
+
+    it('refuses a mobile session on the web endpoints with 1505', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      const res = await t.post('/auth/v1/web/otp/generate', { ...SEED.otp, sessionId });
+      expect(res).toMatchObject({ status: 400, body: refused(1505) });
+      expect(t.sent).toHaveLength(0);
+    });
+  });
+
+  describe('USERNAME', () => {
+    const user = (identifierValue: string) => ({
+      ...SEED.token,
+      identifierType: 'USERNAME',
+      identifierValue,
+    });
+
+    it('sends to the contact phone by SMS, else its e-mail, and signs the username as sub', async () => {
+      const t = await setup();
+      const ana = await t.session(user('ana'));
+      await t.post('/auth/v1/otp/generate', { ...user('ana'), sessionId: ana });
+      expect(t.sent.map((m) => [m.channel, m.to])).toEqual([['SMS', '+919955882233']]);
+      const res = await t.post('/auth/v1/otp/validate', {
+        ...user('ana'),
+        sessionId: ana,
+        otp: lastCode(t.sent),
+      });
+      expect((await t.verifyToken((res.body.auth as { token: string }).token)).payload).toMatchObject({
+        sub: 'ana',
+        idt: 'USERNAME',
+      });
+
+      const bo = await t.session(user('bo'));
+      await t.post('/auth/v1/otp/generate', { ...user('bo'), sessionId: bo });
+      expect(t.sent.at(-1)).toMatchObject({ channel: 'EMAIL', to: 'bo@example.com' });
+    });
+
+    it('answers a username that does not exist byte for byte as one that does, and sends nothing', async () => {
+      const t = await setup();
+      const answers = [];
+      for (const name of ['ana', 'ghost', 'nobody-reachable']) {
+        const sessionId = await t.session(user(name));
+        const first = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+        // A second generate inside the resend gap: the decoy runs the same limits.
+        const second = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+        const wrong = await t.raw('/auth/v1/otp/validate', { ...user(name), sessionId, otp: '000000' });
+        answers.push([first, second, wrong].map((r) => [r.statusCode, r.body, JSON.stringify(r.headers)]));
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      expect(answers[2]).toEqual(answers[0]);
+      expect(answers[0]?.map((a) => a[0])).toEqual([200, 429, 400]);
+      expect(t.sent.map((m) => m.to)).toEqual(['+919955882233']);
+    });
+
+    it('never issues a token for a username that does not exist, even with the decoy code', async () => {
+      const t = await setup();
+      const sessionId = await t.session(user('ghost'));
+      await t.post('/auth/v1/otp/generate', { ...user('ghost'), sessionId });
+      expect(t.sent).toHaveLength(0);
+      // The decoy's code exists only sealed in its challenge; unseal it as an attacker never could.
+      const challenge = (await scanItems(t.ddb, t.tableName)).find(
+        (i) => i.sk === `CH#ae:STANDARDAPP:${sessionId}`,
+      ) as { pk: string; sk: string; id: string; sealed: string };
+      const code = openCode(PEPPER, `${challenge.pk}|${challenge.sk}|${challenge.id}`, challenge.sealed);
+      const res = await t.post('/auth/v1/otp/validate', { ...user('ghost'), sessionId, otp: code });
+      expect(res).toEqual({ status: 400, body: refused(1506), headers: expect.anything() });
+    });
+  });
+
+  describe('session binding', () => {
+    it.each([
+      ['1507 for another mobile number', { identifierValue: '9940000009' }, 1507],
+      [
+        '1541 for another identifier type',
+        { identifierType: 'EMAIL', identifierValue: 'x@example.com' },
+        1541,
+      ],
+      ['1508 for another device', { deviceId: 'other-device' }, 1508],
+      ['1509 for another brand', { brand: 'OTHERAPP' }, 1509],
+    ])('returns %s on generate and validate, and sends nothing', async (_, change, code) => {
+      const t = await setup();
+      const sessionId = await t.session();
+      const generate = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId, ...change });
+      expect(generate).toMatchObject({ status: 400, body: refused(code) });
+      const validate = await t.post('/auth/v1/otp/validate', {
+        ...SEED.otp,
+        sessionId,
+        otp: '123456',
+        ...change,
+      });
+      expect(validate).toMatchObject({ status: 400, body: refused(code) });
+      expect(t.sent).toHaveLength(0);
+    });
+
+    it('returns 1505 once the session is 15 minutes old', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      t.clock.advance(15 * 60_000);
+      expect(await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId })).toMatchObject({
+        status: 400,
+        body: refused(1505),
+      });
+      expect(t.sent).toHaveLength(0);
+    });
+  });
+
+  describe('errors', () => {
+    it.each([
+      [
+        '1546 for an invalid identifierType',
+        '/auth/v1/token/generate',
+        { ...SEED.token, identifierType: 'FAX' },
+        400,
+        1546,
+      ],
+      [
+        '1540 for an invalid mobile',
+        '/auth/v1/token/generate',
+        { ...SEED.token, identifierValue: '12' },
+        400,
+        1540,
+      ],
+      [
+        '1540 for an invalid e-mail',
+        '/auth/v1/web/token/generate',
+        { ...SEED.token, identifierType: 'EMAIL' },
+        400,
+        1540,
+      ],
+      [
+        '1519 for a missing deviceId on mobile',
+        '/auth/v1/token/generate',
+        { ...SEED.token, deviceId: undefined },
+        400,
+        1519,
+      ],
+      [
+        '1519 for an unknown brand',
+        '/auth/v1/token/generate',
+        { ...SEED.token, brand: 'NOSUCHAPP' },
+        400,
+        1519,
+      ],
+      ['1519 for a missing brand', '/auth/v1/token/generate', { ...SEED.token, brand: undefined }, 400, 1519],
+      ['1540 on otp/generate', '/auth/v1/otp/generate', { ...SEED.otp, identifierValue: 'abc' }, 400, 1540],
+      [
+        '1519 for a missing sessionId',
+        '/auth/v1/otp/generate',
+        { ...SEED.otp, sessionId: undefined },
+        400,
+        1519,
+      ],
+      ['1519 for a missing otp', '/auth/v1/otp/validate', SEED.otp, 400, 1519],
+      [
+        '1525 for an unknown refresh key',
+        '/auth/v1/token/regenerate',
+        { ...SEED.token, key: 'nope' },
+        400,
+        1525,
+      ],
+      [
+        '1525 for a forged web token',
+        '/auth/v1/web/token/regenerate',
+        { ...SEED.token, expiredToken: 'a.b.c' },
+        400,
+        1525,
+      ],
+    ])('returns %s and writes and sends nothing', async (_, path, body, status, code) => {
+      const t = await setup();
+      const res = await t.post(path, body);
+      expect(res).toMatchObject({ status, body: refused(code) });
+      expect(Object.keys(res.body)).toEqual(['status']);
+      expect(await t.sessions()).toHaveLength(0);
+      expect(t.sent).toHaveLength(0);
+    });
+
+    it('returns 1519 for a brand that points at a tenant which does not list it', async () => {
+      const t = await setup();
+      await putBrandPointer(t.deps, 'ORPHANAPP', t.tenant.tenantId);
+      const res = await t.post('/auth/v1/token/generate', { ...SEED.token, brand: 'ORPHANAPP' });
+      expect(res).toMatchObject({ status: 400, body: refused(1519) });
+      expect(await t.sessions()).toHaveLength(0);
+    });
+
+    it('answers an oversized body with 413 and an unknown path with 404, both in the envelope', async () => {
+      const t = await setup();
+      const big = await t.post('/auth/v1/token/generate', { ...SEED.token, pad: 'x'.repeat(70_000) });
+      expect(big).toMatchObject({ status: 413, body: refused(413) });
+      const missing = await t.post('/auth/v1/nothing/here', SEED.token);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toEqual(refused(404));
+    });
+
+    it('returns 1519 in the envelope for malformed JSON', async () => {
+      const t = await setup();
+      const res = await invoke(t.handler, apiEvent('POST', '/auth/v1/token/generate', { body: '{"brand":' }));
+      expect(res).toMatchObject({ status: 400, body: refused(1519) });
+      expect(res.headers?.['cache-control']).toBe('no-store');
+    });
+
+    it('returns 1506 for a wrong OTP, then 1518 after the fifth, even for the right one', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const code = lastCode(t.sent);
+      for (let i = 0; i < 5; i++) {
+        const res = await t.post('/auth/v1/otp/validate', {
+          ...SEED.otp,
+          sessionId,
+          otp: wrongCodeFor(code),
+        });
+        expect(res).toMatchObject({ status: 400, body: refused(1506) });
+      }
+      const locked = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: code });
+      expect(locked).toMatchObject({ status: 429, body: refused(1518) });
+      expect(locked.body.auth).toBeUndefined();
+    });
+
+    it('returns 1537 when no OTP was generated and when it expired', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      const none = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: '123456' });
+      expect(none).toMatchObject({ status: 400, body: refused(1537) });
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      t.clock.advance(10 * 60_000);
+      const expired = await t.post('/auth/v1/otp/validate', {
+        ...SEED.otp,
+        sessionId,
+        otp: lastCode(t.sent),
+      });
+      expect(expired).toMatchObject({ status: 400, body: refused(1537) });
+    });
+
+    it('returns 1534 for a generate inside the resend gap, and sends once', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const res = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(res).toMatchObject({ status: 429, body: refused(1534) });
+      expect(t.sent).toHaveLength(1);
+    });
+
+    it('returns 1534 on generate and 1518 on validate once the destination is locked for the day', async () => {
+      const t = await setup({
+        tenant: { policy: { maxDailyFailuresPerDestination: 1 } as Tenant['policy'] },
+      });
+      const first = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId: first });
+      const code = lastCode(t.sent);
+      await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId: first, otp: wrongCodeFor(code) });
+      const second = await t.session();
+      const generate = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId: second });
+      expect(generate).toMatchObject({ status: 429, body: refused(1534) });
+      const validate = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId: first, otp: code });
+      expect(validate).toMatchObject({ status: 429, body: refused(1518) });
+      expect(t.sent).toHaveLength(1);
+    });
+
+    it('returns 503 with 1503 when the SMS provider fails', async () => {
+      const t = await setup({ fail: ['SMS'] });
+      const sessionId = await t.session();
+      const res = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(res).toMatchObject({ status: 503, body: refused(1503) });
+    });
+  });
+
+  describe('payload hash', () => {
+    const SIGNED = { ...SEED.token, brand: 'SIGNEDAPP' };
+    const signed = (body: Record<string, unknown>, seconds: number) => ({
+      ...body,
+      hash: signPayload(SECRET, body, seconds),
+    });
+
+    it('accepts a fresh hash over the body in its received order, on every endpoint', async () => {
+      const t = await setup();
+      const now = () => Math.floor(t.clock.now() / 1000);
+      const created = await t.post('/auth/v1/token/generate', signed(SIGNED, now()));
+      expect(created).toMatchObject({ status: 200, body: OK });
+      const sessionId = (created.body.user as { sessionId: string }).sessionId;
+      // The hash may sit anywhere in the body; the signed text is the rest, in order.
+      const generate = { hash: '', ...SIGNED, sessionId };
+      generate.hash = signPayload(SECRET, generate, now());
+      expect(await t.post('/auth/v1/otp/generate', generate)).toMatchObject({ status: 200 });
+      t.clock.advance(1000);
+      const res = await t.post(
+        '/auth/v1/otp/validate',
+        signed({ ...SIGNED, sessionId, otp: lastCode(t.sent) }, now()),
+      );
+      expect(res).toMatchObject({ status: 200, body: OK });
+      const key = (res.body.auth as { key: string }).key;
+      expect(await t.post('/auth/v1/token/regenerate', signed({ ...SIGNED, key }, now()))).toMatchObject({
+        status: 200,
+      });
+    });
+
+    it.each([
+      ['missing', () => SIGNED],
+      ['malformed', () => ({ ...SIGNED, hash: 'abc' })],
+      [
+        'signed with another secret',
+        (s: number) => ({ ...SIGNED, hash: signPayload('x'.repeat(32), SIGNED, s) }),
+      ],
+      [
+        'over another body',
+        (s: number) => ({ ...SIGNED, deviceId: 'other', hash: signPayload(SECRET, SIGNED, s) }),
+      ],
+      ['older than 5 minutes', (s: number) => signed(SIGNED, s - 301)],
+      ['more than a minute ahead', (s: number) => signed(SIGNED, s + 61)],
+    ])('returns 403 with 5004 for a hash %s, and writes nothing', async (_, make) => {
+      const t = await setup();
+      const res = await t.post('/auth/v1/token/generate', make(Math.floor(t.clock.now() / 1000)));
+      expect(res).toEqual({ status: 403, body: refused(5004), headers: expect.anything() });
+      expect(res.body).toEqual({ status: { success: false, code: 5004, message: 'Response tampered' } });
+      expect(await t.sessions()).toHaveLength(0);
+    });
+
+    it('accepts a hash just under 5 minutes old and refuses its replay', async () => {
+      const t = await setup();
+      const body = signed(SIGNED, Math.floor(t.clock.now() / 1000) - 299);
+      expect((await t.post('/auth/v1/token/generate', body)).status).toBe(200);
+      expect(await t.post('/auth/v1/token/generate', body)).toMatchObject({
+        status: 403,
+        body: refused(5004),
+      });
+      expect(await t.sessions()).toHaveLength(1);
+    });
+
+    it('refuses an unsigned otp/generate for a signing brand before reading the session', async () => {
+      const t = await setup();
+      const created = await t.post(
+        '/auth/v1/token/generate',
+        signed(SIGNED, Math.floor(t.clock.now() / 1000)),
+      );
+      const sessionId = (created.body.user as { sessionId: string }).sessionId;
+      const res = await t.post('/auth/v1/otp/generate', { ...SIGNED, sessionId });
+      expect(res).toMatchObject({ status: 403, body: refused(5004) });
+      expect(t.sent).toHaveLength(0);
+    });
+  });
+});
