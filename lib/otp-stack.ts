@@ -1,0 +1,114 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { DIALECTS, type DialectId, ROUTES } from '../shared/routes';
+import { ApiFirewall } from './constructs/api-firewall';
+import { DialectFunction } from './constructs/dialect-function';
+import { OtpApi } from './constructs/otp-api';
+import { OtpTable } from './constructs/otp-table';
+import { readSettings } from './settings';
+
+export interface OtpServiceStackProps extends StackProps {
+  /**
+   * Prebuilt code per dialect instead of bundling `functions/<dialect>.ts` with esbuild. Tests use
+   * this to synthesise in milliseconds; a real deployment leaves it unset.
+   */
+  readonly codeOverrides?: Partial<Record<DialectId, lambda.Code>>;
+}
+
+/** Ids of the five dialects, in the route table's order. */
+export const DIALECT_IDS = Object.keys(DIALECTS) as DialectId[];
+
+/** A record with one entry per dialect. */
+const byDialect = <T>(make: (dialect: DialectId) => T): Record<DialectId, T> =>
+  Object.fromEntries(DIALECT_IDS.map((dialect) => [dialect, make(dialect)])) as Record<DialectId, T>;
+
+/**
+ * The whole OTP service: one table, two secrets, one function per dialect, a REST API built from
+ * the route table behind WAF, and alarms. Environment-agnostic and free of lookups so `cdk synth`
+ * works offline; no physical names, so two copies can live in one account.
+ */
+export class OtpServiceStack extends Stack {
+  readonly functions: Record<DialectId, DialectFunction>;
+
+  constructor(scope: Construct, id: string, props: OtpServiceStackProps = {}) {
+    super(scope, id, props);
+    const settings = readSettings(this);
+    const removalPolicy = settings.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const { table } = new OtpTable(this, 'Store', { destroyOnRemoval: settings.destroyOnRemoval });
+
+    // Raw strings, not JSON: the functions read the secret value as the key bytes.
+    const secretString = { passwordLength: 64, excludePunctuation: true, includeSpace: false };
+    const pepper = new secretsmanager.Secret(this, 'CodePepper', {
+      description: 'HMAC pepper for OTP code hashes and destination keys',
+      generateSecretString: secretString,
+      removalPolicy,
+    });
+    const signingKey = new secretsmanager.Secret(this, 'TokenSigningKey', {
+      description: 'HMAC key that signs the access tokens the service issues',
+      generateSecretString: secretString,
+      removalPolicy,
+    });
+    Validations.of(pepper).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the pepper would orphan every stored code hash and HMAC-keyed destination (live codes, daily counters, contacts); it is rotated by a planned re-keying, not on a schedule.',
+    });
+    Validations.of(signingKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the token signing key on a schedule would invalidate every issued access token at once; the key is rotated deliberately with a grace period, not by Secrets Manager rotation.',
+    });
+
+    this.functions = byDialect(
+      (dialect) =>
+        new DialectFunction(this, `Fn-${dialect}`, {
+          dialect,
+          table,
+          pepper,
+          signingKey,
+          settings,
+          code: props.codeOverrides?.[dialect],
+        }),
+    );
+
+    const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
+      routes: ROUTES,
+      functions: byDialect((dialect) => this.functions[dialect].fn),
+      settings,
+    });
+
+    new ApiFirewall(this, 'Firewall', {
+      stage: api.deploymentStage,
+      rateLimitPer5Min: settings.wafRateLimitPer5Min,
+    });
+
+    if (settings.alarmTopicArn) {
+      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn);
+      const action = new cloudwatchActions.SnsAction(topic);
+      for (const alarm of [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)]) {
+        alarm.addAlarmAction(action);
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of every dialect (append the vendor path, e.g. v2/otp/generate)',
+      value: api.url,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'The DynamoDB table (tenants, codes)',
+      value: table.tableName,
+    });
+    // Not set by the stack on purpose: SNS SMS attributes are account-wide, and writing a default
+    // from here would lower a limit an operator raised through AWS Support on every deploy.
+    new CfnOutput(this, 'SmsSpendLimit', {
+      description: 'Operator action',
+      value:
+        'SMS spend is capped per account by the SNS MonthlySpendLimit (USD 1 for new accounts). Check it in the SNS console (Text messaging) and raise it through AWS Support before production traffic.',
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { Construct } from 'constructs';
+
+/**
+ * Deploy-time settings, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). Values given
+ * on the command line arrive as strings, so numbers and booleans are parsed here, once, and a bad
+ * value fails the synth with the key's name instead of producing a broken template.
+ */
+export interface OtpSettings {
+  /** Default sender of OTP e-mails; must be a verified SES identity in the target account. */
+  readonly sesFromAddress: string;
+  /** SES identity ARN the functions may send from; undefined means every identity of this account/region. */
+  readonly sesIdentityArn: string | undefined;
+  /** WAF rate-based rule: requests allowed per client IP in any 5-minute window. */
+  readonly wafRateLimitPer5Min: number;
+  /** API Gateway stage throttling: steady requests per second and burst size. */
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  /** Delete the table, secrets and log groups with the stack (dev accounts only). */
+  readonly destroyOnRemoval: boolean;
+  /** Let this stack set the account-wide API Gateway CloudWatch role (needed once per account and region for stage logging). */
+  readonly apiGatewayCloudWatchRole: boolean;
+  /** Powertools log level of the functions. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Existing SNS topic that receives alarm notifications (optional). */
+  readonly alarmTopicArn: string | undefined;
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+const str = (scope: Construct, key: string): string | undefined => {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
+    throw new Error(`Context "${key}" must be a string, number or boolean`);
+  return String(raw);
+};
+
+const positiveInt = (scope: Construct, key: string, fallback: number, min: number, max: number): number => {
+  const raw = str(scope, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`Context "${key}" must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
+};
+
+const bool = (scope: Construct, key: string, fallback: boolean): boolean => {
+  const raw = str(scope, key);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`Context "${key}" must be true or false, got "${raw}"`);
+};
+
+/** Reads and validates the stack's settings from the construct tree's context. */
+export const readSettings = (scope: Construct): OtpSettings => {
+  const sesFromAddress = str(scope, 'sesFromAddress') ?? 'no-reply@example.com';
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sesFromAddress))
+    throw new Error(`Context "sesFromAddress" must be an e-mail address, got "${sesFromAddress}"`);
+
+  const sesIdentityArn = str(scope, 'sesIdentityArn');
+  if (sesIdentityArn !== undefined && !/^arn:aws[a-z-]*:ses:/.test(sesIdentityArn))
+    throw new Error(`Context "sesIdentityArn" must be an SES identity ARN, got "${sesIdentityArn}"`);
+
+  const logLevel = (str(scope, 'logLevel') ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new Error(`Context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
+  const alarmTopicArn = str(scope, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:/.test(alarmTopicArn))
+    throw new Error(`Context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
+
+  return {
+    sesFromAddress,
+    sesIdentityArn,
+    // AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.
+    wafRateLimitPer5Min: positiveInt(scope, 'wafRateLimit', 1000, 10, 2_000_000_000),
+    apiRateLimit: positiveInt(scope, 'apiRateLimit', 50, 1, 10_000),
+    apiBurstLimit: positiveInt(scope, 'apiBurstLimit', 100, 1, 5_000),
+    destroyOnRemoval: bool(scope, 'destroyOnRemoval', false),
+    apiGatewayCloudWatchRole: bool(scope, 'apiGatewayCloudWatchRole', true),
+    logLevel: logLevel as OtpSettings['logLevel'],
+    alarmTopicArn,
+  };
+};

@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { OtpServiceStack } from '../../lib/otp-stack';
+import { DIALECTS } from '../../shared/routes';
+import { CDK_JSON_CONTEXT, inlineCodeExcept, onlyId } from './synth';
+
+// The real esbuild path for one function (the others are inline): what `cdk synth` does five times.
+const outdir = mkdtempSync(path.join(tmpdir(), 'otp-cdk-bundling-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const app = new App({
+  outdir,
+  context: CDK_JSON_CONTEXT,
+  stackTraces: false,
+  builtinCloudFormationValidation: false,
+});
+const stack = new OtpServiceStack(app, 'OtpServiceStack', {
+  codeOverrides: inlineCodeExcept('capillary-v2'),
+});
+const assembly = app.synth();
+const template = Template.fromStack(stack);
+
+/** The one file asset of the synth: the bundled capillary-v2 function. */
+const assetDir = (() => {
+  const manifest = JSON.parse(
+    readFileSync(path.join(assembly.directory, 'OtpServiceStack.assets.json'), 'utf8'),
+  ) as {
+    files: Record<string, { source: { path: string; packaging?: string } }>;
+  };
+  const zips = Object.values(manifest.files).filter((f) => f.source.packaging === 'zip');
+  if (zips.length !== 1) throw new Error(`expected one bundled function asset, found ${zips.length}`);
+  return path.join(assembly.directory, (zips[0] as { source: { path: string } }).source.path);
+})();
+
+describe('OtpServiceStack bundling', () => {
+  describe('capillary-v2 (esbuild)', () => {
+    it('deploys the bundle from the asset bucket with the ESM handler', () => {
+      const id = onlyId(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Description: DIALECTS['capillary-v2'].title },
+        }),
+        'capillary-v2 function',
+      );
+      const fn = template.findResources('AWS::Lambda::Function')[id] as {
+        Properties: Record<string, unknown>;
+      };
+      expect(fn.Properties).toMatchObject({
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Code: { S3Bucket: expect.anything(), S3Key: expect.stringMatching(/\.zip$/) },
+      });
+    });
+
+    it('emits one minified ES module with a source map and nothing else to install', () => {
+      expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+      // The createRequire banner: CommonJS dependencies bundled into ESM still call require().
+      expect(bundle.startsWith('import { createRequire as __otpCreateRequire }')).toBe(true);
+      expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\s*\}/);
+      // Minified: few lines for a bundle of this size.
+      expect(bundle.split('\n').length).toBeLessThan(200);
+    });
+
+    it('bundles the AWS SDK instead of importing the runtime copy', () => {
+      const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+      // Only the SDK's optional SigV4a signers stay external (required inside try/catch, unused here).
+      const external = [...bundle.matchAll(/require\(["'](@aws-sdk\/[^"']+)["']\)/g)].map((m) => m[1]);
+      for (const name of external)
+        expect(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']).toContain(name);
+      expect(bundle).toMatch(/DynamoDBClient|dynamodb/i);
+      expect(statSync(path.join(assetDir, 'index.mjs')).size).toBeGreaterThan(100_000);
+      expect(existsSync(path.join(assetDir, 'node_modules'))).toBe(false);
+    });
+
+    it('loads in a plain Node.js process and exports the handler', () => {
+      // A separate process, as Lambda does: catches ESM/CommonJS interop failures at import time.
+      const script = `import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)}).then((m) => process.stdout.write(typeof m.handler))`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          TABLE_NAME: 'otp-table',
+          PEPPER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pepper',
+          SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(out).toBe('function');
+    });
+  });
+});

@@ -1,0 +1,451 @@
+import { describe, expect, it } from '@jest/globals';
+import { Match } from 'aws-cdk-lib/assertions';
+import { DIALECT_CHANNELS } from '../../lib/channel-access';
+import { RATE_RULE_NAME } from '../../lib/constructs/api-firewall';
+import { DIALECT_IDS } from '../../lib/otp-stack';
+import { DIALECTS, type DialectId, ROUTES } from '../../shared/routes';
+import { onlyId, resourcesOf, synthStack } from './synth';
+
+// One synth for the whole file: assertions only read the template.
+const { template } = synthStack();
+
+const tableId = onlyId(template.findResources('AWS::DynamoDB::Table'), 'table');
+const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+const apiId = onlyId(template.findResources('AWS::ApiGateway::RestApi'), 'REST API');
+const stageId = onlyId(template.findResources('AWS::ApiGateway::Stage'), 'stage');
+
+/** Logical id of each dialect's function, found by its description (the dialect's title). */
+const functionIds = Object.fromEntries(
+  DIALECT_IDS.map((d) => [
+    d,
+    onlyId(
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: DIALECTS[d].title } }),
+      `${d} function`,
+    ),
+  ]),
+) as Record<DialectId, string>;
+
+const functions = resourcesOf(template, 'AWS::Lambda::Function');
+
+interface FunctionProperties {
+  Role: { 'Fn::GetAtt': [string, string] };
+  Environment: { Variables: Record<string, unknown> };
+  LoggingConfig: { LogGroup: { Ref: string } };
+  [key: string]: unknown;
+}
+
+/** A dialect's function properties (throws if the function is missing, failing the test). */
+const fnProps = (dialect: DialectId): FunctionProperties => {
+  const properties = functions[functionIds[dialect]]?.Properties;
+  if (!properties) throw new Error(`no function for ${dialect}`);
+  return properties as FunctionProperties;
+};
+const roleOf = (dialect: DialectId): string => fnProps(dialect).Role['Fn::GetAtt'][0];
+const logGroupOf = (dialect: DialectId): string => fnProps(dialect).LoggingConfig.LogGroup.Ref;
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+/** Every IAM statement attached to a dialect's execution role. */
+const statementsOf = (dialect: DialectId): Statement[] => {
+  const role = roleOf(dialect);
+  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p.Properties?.Roles).includes(`"${role}"`),
+  );
+  return policies.flatMap(
+    (p) => (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+  );
+};
+/**
+ * The role's grants as (action, resource) pairs, so assertions hold however CDK merges statements
+ * (`@aws-cdk/aws-iam:minimizePolicies`).
+ */
+const grantsOf = (dialect: DialectId): { action: string; resource: string }[] =>
+  statementsOf(dialect).flatMap((s) => {
+    expect(s.Effect).toBe('Allow');
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    return actions.flatMap((action) => resources.map((r) => ({ action, resource: JSON.stringify(r) })));
+  });
+const actionsOf = (dialect: DialectId): string[] => [...new Set(grantsOf(dialect).map((g) => g.action))];
+const resourcesFor = (dialect: DialectId, action: string): string[] =>
+  grantsOf(dialect)
+    .filter((g) => g.action === action)
+    .map((g) => g.resource);
+
+describe('OtpServiceStack', () => {
+  describe('table', () => {
+    it('is on-demand with point-in-time recovery, encryption and TTL on ttl', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        TableName: Match.absent(),
+      });
+    });
+
+    it('is retained and deletion-protected by default', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      });
+    });
+  });
+
+  describe('secrets', () => {
+    it('generates the pepper and the signing key as 64 characters without punctuation', () => {
+      expect(secretIds).toHaveLength(2);
+      template.allResourcesProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+        Name: Match.absent(),
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('creates exactly one function per dialect and no helper functions', () => {
+      template.resourceCountIs('AWS::Lambda::Function', DIALECT_IDS.length);
+      expect(new Set(Object.values(functionIds)).size).toBe(DIALECT_IDS.length);
+    });
+
+    it.each(DIALECT_IDS)('runs %s on Node.js 24, arm64, 512 MB, 10 s, with active tracing', (dialect) => {
+      expect(fnProps(dialect)).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 512,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(fnProps(dialect).FunctionName).toBeUndefined();
+    });
+
+    it.each(DIALECT_IDS)('gives %s the configuration the shared config schema reads', (dialect) => {
+      const variables = fnProps(dialect).Environment.Variables;
+      expect(variables).toMatchObject({
+        TABLE_NAME: { Ref: tableId },
+        SES_FROM_ADDRESS: 'no-reply@example.com',
+        POWERTOOLS_SERVICE_NAME: 'otp-service',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      const secretRefs = [variables.PEPPER_SECRET_ARN, variables.SIGNING_KEY_SECRET_ARN];
+      expect(secretRefs).toEqual(expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))));
+      expect(variables.PEPPER_SECRET_ARN).not.toEqual(variables.SIGNING_KEY_SECRET_ARN);
+      // Local-only settings must never reach AWS: the plain pepper and key come from Secrets Manager.
+      expect(Object.keys(variables)).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(OTP_PEPPER|TOKEN_SIGNING_KEY|DYNAMODB_ENDPOINT)$/)]),
+      );
+    });
+
+    it.each(DIALECT_IDS)('logs %s to its own log group kept for one month', (dialect) => {
+      expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupOf(dialect)]?.Properties).toMatchObject({
+        RetentionInDays: 30,
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    it.each(DIALECT_IDS)(
+      'lets %s use only item actions on the table and read only the two secrets',
+      (dialect) => {
+        const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
+        expect(dynamo.map((g) => g.action).sort()).toEqual([
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ]);
+        for (const grant of dynamo)
+          expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+
+        const secrets = grantsOf(dialect).filter((g) => g.action.startsWith('secretsmanager:'));
+        expect(secrets.map((g) => g.action)).toEqual([
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:GetSecretValue',
+        ]);
+        expect(secrets.map((g) => g.resource).sort()).toEqual(
+          secretIds.map((id) => JSON.stringify({ Ref: id })).sort(),
+        );
+      },
+    );
+
+    it.each(DIALECT_IDS)('lets %s write only to its own log group', (dialect) => {
+      const logs = grantsOf(dialect).filter((g) => g.action.startsWith('logs:'));
+      expect(logs.map((g) => g.action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const logGroup = logGroupOf(dialect);
+      for (const grant of logs)
+        expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [logGroup, 'Arn'] }));
+    });
+
+    it.each(DIALECT_IDS)(
+      'grants %s "*" only for actions that have no resource-level permissions',
+      (dialect) => {
+        const wildcard = grantsOf(dialect).filter((g) => g.resource === '"*"');
+        expect(wildcard.map((g) => g.action).sort()).toEqual([
+          'sns:Publish',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ]);
+      },
+    );
+
+    it.each(DIALECT_IDS)('grants %s no AWS managed policy', (dialect) => {
+      expect(
+        resourcesOf(template, 'AWS::IAM::Role')[roleOf(dialect)]?.Properties?.ManagedPolicyArns,
+      ).toBeUndefined();
+    });
+
+    it('gives e-mail only to the dialects that send e-mail, on SES identities of this account', () => {
+      const emailing = DIALECT_IDS.filter((d) => actionsOf(d).includes('ses:SendEmail'));
+      expect(emailing.sort()).toEqual(['capillary-auth', 'capillary-v2', 'summitai']);
+      const [ses, ...more] = resourcesFor('summitai', 'ses:SendEmail');
+      expect(more).toEqual([]);
+      expect(ses).toContain(':identity/*');
+      expect(ses).toContain('AWS::AccountId');
+    });
+
+    it('gives voice and WhatsApp permissions to capillary-v2 only', () => {
+      for (const dialect of DIALECT_IDS) {
+        const actions = actionsOf(dialect);
+        const expected = dialect === 'capillary-v2';
+        expect(actions.includes('sms-voice:SendVoiceMessage')).toBe(expected);
+        expect(actions.includes('social-messaging:SendWhatsAppMessage')).toBe(expected);
+        expect(DIALECT_CHANNELS[dialect].includes('voice')).toBe(expected);
+      }
+    });
+
+    it('scopes WhatsApp and voice to this account and region', () => {
+      expect(resourcesFor('capillary-v2', 'social-messaging:SendWhatsAppMessage')).toEqual([
+        expect.stringMatching(/social-messaging:.*AWS::Region.*AWS::AccountId.*phone-number-id\/\*/),
+      ]);
+      expect(resourcesFor('capillary-v2', 'sms-voice:SendVoiceMessage')).toEqual([
+        expect.stringMatching(/sms-voice:.*AWS::Region.*AWS::AccountId.*:\*"/),
+      ]);
+    });
+  });
+
+  describe('api', () => {
+    /** `METHOD /path` of every method in the template, with the function its integration calls. */
+    const methods = (() => {
+      const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
+      const pathOf = (id: unknown): string => {
+        if (typeof id === 'object' && id && 'Fn::GetAtt' in id) return ''; // the API's root resource
+        const ref = (id as { Ref: string }).Ref;
+        const resource = resources[ref]?.Properties as { ParentId: unknown; PathPart: string };
+        return `${pathOf(resource.ParentId)}/${resource.PathPart}`;
+      };
+      return Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).map((m) => {
+        const p = m.Properties as { HttpMethod: string; ResourceId: unknown; Integration: unknown };
+        const target = Object.entries(functionIds).find(([, id]) =>
+          JSON.stringify(p.Integration).includes(`"${id}","Arn"`),
+        )?.[0];
+        return { key: `${p.HttpMethod} ${pathOf(p.ResourceId)}`, target, properties: m.Properties };
+      });
+    })();
+
+    it('serves exactly the routes of the route table', () => {
+      expect(methods.map((m) => m.key).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    });
+
+    it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.dialect] as const))(
+      'proxies %s to the %s function',
+      (key, dialect) => {
+        const method = methods.find((m) => m.key === key);
+        expect(method?.target).toBe(dialect);
+        expect(method?.properties).toMatchObject({
+          AuthorizationType: 'NONE',
+          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+          RequestValidatorId: { Ref: expect.any(String) },
+        });
+      },
+    );
+
+    it('requires the path parameters of templated routes', () => {
+      const verify = methods.find(
+        (m) => m.key === 'PUT /identity/v2/manage/account/smsotp/{smsotptype}/verify',
+      );
+      expect(verify?.properties).toMatchObject({
+        RequestParameters: { 'method.request.path.smsotptype': true },
+      });
+    });
+
+    it('throttles the stage, traces it, and writes JSON access logs to a one-month log group', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'prod',
+        TracingEnabled: true,
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: 50,
+            ThrottlingBurstLimit: 100,
+            DataTraceEnabled: false,
+          }),
+        ]),
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
+      });
+      const stage = resourcesOf(template, 'AWS::ApiGateway::Stage')[stageId]?.Properties as {
+        AccessLogSetting: { DestinationArn: unknown; Format: string };
+      };
+      const destination = JSON.stringify(stage.AccessLogSetting.DestinationArn);
+      const logGroups = Object.entries(resourcesOf(template, 'AWS::Logs::LogGroup')).filter(([id]) =>
+        destination.includes(`"${id}"`),
+      );
+      expect(logGroups).toHaveLength(1);
+      expect(logGroups[0]?.[1].Properties).toMatchObject({ RetentionInDays: 30 });
+      expect(() => JSON.parse(stage.AccessLogSetting.Format)).not.toThrow();
+    });
+
+    it('outputs the API URL', () => {
+      template.hasOutput('ApiUrl', {
+        Value: {
+          'Fn::Join': ['', Match.arrayWith(['https://', { Ref: apiId }, { Ref: stageId }])],
+        },
+      });
+    });
+  });
+
+  describe('firewall', () => {
+    it('blocks an IP above 1000 requests per 5 minutes and applies the AWS common rule set', () => {
+      template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: RATE_RULE_NAME,
+            Action: { Block: {} },
+            Statement: {
+              RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 },
+            },
+          }),
+          Match.objectLike({
+            OverrideAction: { None: {} },
+            Statement: {
+              ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
+            },
+          }),
+        ]),
+      });
+    });
+
+    it('is associated with the API stage', () => {
+      const webAclId = onlyId(template.findResources('AWS::WAFv2::WebACL'), 'web ACL');
+      const association = Object.values(resourcesOf(template, 'AWS::WAFv2::WebACLAssociation'));
+      expect(association).toHaveLength(1);
+      expect(association[0]?.Properties?.WebACLArn).toEqual({ 'Fn::GetAtt': [webAclId, 'Arn'] });
+      const arn = JSON.stringify(association[0]?.Properties?.ResourceArn);
+      expect(arn).toContain(`{"Ref":"${apiId}"},"/stages/",{"Ref":"${stageId}"}`);
+      expect(association[0]?.DependsOn).toContain(stageId);
+    });
+  });
+
+  describe('alarms', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties ?? {},
+    );
+
+    it('alarms on API 5xx responses', () => {
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/ApiGateway',
+          MetricName: '5XXError',
+          Threshold: 1,
+          TreatMissingData: 'notBreaching',
+        }),
+      );
+    });
+
+    it.each(DIALECT_IDS)('alarms on errors and throttles of %s', (dialect) => {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(alarms).toContainEqual(
+          expect.objectContaining({
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionIds[dialect] } }],
+          }),
+        );
+      }
+    });
+
+    it('sends no notifications unless an alarm topic is configured', () => {
+      for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+    });
+  });
+});
+
+describe('OtpServiceStack context', () => {
+  it('deletes the table, secrets and log groups when destroyOnRemoval is true', () => {
+    const { template } = synthStack({ destroyOnRemoval: 'true' });
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+    for (const type of ['AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
+      for (const resource of Object.values(resourcesOf(template, type))) {
+        expect(resource.DeletionPolicy).toBe('Delete');
+      }
+    }
+  });
+
+  it('takes the WAF limit, throttling, sender, SES identity and alarm topic from context', () => {
+    const identity = 'arn:aws:ses:eu-west-1:123456789012:identity/example.com';
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:otp-alarms';
+    const { template } = synthStack({
+      wafRateLimit: '2000',
+      apiRateLimit: 20,
+      apiBurstLimit: 40,
+      sesFromAddress: 'otp@example.com',
+      sesIdentityArn: identity,
+      alarmTopicArn: topic,
+    });
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000 }) } }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+      ]),
+    });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'otp@example.com' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'ses:SendEmail', Resource: identity }]),
+      },
+    });
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
+  });
+
+  it('leaves the account-wide API Gateway logging role alone when apiGatewayCloudWatchRole is false', () => {
+    expect(Object.keys(template.findResources('AWS::ApiGateway::Account'))).toHaveLength(1);
+    const { template: without } = synthStack({ apiGatewayCloudWatchRole: 'false' });
+    without.resourceCountIs('AWS::ApiGateway::Account', 0);
+    without.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it.each([
+    ['wafRateLimit', 'many'],
+    ['wafRateLimit', '5'],
+    ['destroyOnRemoval', 'yes'],
+    ['sesFromAddress', 'not-an-address'],
+    ['sesIdentityArn', 'identity/*'],
+    ['logLevel', 'LOUD'],
+  ])('refuses context %s=%s and names the key', (key, value) => {
+    expect(() => synthStack({ [key]: value })).toThrow(key);
+  });
+});
