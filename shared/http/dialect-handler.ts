@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { AppDeps } from '../app-deps';
 import { routesFor } from '../routes';
 import { classify } from './classify';
+import { idempotent } from './idempotency';
 import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway's own cap is 10 MB). */
@@ -87,8 +88,10 @@ const errorMapper = (
  */
 export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHandler => {
   const routes = routesFor(spec.dialect).map((route) => {
-    const handle: RouteHandler | undefined = spec.handlers[route.operationId];
-    if (!handle) throw new Error(`No handler for ${route.operationId} in dialect ${spec.dialect}`);
+    const routeHandler: RouteHandler | undefined = spec.handlers[route.operationId];
+    if (!routeHandler) throw new Error(`No handler for ${route.operationId} in dialect ${spec.dialect}`);
+    // Generate endpoints honour an Idempotency-Key header: a retry gets the first answer, no resend.
+    const handle = route.sends ? idempotent(routeHandler, deps.ddb, deps.tableName) : routeHandler;
     return {
       method: route.method,
       path: route.path,
@@ -96,9 +99,10 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
         .use(bodyLimit())
         .use(bodyParser(spec.formBodies ?? false))
         .use(errorMapper(spec, deps))
-        .handler(async (event) =>
+        .handler(async (event, context) =>
           toResult(
             await handle({
+              context,
               event,
               body: event.body,
               headers: lowerKeys(event.headers as Record<string, string>),

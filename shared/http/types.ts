@@ -19,6 +19,8 @@ export interface RouteRequest {
   query: Record<string, string>;
   pathParameters: Record<string, string>;
   deps: AppDeps;
+  /** The Lambda context (remaining time for idempotency records). */
+  context: Context;
 }
 
 export type RouteHandler = (request: RouteRequest) => Promise<HttpResponse>;
