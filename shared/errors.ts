@@ -40,7 +40,15 @@ export class CountryNotAllowedError extends OtpError {
   readonly kind = 'country-not-allowed';
 }
 
-export type RateLimitReason = 'resend-gap' | 'sends-per-code' | 'destination-daily' | 'tenant-daily';
+export type RateLimitReason =
+  | 'resend-gap'
+  | 'sends-per-code'
+  | 'destination-daily'
+  | 'tenant-daily'
+  /** SMS pumping: too many phone sends into one number prefix this hour. */
+  | 'prefix-velocity'
+  /** SMS pumping: too few codes verified per phone send to this country (breaker open). */
+  | 'conversion-breaker';
 
 /** A send limit was reached; nothing was sent and nothing charged. */
 export class RateLimitedError extends OtpError {

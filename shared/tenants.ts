@@ -28,6 +28,35 @@ export const policySchema = z.object({
    * never serves, so an operator opens countries one by one.
    */
   allowedCountryCodes: z.array(z.string().regex(/^(\*|\d{1,4})$/)).default(['1', '44', '65', '84', '91']),
+  /**
+   * SMS-pumping velocity limit: phone sends (SMS, voice, WhatsApp; first sends and resends) per
+   * number prefix per UTC hour. Pumping walks a number range the fraudster is paid for, so many
+   * sends into one prefix within an hour are its signature; real users spread over a country.
+   */
+  maxSendsPerPrefixPerHour: z.number().int().min(1).max(1_000_000).default(50),
+  /**
+   * National digits after the country code that form the velocity prefix: with 4,
+   * `+91 99558 82233` counts under `+919955`. 0 counts a whole country as one prefix.
+   */
+  velocityPrefixDigits: z.number().int().min(0).max(8).default(4),
+  /**
+   * Conversion breaker: once a country has `conversionMinSends` phone sends in the current or the
+   * previous UTC hour, it takes at least this share of verified codes per send (resends count as
+   * sends) or phone sends to that country are refused. Pumped numbers never verify. 0 turns the
+   * breaker off.
+   */
+  minConversionRatio: z.number().min(0).max(1).default(0.2),
+  /** Phone sends to a country within an hour before the breaker judges its conversion. */
+  conversionMinSends: z.number().int().min(1).max(1_000_000).default(50),
+  /**
+   * E.164 numbers or prefixes (`+15555550100`, `+1555555`) that the velocity limit and the
+   * breaker ignore, such as QA numbers. They still need an allowed country and keep every
+   * per-destination and per-tenant limit.
+   */
+  safeList: z
+    .array(z.string().regex(/^\+\d{1,15}$/))
+    .max(1000)
+    .default([]),
   /** Region (ISO alpha-2) for phone numbers given without a country code. */
   defaultCountry: z.string().length(2).default('IN'),
 });

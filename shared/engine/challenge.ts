@@ -28,6 +28,8 @@ export interface ChallengeItem {
   consumedAt?: number;
   binding: Record<string, string>;
   channels: string[];
+  /** Dialling code whose conversion breaker counted this code's sends; a verify credits it. */
+  breakerCountry?: string;
   ttl: number;
 }
 

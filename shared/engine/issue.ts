@@ -23,9 +23,8 @@ import {
   marshallKey,
   sealAad,
 } from './challenge';
+import { chargePumping, PHONE_CHANNELS, type PumpingScope, pumpingRefusal, pumpingScope } from './pumping';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
-
-const PHONE_CHANNELS = new Set(['SMS', 'VOICE', 'WHATSAPP']);
 
 /** SMS-pumping defence: phone channels go only to the tenant's allowed dialling codes. */
 const assertCountriesAllowed = (deliveries: Delivery[], policy: Policy): void => {
@@ -102,10 +101,31 @@ const counterRefusal = (policy: Policy, old: Record<string, unknown> | undefined
   return new RateLimitedError('destination-daily', secondsToNextUtcDay(now));
 };
 
+/** Logs a pumping refusal for the operator (which defence, which country) and returns it. */
+const refusedForPumping = (
+  deps: EngineDeps,
+  req: IssueRequest,
+  scope: PumpingScope,
+  error: RateLimitedError,
+) => {
+  deps.logger.warn('sms pumping defence refused a send', {
+    tenant: req.tenant.tenantId,
+    purpose: req.purpose,
+    subject: maskDestination(req.subject),
+    reason: error.reason,
+    ...(scope.breaker && { dialCode: scope.breaker.dialCode }),
+  });
+  return error;
+};
+
+/** Index of the first pumping item in the issue and resend transactions (after 2 counters + challenge). */
+const PUMPING_AT = 3;
+
 /**
  * Issues a code: a new one, or the live one again (same code, same attempt count) when the
  * destination already has one for this purpose. A fresh code costs one TransactWriteItems
- * (counters + challenge); a resend costs two (the refused fresh write, then the resend write).
+ * (counters + challenge + pumping counters); a resend costs two (the refused fresh write, then
+ * the resend write).
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
@@ -115,6 +135,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   const pepper = await deps.pepper();
   const now = deps.now();
   const keys = challengeKeys(pepper, req.tenant.tenantId, req.purpose, req.subject, now);
+  const scope = pumpingScope(pepper, req.tenant.tenantId, policy, req.subject, req.deliveries, now);
   const code = generateCode(policy.codeLength, policy.codeAlphabet);
   const id = randomId();
   const item: ChallengeItem = {
@@ -129,6 +150,8 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     createdAt: now,
     binding: req.binding ?? {},
     channels: req.deliveries.map((d) => d.channel),
+    // A verify credits the breaker only for a code whose send the breaker counted.
+    ...(scope.breaker && { breakerCountry: scope.breaker.dialCode }),
     // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
     ttl: Math.ceil((now + policy.ttlSeconds * 1000) / 1000) + 60,
   };
@@ -148,16 +171,19 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
+    ...chargePumping(deps.tableName, scope, policy, now, 1),
   ]);
 
   if (fresh.ok) {
-    return finish(deps, req, keys, code, item, false, now);
+    return finish(deps, req, keys, scope, code, item, false, now);
   }
   if (failedAt(fresh.reasons, 0)) throw counterRefusal(policy, fresh.reasons[0]?.item, now);
   if (failedAt(fresh.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
+  const pumping = pumpingRefusal(scope, fresh.reasons, PUMPING_AT, now);
+  if (pumping) throw refusedForPumping(deps, req, scope, pumping);
   const old = fresh.reasons[2]?.item as ChallengeItem | undefined;
   if (!old) throw new Error('Issue transaction cancelled without a reason');
-  return resend(deps, req, keys, old, now);
+  return resend(deps, req, keys, scope, old, now);
 };
 
 /** Sends the live code again, within its send count and resend gap; keeps its attempts. */
@@ -165,6 +191,7 @@ const resend = async (
   deps: EngineDeps,
   req: IssueRequest,
   keys: ChallengeKeys,
+  scope: PumpingScope,
   old: ChallengeItem,
   now: number,
 ): Promise<Issued> => {
@@ -185,7 +212,7 @@ const resend = async (
       Update: {
         TableName: deps.tableName,
         Key: marshallKey(keys.challenge),
-        UpdateExpression: 'SET sendCount = sendCount + :one, lastSentAt = :now, previousSentAt = lastSentAt',
+        UpdateExpression: `SET sendCount = sendCount + :one, lastSentAt = :now, previousSentAt = lastSentAt${scope.breaker ? ', breakerCountry = :cc' : ''}`,
         // Same code, still live, under its send count, and past the gap: two parallel resends
         // cannot both pass `lastSentAt <= :gapEdge`, so the gap holds under races.
         ConditionExpression:
@@ -197,19 +224,32 @@ const resend = async (
           ':maxSends': policy.maxSendsPerCode,
           ':gapEdge': gapEdge,
           ':maxAttempts': policy.maxAttemptsPerCode,
+          ...(scope.breaker && { ':cc': scope.breaker.dialCode }),
         }),
       },
     },
+    ...chargePumping(deps.tableName, scope, policy, now, 1),
   ]);
   if (!result.ok) {
     if (failedAt(result.reasons, 0)) throw counterRefusal(policy, result.reasons[0]?.item, now);
     if (failedAt(result.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
+    const pumping = pumpingRefusal(scope, result.reasons, PUMPING_AT, now);
+    if (pumping) throw refusedForPumping(deps, req, scope, pumping);
     // Another request resent (or verified) this code between our two writes.
     throw new RateLimitedError('resend-gap', policy.resendGapSeconds);
   }
   const pepper = await deps.pepper();
   const code = openCode(pepper, sealAad(keys, old.id), old.sealed);
-  return finish(deps, req, keys, code, { ...old, sendCount: old.sendCount + 1, lastSentAt: now }, true, now);
+  return finish(
+    deps,
+    req,
+    keys,
+    scope,
+    code,
+    { ...old, sendCount: old.sendCount + 1, lastSentAt: now },
+    true,
+    now,
+  );
 };
 
 /** Delivers, and rolls the charge back when no channel delivered (nothing charged unsent). */
@@ -217,6 +257,7 @@ const finish = async (
   deps: EngineDeps,
   req: IssueRequest,
   keys: ChallengeKeys,
+  scope: PumpingScope,
   code: string,
   item: ChallengeItem,
   resent: boolean,
@@ -235,7 +276,7 @@ const finish = async (
     failed: results.length - delivered,
   });
   if (delivered === 0) {
-    await rollback(deps, req.tenant.policy, keys, item, resent, now);
+    await rollback(deps, req.tenant.policy, keys, scope, item, resent, now);
     throw new DeliveryFailedError('No channel could deliver the code');
   }
   return {
@@ -253,6 +294,7 @@ const rollback = async (
   deps: EngineDeps,
   policy: Policy,
   keys: ChallengeKeys,
+  scope: PumpingScope,
   item: ChallengeItem,
   resent: boolean,
   now: number,
@@ -278,6 +320,7 @@ const rollback = async (
   const result = await transact(deps.ddb, [
     ...chargeSends(deps.tableName, keys, policy, now, -1),
     undoChallenge,
+    ...chargePumping(deps.tableName, scope, policy, now, -1),
   ]);
   if (!result.ok)
     deps.logger.warn('rollback of an undelivered code found the challenge changed', { challengeId: item.id });

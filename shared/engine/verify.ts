@@ -1,5 +1,6 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { safeEqual } from '../crypto';
 import {
   CodeExpiredError,
   DestinationLockedError,
@@ -10,7 +11,16 @@ import {
 import { maskDestination } from '../mask';
 import { failedAt, transact } from '../store/dynamo';
 import { dayCounterTtl } from '../store/keys';
-import { type ChallengeItem, type ChallengeKeys, challengeKeys, codeHash, marshallKey } from './challenge';
+import type { Policy } from '../tenants';
+import {
+  type ChallengeItem,
+  type ChallengeKeys,
+  challengeKeys,
+  codeHash,
+  isLive,
+  marshallKey,
+} from './challenge';
+import { breakerCredit } from './pumping';
 import type { EngineDeps, Verified, VerifyRequest } from './types';
 
 /**
@@ -27,18 +37,49 @@ const bindingCondition = (binding: Record<string, string>) => {
   };
 };
 
+/** True when `old` holds this code and binding: the request would pass but for the breaker credit. */
+const wouldPass = (
+  old: ChallengeItem,
+  hash: string,
+  binding: Record<string, string>,
+  now: number,
+  policy: Policy,
+) =>
+  isLive(old, now, policy) &&
+  safeEqual(old.codeHash, hash) &&
+  Object.keys(old.binding).length === Object.keys(binding).length &&
+  Object.entries(binding).every(([k, v]) => old.binding[k] === v);
+
 /**
  * Checks a code and consumes it in the same write. One TransactWriteItems: a condition check
- * that the destination is not locked by the day's failures, and the conditional consume. Both
- * are needed in one request: with the lock checked only on wrong codes, a guesser past the
- * daily limit could keep guessing and a right guess would still pass.
+ * that the destination is not locked by the day's failures, the conditional consume and, when
+ * the subject is a phone number the conversion breaker counts, the credit of one verified code
+ * to its country's hour. The lock check is needed in the same request: with the lock checked
+ * only on wrong codes, a guesser past the daily limit could keep guessing and a right guess
+ * would still pass.
  */
 export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Verified> => {
   const { policy } = req.tenant;
-  const pepper = await deps.pepper();
   const now = deps.now();
+  const credit = breakerCredit(deps.tableName, req.tenant.tenantId, policy, req.subject, now);
+  return consume(deps, req, now, credit);
+};
+
+/** One consume attempt; `credit` undefined leaves the breaker alone (used for the retry too). */
+const consume = async (
+  deps: EngineDeps,
+  req: VerifyRequest,
+  now: number,
+  credit: ReturnType<typeof breakerCredit>,
+): Promise<Verified> => {
+  const { policy } = req.tenant;
+  const pepper = await deps.pepper();
   const keys = challengeKeys(pepper, req.tenant.tenantId, req.purpose, req.subject, now);
   const bind = bindingCondition(req.binding ?? {});
+  const hash = codeHash(pepper, keys, req.code);
+  // The credit is conditioned on the challenge: only a code whose SMS the breaker counted may
+  // raise the country's conversion, else e-mailed codes for a phone subject could buy pumping.
+  const creditCondition = credit ? ' AND breakerCountry = :cc' : '';
 
   const result = await transact(deps.ddb, [
     {
@@ -57,17 +98,19 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
         // Single use: of any number of parallel verifies with the right code, exactly one
         // sees `attribute_not_exists(consumedAt)`. The hash comparison happens inside DynamoDB,
         // so no read-then-write window exists.
-        ConditionExpression: `attribute_exists(pk) AND codeHash = :hash AND attribute_not_exists(consumedAt) AND expiresAt > :now AND attempts < :maxAttempts${bind.expression}`,
+        ConditionExpression: `attribute_exists(pk) AND codeHash = :hash AND attribute_not_exists(consumedAt) AND expiresAt > :now AND attempts < :maxAttempts${bind.expression}${creditCondition}`,
         ...(Object.keys(bind.names).length > 0 && { ExpressionAttributeNames: bind.names }),
         ExpressionAttributeValues: marshall({
-          ':hash': codeHash(pepper, keys, req.code),
+          ':hash': hash,
           ':now': now,
           ':maxAttempts': policy.maxAttemptsPerCode,
           ...bind.values,
+          ...(credit && { ':cc': credit.dialCode }),
         }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
+    ...(credit ? [credit.item] : []),
   ]);
 
   if (result.ok) {
@@ -82,6 +125,16 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     throw new DestinationLockedError('Too many failed verifications for this destination today');
   }
   const old = result.reasons[1]?.item as ChallengeItem | undefined;
+  // A right code whose send the breaker did not count (sent by e-mail, or before the breaker):
+  // consume it without the credit. Costs a second request only in that rare case.
+  if (
+    credit &&
+    old &&
+    old.breakerCountry !== credit.dialCode &&
+    wouldPass(old, hash, req.binding ?? {}, now, policy)
+  ) {
+    return consume(deps, req, now, undefined);
+  }
   if (!old || old.consumedAt !== undefined) throw new NoActiveCodeError('No active code');
   if (old.expiresAt <= now) throw new CodeExpiredError('The code has expired');
   if (old.attempts >= policy.maxAttemptsPerCode) throw new TooManyAttemptsError('Too many wrong attempts');
