@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
+import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
 import { type CredentialKind, type Tenant, tenantSchema } from './tenants';
@@ -13,6 +13,12 @@ export const contactSchema = z.object({
   email: z.string().optional(),
 });
 export type Contact = z.infer<typeof contactSchema>;
+
+/**
+ * A scrypt hash no password matches (random salt, zero hash): an unknown FORM id is checked
+ * against it, so it costs the same scrypt as a known id with a wrong password.
+ */
+const DECOY_SCRYPT = `scrypt$${randomId(16)}$${'A'.repeat(43)}`;
 
 interface CredentialItem {
   tenantId: string;
@@ -68,6 +74,11 @@ export class TenantDirectory {
       const item = await this.getItem(credentialPk(kind, id), CREDENTIAL_SK);
       return item as CredentialItem | undefined;
     });
+    if (!cred && kind === 'form') {
+      // scrypt takes tens of milliseconds: skipping it for unknown ids would time out which user names exist.
+      scryptVerify(secret, DECOY_SCRYPT);
+      return undefined;
+    }
     const matches = cred?.secretHash.startsWith('scrypt$')
       ? await this.checkSlowSecret(kind, id, secret, cred.secretHash)
       : safeEqual(sha256(secret), cred?.secretHash ?? sha256(`absent:${id}`));

@@ -47,6 +47,30 @@ const bodyLimit = (): MiddlewareObj<APIGatewayProxyEvent> => ({
   },
 });
 
+/**
+ * Deepest nesting a JSON body may have (the vendors' bodies nest three levels). Deeper input is
+ * refused before parsing: JSON.stringify and schema checks recurse, and a body nested thousands
+ * of levels deep (a few KB) overflowed the stack in the payload-hash check, a 500.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** True when JSON text nests deeper than MAX_BODY_DEPTH; a loop, so the check itself cannot overflow. */
+const tooDeep = (text: string): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_BODY_DEPTH) return true;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return false;
+};
+
 /** JSON for every dialect (whatever the content type says); forms where the dialect takes them. */
 const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> => {
   // disableContentTypeCheck exists at run time (index.js) but not in v6's typings.
@@ -58,6 +82,13 @@ const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> =
       if (request.event.httpMethod === 'GET') return;
       if (acceptForms && type.startsWith('application/x-www-form-urlencoded')) {
         return form.before?.(request as never);
+      }
+      const { body, isBase64Encoded } = request.event;
+      if (
+        typeof body === 'string' &&
+        tooDeep(isBase64Encoded ? Buffer.from(body, 'base64').toString() : body)
+      ) {
+        throw createError(400, 'Request body nested too deeply');
       }
       return json.before?.(request as never);
     },

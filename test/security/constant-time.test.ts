@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { countRequests, freshTable, localDynamo, testTenant } from '../support/harness';
+
+/**
+ * TenantDirectory.authenticate promises that an unknown id costs the same comparison as a known
+ * one with a wrong secret, so response time does not tell which ids exist. Timing is noisy in a
+ * test, so this counts instead: the comparisons made (spies on the crypto module, installed
+ * before the directory is imported) and the table reads, for each kind of wrong credential.
+ */
+const crypto = await import('../../shared/crypto');
+const safeEqual = jest.fn(crypto.safeEqual);
+const scryptVerify = jest.fn(crypto.scryptVerify);
+jest.unstable_mockModule('../../shared/crypto', () => ({ ...crypto, safeEqual, scryptVerify }));
+const { TenantDirectory } = await import('../../shared/tenant-directory');
+
+const ddb = localDynamo();
+const requests = countRequests(ddb);
+let tableName: string;
+let tenants: InstanceType<typeof TenantDirectory>;
+const tenant = testTenant();
+const SECRET = 's'.repeat(43);
+
+beforeAll(async () => {
+  tableName = await freshTable(ddb);
+  // No cache: every call reads the table, as a cold container does.
+  tenants = new TenantDirectory(ddb, tableName, 0);
+  await tenants.putTenant(tenant);
+  await tenants.putCredential('basic', 'known-client', tenant.tenantId, SECRET);
+  await tenants.putCredential('form', '1:known@example.com', tenant.tenantId, 'Password@123');
+});
+afterAll(() => ddb.destroy());
+
+/** What one authenticate call did: its answer, comparisons and table reads. */
+const cost = async (kind: 'basic' | 'form', id: string, secret: string) => {
+  safeEqual.mockClear();
+  scryptVerify.mockClear();
+  requests.reset();
+  const result = await tenants.authenticate(kind, id, secret);
+  return {
+    tenantId: result?.tenantId,
+    safeEqual: safeEqual.mock.calls.length,
+    scryptVerify: scryptVerify.mock.calls.length,
+    reads: requests.counts.GetItemCommand ?? 0,
+  };
+};
+
+describe('security', () => {
+  describe('tenant-directory authenticate', () => {
+    it('accepts the right secret (control: the spies see the real comparisons)', async () => {
+      expect(await cost('basic', 'known-client', SECRET)).toEqual({
+        tenantId: tenant.tenantId,
+        safeEqual: 1,
+        scryptVerify: 0,
+        // The credential, then the tenant record.
+        reads: 2,
+      });
+      expect((await cost('form', '1:known@example.com', 'Password@123')).tenantId).toBe(tenant.tenantId);
+    });
+
+    it('returns undefined for an unknown id after the same read and comparison as a wrong secret', async () => {
+      const wrong = await cost('basic', 'known-client', 'w'.repeat(43));
+      const unknown = await cost('basic', 'unknown-client', SECRET);
+      expect(wrong).toEqual({ tenantId: undefined, safeEqual: 1, scryptVerify: 0, reads: 1 });
+      expect(unknown).toEqual(wrong);
+    });
+
+    it('runs scrypt for an unknown FORM user as for a known one with a wrong password', async () => {
+      const wrong = await cost('form', '1:known@example.com', 'Password@124');
+      const unknown = await cost('form', '1:nobody@example.com', 'Password@124');
+      expect(wrong).toMatchObject({ tenantId: undefined, scryptVerify: 1, reads: 1 });
+      expect(unknown).toEqual(wrong);
+    });
+
+    it.each([
+      ['an empty secret', 'known-client', ''],
+      ['an empty id', '', SECRET],
+      ['an oversize id', 'k'.repeat(257), SECRET],
+      ['an oversize secret', 'known-client', 's'.repeat(1025)],
+    ])('returns undefined for %s without touching the table', async (_, id, secret) => {
+      expect(await cost('basic', id, secret)).toEqual({
+        tenantId: undefined,
+        safeEqual: 0,
+        scryptVerify: 0,
+        reads: 0,
+      });
+    });
+  });
+});
