@@ -1,0 +1,223 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { SignJWT } from 'jose';
+import type { AppDeps } from '../shared/app-deps';
+import { apiKeyCredentialId } from '../shared/dialects/summitai/credentials';
+import type { LambdaHandler } from '../shared/http/types';
+import type { DialectId } from '../shared/routes';
+import { putBrandPointer } from '../shared/store/auth-engine';
+import type { Tenant } from '../shared/tenants';
+import { apiEvent } from '../test/support/app-harness';
+
+/**
+ * How the benchmark drives one dialect: one "flow" is a generate (send a code) then a verify
+ * (check it), through the dialect's own Lambda handler with the dialect's own request shapes.
+ * Flow `i` goes to destination `i`, so daily limits never trigger on distinct destinations.
+ */
+export interface DialectDriver {
+  /** Tenant fields the dialect needs (JWT issuer, brands, SummitAI channels). */
+  tenantPatch: Partial<Tenant>;
+  /** Writes the dialect's credentials (and contacts) for `tenantId`. */
+  seed: (deps: AppDeps, tenantId: string) => Promise<void>;
+  /** Where flow `i`'s code is sent (E.164): the recording sender is read there. */
+  destination: (i: number) => string;
+  /** Untimed set-up of a flow (the auth engine's session); its result is passed on. */
+  prepare?: (call: Call, i: number) => Promise<FlowState>;
+  generate: (i: number, state: FlowState) => APIGatewayProxyEvent;
+  /** The verify of flow `i`, given the generate's answer and the code the user received. */
+  verify: (i: number, state: FlowState, generated: Answer, code: string) => APIGatewayProxyEvent;
+  /** True when an answer is the dialect's success (some dialects answer errors with 200). */
+  ok: (answer: Answer) => boolean;
+}
+
+export type FlowState = Record<string, string>;
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+export type Call = (event: APIGatewayProxyEvent) => Promise<Answer>;
+
+/** Calls a handler and parses its JSON body. */
+export const caller =
+  (handler: LambdaHandler): Call =>
+  async (event) => {
+    const result = await handler(event, LAMBDA_CONTEXT);
+    return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
+  };
+
+export const LAMBDA_CONTEXT = {
+  awsRequestId: 'bench',
+  functionName: 'otp-bench',
+  getRemainingTimeInMillis: () => 10_000,
+} as never;
+
+/**
+ * The `i`-th destination of a range: `+9198<8 digits>`, all valid Indian mobiles (checked with
+ * libphonenumber-js/max). `base` keeps the ranges of different measurements apart.
+ */
+export const benchPhone = (base: number, i: number): string => `+9198${String(base + i).padStart(8, '0')}`;
+
+const statusOk = (a: Answer) => a.status === 200;
+
+const BASIC = { clientId: 'bench-client', secret: 'bench-secret-0123456789abcdef0123456789' };
+const basicHeader = `Basic ${Buffer.from(`${BASIC.clientId}:${BASIC.secret}`).toString('base64')}`;
+
+/** Seed 004: HTTP Basic, SMS to the entity's mobile. */
+const capillaryV2 = (base: number): DialectDriver => ({
+  tenantPatch: {},
+  seed: (deps, tenantId) => deps.tenants.putCredential('basic', BASIC.clientId, tenantId, BASIC.secret),
+  destination: (i) => benchPhone(base, i),
+  generate: (i) =>
+    apiEvent('POST', '/v2/otp/generate', {
+      body: { entityType: 'MOBILE', entityValue: benchPhone(base, i), action: 'REGISTRATION' },
+      headers: { authorization: basicHeader },
+    }),
+  verify: (i, _state, _generated, code) =>
+    apiEvent('POST', '/v2/otp/validate', {
+      body: { entityType: 'MOBILE', entityValue: benchPhone(base, i), action: 'REGISTRATION', code },
+      headers: { authorization: basicHeader },
+    }),
+  ok: (a) => statusOk(a) && a.body.entity !== false,
+});
+
+const LR = { apikey: 'bench-lr-apikey', apisecret: 'bench-lr-apisecret-0123456789abcdef' };
+const LR_PATH = '/identity/v2/manage/account/smsotp/phoneverification';
+
+/** Seed 000: apikey / apisecret in the query, JSON body. */
+const loginRadius = (base: number): DialectDriver => ({
+  tenantPatch: {},
+  seed: (deps, tenantId) => deps.tenants.putCredential('apikey', LR.apikey, tenantId, LR.apisecret),
+  destination: (i) => benchPhone(base, i),
+  generate: (i) => apiEvent('POST', LR_PATH, { body: { Phone: benchPhone(base, i) }, query: LR }),
+  verify: (i, _state, _generated, code) =>
+    apiEvent('PUT', `${LR_PATH}/verify`, { body: { Phone: benchPhone(base, i), Otp: code }, query: LR }),
+  ok: statusOk,
+});
+
+const JWT = {
+  issuer: 'https://id.bench.invalid',
+  audience: 'otp-bench',
+  secret: 'bench-hs256-secret-0123456789abcdef',
+};
+
+/** Seed 001: a `user-jwt-token` (HS256 from the tenant's issuer), national number + dialling code. */
+const appOtp = (base: number): DialectDriver => {
+  let token: string | undefined;
+  const headers = () => {
+    if (!token) throw new Error('app-otp driver used before seed()');
+    return { 'user-jwt-token': token };
+  };
+  const national = (i: number) => benchPhone(base, i).slice(3);
+  return {
+    tenantPatch: { jwt: { issuer: JWT.issuer, audience: JWT.audience, hs256Secret: JWT.secret } },
+    seed: async () => {
+      token = await new SignJWT({ sub: 'bench-user' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(JWT.issuer)
+        .setAudience(JWT.audience)
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(new TextEncoder().encode(JWT.secret));
+    },
+    destination: (i) => benchPhone(base, i),
+    generate: (i) =>
+      apiEvent('POST', '/fe/users/auth/otp/register', {
+        body: { phone_number: national(i), countryCode: '+91' },
+        headers: headers(),
+      }),
+    verify: (i, _state, generated, code) =>
+      apiEvent('POST', '/fe/users/auth/otp/verify', {
+        body: { phone_number: national(i), countryCode: '+91', authCode: generated.body.authCode, otp: code },
+        headers: headers(),
+      }),
+    ok: statusOk,
+  };
+};
+
+/** SummitAI users of the benchmark: a fixed pool, so the contact cache is warm after warm-up. */
+const SUMMIT_USERS = 64;
+const SUMMIT = { orgId: '1', apiKey: 'bench-summitai-apikey-0123456789abcdef' };
+const summitProxy = { AuthType: 'APIKey', APIKey: SUMMIT.apiKey, OrgID: SUMMIT.orgId, ReturnType: 'JSON' };
+
+/** Seed 003: APIKey auth in the body, the code goes to the user's phone from the contact directory. */
+const summitAi = (base: number): DialectDriver => {
+  const user = (i: number) => String(1000 + (i % SUMMIT_USERS));
+  // A million apart, so users fall into different number prefixes (the velocity counters).
+  const phone = (i: number) => benchPhone(base, (i % SUMMIT_USERS) * 1_000_000);
+  return {
+    tenantPatch: { summitAiChannels: 'SMS' },
+    seed: async (deps, tenantId) => {
+      await deps.tenants.putCredential(
+        'apikey',
+        apiKeyCredentialId(SUMMIT.orgId, SUMMIT.apiKey),
+        tenantId,
+        SUMMIT.apiKey,
+      );
+      for (let i = 0; i < SUMMIT_USERS; i++) {
+        await deps.tenants.putContact(tenantId, { userId: user(i), phone: phone(i) });
+      }
+    },
+    destination: phone,
+    generate: (i) =>
+      apiEvent('POST', '/adm/service', {
+        body: {
+          ServiceName: 'ADM_GenerateOTP',
+          objCommonParameters: { _ProxyDetails: summitProxy, objUserInformation: { LoginUID: user(i) } },
+        },
+      }),
+    verify: (i, _state, generated, code) => {
+      const out = generated.body.OutputObject as { OTP_Communication?: Array<{ TransactionID?: string }> };
+      return apiEvent('POST', '/adm/service', {
+        body: {
+          ServiceName: 'ADM_ValidateOTP',
+          objCommonParameters: {
+            _ProxyDetails: summitProxy,
+            objUserInformation: {
+              OTP_Text: code,
+              TransactionID: out?.OTP_Communication?.[0]?.TransactionID ?? '',
+              LoginUID: user(i),
+            },
+          },
+        },
+      });
+    },
+    ok: (a) => statusOk(a) && a.body.Errors === '',
+  };
+};
+
+const BRAND = 'BENCHBRAND';
+
+/** Seed 002 (mobile): a session from token/generate (untimed), then otp/generate and otp/validate. */
+const capillaryAuth = (base: number): DialectDriver => {
+  const body = (i: number, extra: Record<string, string> = {}) => ({
+    identifierType: 'MOBILE',
+    identifierValue: benchPhone(base, i),
+    deviceId: 'bench-device',
+    brand: BRAND,
+    ...extra,
+  });
+  const success = (a: Answer) => statusOk(a) && (a.body.status as { success?: boolean })?.success === true;
+  return {
+    tenantPatch: { brands: { [BRAND]: {} } },
+    seed: (deps, tenantId) => putBrandPointer(deps, BRAND, tenantId),
+    destination: (i) => benchPhone(base, i),
+    prepare: async (call, i) => {
+      const answer = await call(apiEvent('POST', '/auth/v1/token/generate', { body: body(i) }));
+      const sessionId = (answer.body.user as { sessionId?: string } | undefined)?.sessionId;
+      if (!success(answer) || !sessionId) throw new Error(`token/generate answered ${answer.status}`);
+      return { sessionId };
+    },
+    generate: (i, state) => apiEvent('POST', '/auth/v1/otp/generate', { body: body(i, state) }),
+    verify: (i, state, _generated, code) =>
+      apiEvent('POST', '/auth/v1/otp/validate', { body: body(i, { ...state, otp: code }) }),
+    ok: success,
+  };
+};
+
+/** A driver per dialect; `base` picks the destination range (distinct per measurement). */
+export const DRIVERS: Record<DialectId, (base: number) => DialectDriver> = {
+  'capillary-v2': capillaryV2,
+  loginradius: loginRadius,
+  'app-otp': appOtp,
+  summitai: summitAi,
+  'capillary-auth': capillaryAuth,
+};
