@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Fixed values of the local runtime. They are LOCAL-ONLY: they are in the source tree, so anything

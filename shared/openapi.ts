@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { type ZodType, z } from 'zod';
+import type { ZodType } from 'zod';
+import * as z from 'zod';
 import { OPERATION_SCHEMAS } from './dialects/schemas';
 import { DIALECTS, type DialectId, ROUTES, type RouteDef } from './routes';
 

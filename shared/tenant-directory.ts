@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';

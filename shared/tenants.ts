@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Per-tenant policy. Every engine number is here with its default (DESIGN §3); a tenant record

@@ -45,12 +45,34 @@ export const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * How `transact` retries a transaction cancelled by a conflict. DynamoDB cancels a transaction
+ * that touches an item another transaction is writing (TransactionConflict); parallel requests on
+ * one hot item (a destination's day counter, a code verified twice at once) conflict in bursts,
+ * and a short fixed budget turned such bursts into 503s (600 parallel generates to one
+ * destination: 587 of them, with 7 attempts inside ~0.7 s). Capped exponential backoff with full
+ * jitter spreads the retries so some request wins each round, and the deadline keeps the worst
+ * case well inside the Lambda timeout.
+ */
+export const CONFLICT_RETRY = {
+  /** First backoff ceiling; each retry doubles it up to `capMs`. */
+  baseMs: 10,
+  capMs: 250,
+  /** No retry starts later than this after the first attempt; then the caller gets a 503. */
+  budgetMs: 3_000,
+} as const;
+
+/** Full jitter: a uniform delay between 0 and the capped exponential ceiling. */
+const backoff = (attempt: number): number =>
+  Math.random() * Math.min(CONFLICT_RETRY.capMs, CONFLICT_RETRY.baseMs * 2 ** attempt);
+
+/**
  * Runs a TransactWriteItems and returns why it was cancelled instead of throwing, so callers
  * branch on the old items (ReturnValuesOnConditionCheckFailure) without reading first.
- * Transaction conflicts (two writers on one item at once) are retried with jitter; they are the
- * normal outcome of parallel verifies of one code, and the retry sees the winner's write.
+ * Transaction conflicts (two writers on one item at once) are retried per `CONFLICT_RETRY`; they
+ * are the normal outcome of parallel verifies of one code, and the retry sees the winner's write.
  */
 export const transact = async (ddb: DynamoDBClient, items: TransactWriteItem[]): Promise<TransactOutcome> => {
+  const deadline = Date.now() + CONFLICT_RETRY.budgetMs;
   for (let attempt = 0; ; attempt++) {
     try {
       await guard(() => ddb.send(new TransactWriteItemsCommand({ TransactItems: items })));
@@ -65,8 +87,11 @@ export const transact = async (ddb: DynamoDBClient, items: TransactWriteItem[]):
         (r) => r.code === 'TransactionConflict' || r.code === 'ThrottlingError',
       );
       if (!conflicted) return { ok: false, reasons };
-      if (attempt >= 6) throw new ServiceUnavailableError('Write conflict persisted', { cause: error });
-      await sleep(10 * 2 ** attempt * Math.random() + 5);
+      const delay = backoff(attempt);
+      if (Date.now() + delay > deadline) {
+        throw new ServiceUnavailableError('Write conflict persisted', { cause: error });
+      }
+      await sleep(delay);
     }
   }
 };

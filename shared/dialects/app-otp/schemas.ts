@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { registerSchemas } from '../schemas';
 
 /** Apps send numbers as JSON numbers or strings (the seed's examples use both). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type OperationSchemas, registerSchemas } from '../schemas';
 
 /** The identifier types of the auth engine, matched case-insensitively. */

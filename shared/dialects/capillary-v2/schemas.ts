@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { registerSchemas } from '../schemas';
 
 /** Seed 004's actions. Matched case-insensitively. */

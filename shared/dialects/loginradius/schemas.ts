@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { registerSchemas } from '../schemas';
 
 /** Seed 000's SMS OTP types (canonical, lower case). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { registerSchemas } from '../schemas';
 
 /** The two services of `POST /adm/service`, matched case-insensitively. */
