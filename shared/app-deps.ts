@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAwsSenders } from './channels/aws';
+import type { ChannelFactory } from './channels/aws';
+import type { ChannelType, Senders } from './channels/types';
 import { config } from './config';
 import type { EngineDeps } from './engine/types';
 import { logger } from './logger';
@@ -17,18 +18,23 @@ let deps: AppDeps | undefined;
 
 /**
  * The production deps, built once per container from the validated config. AWS clients are
- * created at module scope of this file and nowhere else.
+ * created here and nowhere else. `channels` are the senders this Lambda may use: each function
+ * names its own, so the others' SDKs stay out of its bundle.
  */
-export const awsDeps = (): AppDeps => {
+export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>): AppDeps => {
   if (deps) return deps;
   const c = config();
+  const channelOptions = { sesFrom: c.SES_FROM_ADDRESS, sesEndpoint: c.SES_ENDPOINT };
+  const senders: Senders = Object.fromEntries(
+    Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
+  );
   const ddb = new DynamoDBClient(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {});
   deps = {
     ddb,
     tableName: c.TABLE_NAME,
     pepper: secretValue(c.OTP_PEPPER, c.PEPPER_SECRET_ARN, 'pepper'),
     signingKey: secretValue(c.TOKEN_SIGNING_KEY, c.SIGNING_KEY_SECRET_ARN, 'signing key'),
-    senders: createAwsSenders({ sesFrom: c.SES_FROM_ADDRESS, sesEndpoint: c.SES_ENDPOINT }),
+    senders,
     now: Date.now,
     logger,
     tenants: new TenantDirectory(ddb, c.TABLE_NAME, c.TENANT_CACHE_SECONDS),

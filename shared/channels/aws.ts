@@ -46,34 +46,55 @@ const deferred = (load: () => Promise<Sender>): Sender => {
   };
 };
 
+/** Builds one channel's production sender from the shared options. */
+export type ChannelFactory = (options: AwsSendersOptions) => Sender;
+
+// One export per channel, so a Lambda that imports only the channels it uses leaves the other
+// channels' SDKs out of its bundle (esbuild drops unused exports with their dynamic imports).
+
+/** SMS by SNS direct-to-phone publishing. */
+export const smsSender: ChannelFactory = (options) =>
+  deferred(async () => {
+    const { createSmsSender, createSnsClient } = await import('./sns');
+    return createSmsSender(once(() => options.clients?.sns ?? createSnsClient()));
+  });
+
+/** E-mail by SES (the local SES emulator when `sesEndpoint` is set). */
+export const emailSender: ChannelFactory = (options) =>
+  deferred(async () => {
+    const { createEmailSender, createSesClient } = await import('./ses');
+    return createEmailSender(
+      once(() => options.clients?.ses ?? createSesClient(options.sesEndpoint)),
+      options.sesFrom,
+    );
+  });
+
+/** Voice calls by SMS-Voice v2 `SendVoiceMessage`. */
+export const voiceSender: ChannelFactory = (options) =>
+  deferred(async () => {
+    const { createVoiceSender, createVoiceClient } = await import('./voice');
+    return createVoiceSender(once(() => options.clients?.voice ?? createVoiceClient()));
+  });
+
+/** WhatsApp templates by AWS End User Messaging Social. */
+export const whatsappSender: ChannelFactory = (options) =>
+  deferred(async () => {
+    const { createWhatsAppSender, createWhatsAppClient } = await import('./whatsapp');
+    return createWhatsAppSender(once(() => options.clients?.whatsapp ?? createWhatsAppClient()));
+  });
+
+/** Zalo through the tenant's HTTPS provider (plain fetch: no SDK to defer). */
+export const zaloSender: ChannelFactory = () => createZaloSender();
+
 /**
- * The production channels: SMS by SNS, e-mail by SES, voice by SMS-Voice v2, WhatsApp by
+ * Every production channel: SMS by SNS, e-mail by SES, voice by SMS-Voice v2, WhatsApp by
  * Social Messaging, Zalo by the tenant's HTTPS provider. Each client is created once, on the
  * first message of its channel; a sender throws when its provider fails.
  */
-export const createAwsSenders = (options: AwsSendersOptions): Senders => {
-  const clients = options.clients ?? {};
-  return {
-    SMS: deferred(async () => {
-      const { createSmsSender, createSnsClient } = await import('./sns');
-      return createSmsSender(once(() => clients.sns ?? createSnsClient()));
-    }),
-    EMAIL: deferred(async () => {
-      const { createEmailSender, createSesClient } = await import('./ses');
-      return createEmailSender(
-        once(() => clients.ses ?? createSesClient(options.sesEndpoint)),
-        options.sesFrom,
-      );
-    }),
-    VOICE: deferred(async () => {
-      const { createVoiceSender, createVoiceClient } = await import('./voice');
-      return createVoiceSender(once(() => clients.voice ?? createVoiceClient()));
-    }),
-    WHATSAPP: deferred(async () => {
-      const { createWhatsAppSender, createWhatsAppClient } = await import('./whatsapp');
-      return createWhatsAppSender(once(() => clients.whatsapp ?? createWhatsAppClient()));
-    }),
-    // Plain fetch: no SDK to defer.
-    ZALO: createZaloSender(),
-  };
-};
+export const createAwsSenders = (options: AwsSendersOptions): Senders => ({
+  SMS: smsSender(options),
+  EMAIL: emailSender(options),
+  VOICE: voiceSender(options),
+  WHATSAPP: whatsappSender(options),
+  ZALO: zaloSender(options),
+});
