@@ -2,36 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { createError } from '@middy/util';
 import { LoginRadiusRequestError, mapLoginRadiusError } from '../../../shared/dialects/loginradius/errors';
 import { canonicalType, generateBody, verifyBody } from '../../../shared/dialects/loginradius/schemas';
-import {
-  CodeExpiredError,
-  CountryNotAllowedError,
-  DeliveryFailedError,
-  DestinationLockedError,
-  InvalidCodeError,
-  InvalidInputError,
-  NoActiveCodeError,
-  type OtpError,
-  type OtpErrorKind,
-  RateLimitedError,
-  ServiceUnavailableError,
-  TooManyAttemptsError,
-  UnauthorizedError,
-} from '../../../shared/errors';
+import { InvalidInputError, type OtpErrorKind, RateLimitedError } from '../../../shared/errors';
+import { oneOfEachEngineError } from '../../support/engine-errors';
 
-/** One instance per engine error kind; the Record type fails to compile when a kind is missing. */
-const ONE_OF_EACH: Record<OtpErrorKind, OtpError> = {
+const ONE_OF_EACH = oneOfEachEngineError({
   'invalid-input': new InvalidInputError('phone', 'Invalid phone number'),
-  'country-not-allowed': new CountryNotAllowedError('Country +44 is not allowed'),
-  'rate-limited': new RateLimitedError('resend-gap', 12),
-  'destination-locked': new DestinationLockedError('locked'),
-  'no-active-code': new NoActiveCodeError('none'),
-  'code-expired': new CodeExpiredError('expired'),
-  'invalid-code': new InvalidCodeError(3),
-  'too-many-attempts': new TooManyAttemptsError('locked'),
-  'delivery-failed': new DeliveryFailedError('no channel'),
-  'service-unavailable': new ServiceUnavailableError('throttled'),
-  unauthorized: new UnauthorizedError('bad secret'),
-};
+});
 
 /** [status, ErrorCode] each kind must map to (docs/dialects/loginradius.md). */
 const EXPECTED: Record<OtpErrorKind, [number, number]> = {
