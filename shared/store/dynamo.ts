@@ -46,19 +46,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * How `transact` retries a transaction cancelled by a conflict. DynamoDB cancels a transaction
- * that touches an item another transaction is writing (TransactionConflict); parallel requests on
- * one hot item (a destination's day counter, a code verified twice at once) conflict in bursts,
- * and a short fixed budget turned such bursts into 503s (600 parallel generates to one
- * destination: 587 of them, with 7 attempts inside ~0.7 s). Capped exponential backoff with full
- * jitter spreads the retries so some request wins each round, and the deadline keeps the worst
- * case well inside the Lambda timeout.
+ * that touches an item another transaction is writing (TransactionConflict), so parallel requests
+ * on one hot item (a destination's day counter, one code verified twice at once) get through one
+ * at a time, and the retry budget must outlast the queue. The earlier budget (7 attempts, under
+ * 0.7 s of sleeps) was shorter than a burst of a few dozen requests takes to drain; capped
+ * exponential backoff with full jitter spreads the retries, and a deadline instead of an attempt
+ * count keeps the worst case (4 s) well inside the Lambda timeout (10 s). A longer burst gets a
+ * clean 503 for the rest, never an extra send: test/security/races.test.ts simulates the
+ * conflicts and holds both.
  */
 export const CONFLICT_RETRY = {
   /** First backoff ceiling; each retry doubles it up to `capMs`. */
-  baseMs: 10,
-  capMs: 250,
-  /** No retry starts later than this after the first attempt; then the caller gets a 503. */
-  budgetMs: 3_000,
+  baseMs: 20,
+  capMs: 500,
+  /** No retry starts later than this after the first attempt. */
+  budgetMs: 4_000,
 } as const;
 
 /** Full jitter: a uniform delay between 0 and the capped exponential ceiling. */

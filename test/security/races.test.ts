@@ -1,0 +1,349 @@
+import {
+  type DynamoDBClient,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from '@jest/globals';
+import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
+import { issue, verify } from '../../shared/engine';
+import type { IssueRequest } from '../../shared/engine/types';
+import { NoActiveCodeError, OtpError, RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
+import { BUILT_IN_TEMPLATES } from '../../shared/templates';
+import type { Tenant } from '../../shared/tenants';
+import { apiEvent, appHarness, invoke } from '../support/app-harness';
+import {
+  dayCounters,
+  engineHarness,
+  keysFor,
+  lastCode,
+  readItem,
+  scanItems,
+  smsIssue,
+  testTenant,
+  verifyOf,
+} from '../support/harness';
+
+const PHONE = '+919812345670';
+const EMAIL = 'race.target@example.com';
+
+/**
+ * An e-mail issue. The generate races use e-mail on purpose: the per-destination rules under test
+ * (daily sends, one live code) apply to every channel, while SMS also passes the per-prefix and
+ * per-country pumping counters, whose own tests live in test/integration/engine/sms-pumping.
+ */
+const emailIssue = (tenant: Tenant, purpose: string): IssueRequest => ({
+  tenant,
+  purpose,
+  subject: EMAIL,
+  deliveries: [{ channel: 'EMAIL', to: EMAIL }],
+  content: { ...BUILT_IN_TEMPLATES },
+});
+
+/** Settled results counted as `ok` or by error (a RateLimitedError by its reason). */
+const tally = (results: PromiseSettledResult<unknown>[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const key =
+      r.status === 'fulfilled'
+        ? 'ok'
+        : r.reason instanceof RateLimitedError
+          ? `RateLimitedError:${r.reason.reason}`
+          : r.reason instanceof Error
+            ? r.reason.name
+            : String(r.reason);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+};
+
+/** Challenge items (sk `CH#…`) of the whole table. */
+const challengeItems = async (h: Awaited<ReturnType<typeof engineHarness>>) =>
+  (await scanItems(h.ddb, h.tableName)).filter((i) => String(i.sk).startsWith('CH#'));
+
+/** The key of one transaction item, as a string. */
+const itemKey = (item: TransactWriteItem): string => {
+  const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
+  const key = op && 'Key' in op ? op.Key : item.Put?.Item;
+  return JSON.stringify([key?.pk, key?.sk]);
+};
+
+/**
+ * Makes the client see TransactionConflict as DynamoDB raises it. DynamoDB Local runs
+ * transactions one after another and never reports a conflict (600 parallel generates: 600
+ * TransactWriteItems, none cancelled by a conflict), so it cannot show what the retry policy does
+ * under a burst. DynamoDB cancels a transaction that touches an item another transaction is still
+ * writing; this middleware does the same for the transactions of this client, before they leave.
+ */
+const simulateTransactionConflicts = (client: DynamoDBClient) => {
+  const inFlight = new Set<string>();
+  const stats = { transactions: 0, conflicts: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      const keys = ((args.input as TransactWriteItemsCommandInput).TransactItems ?? []).map(itemKey);
+      stats.transactions++;
+      if (keys.some((k) => inFlight.has(k))) {
+        stats.conflicts++;
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+          $metadata: { httpStatusCode: 400 },
+          CancellationReasons: keys.map((k) =>
+            inFlight.has(k)
+              ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+              : { Code: 'None' },
+          ),
+        });
+      }
+      for (const k of keys) inFlight.add(k);
+      try {
+        return await next(args);
+      } finally {
+        for (const k of keys) inFlight.delete(k);
+      }
+    },
+    { step: 'initialize', name: 'simulateTransactionConflicts' },
+  );
+  return stats;
+};
+
+describe('security › races (DynamoDB Local)', () => {
+  describe('engine › verify', () => {
+    it('gives exactly one success among 50 parallel verifies of one code', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const req = smsIssue(tenant, PHONE);
+      await issue(h.deps, req);
+      const code = lastCode(h.sent);
+
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, () => verify(h.deps, verifyOf(req, code))),
+      );
+
+      // The losers see the winner's consumedAt: "no active code", never a second success or a 503.
+      expect(tally(results)).toEqual({ ok: 1, NoActiveCodeError: 49 });
+      const item = await readItem(
+        h.ddb,
+        h.tableName,
+        keysFor(tenant, req.purpose, PHONE, h.clock.now()).challenge,
+      );
+      expect(item).toMatchObject({ attempts: 0, consumedAt: h.clock.now() });
+      // A consumed code is no failure: the destination's day shows none.
+      expect((await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).failures).toBe(0);
+    });
+  });
+
+  describe('capillary-v2 › /v2/otp/validate', () => {
+    it('answers entity:true exactly once to 50 parallel validates of one code', async () => {
+      const h = await appHarness();
+      const handler = capillaryV2Handler(h.deps);
+      const headers = { authorization: h.basic };
+      const generated = await invoke(
+        handler,
+        apiEvent('POST', '/v2/otp/generate', {
+          headers,
+          body: { entityType: 'MOBILE', entityValue: PHONE, action: 'REGISTRATION' },
+        }),
+      );
+      expect(generated.status).toBe(200);
+      const code = lastCode(h.sent, PHONE);
+
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          invoke(
+            handler,
+            apiEvent('POST', '/v2/otp/validate', {
+              headers,
+              body: { entityType: 'MOBILE', entityValue: PHONE, action: 'REGISTRATION', code },
+            }),
+          ),
+        ),
+      );
+
+      const accepted = answers.filter((a) => a.status === 200 && a.body.entity === true);
+      expect(accepted).toHaveLength(1);
+      // Every other answer is the vendor's "no OTP" refusal (604), not an error of the service.
+      const refused = answers.filter((a) => a !== accepted[0]);
+      expect(refused.map((a) => [a.status, (a.body.errors as Array<{ code: number }>)[0]?.code])).toEqual(
+        Array.from({ length: 49 }, () => [400, 604]),
+      );
+    });
+  });
+
+  describe('engine › issue', () => {
+    it('delivers exactly 500 of 600 parallel generates to one destination and counts exactly 500', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { maxDailySendsPerTenant: 1_000_000 } });
+      expect(tenant.policy.maxDailySendsPerDestination).toBe(500);
+
+      // Distinct purposes: each is its own challenge, so the resend gap does not apply and only
+      // the destination's daily counter stands between 600 requests and 600 messages.
+      const results = await Promise.allSettled(
+        Array.from({ length: 600 }, (_, i) => issue(h.deps, emailIssue(tenant, `race:${i}`))),
+      );
+
+      expect(tally(results)).toEqual({ ok: 500, 'RateLimitedError:destination-daily': 100 });
+      expect(h.sent).toHaveLength(500);
+      expect(await dayCounters(h.ddb, h.tableName, tenant, EMAIL, h.clock.now())).toEqual({
+        sends: 500,
+        failures: 0,
+        tenantSends: 500,
+      });
+      // One challenge per delivered purpose and none for a refused one.
+      const delivered = new Set(h.sent.map((m) => m.text));
+      expect(delivered.size).toBe(500);
+      expect(await challengeItems(h)).toHaveLength(500);
+      // Each refusal says when the day rolls over, as the limit's error promises.
+      for (const r of results) {
+        if (r.status === 'rejected')
+          expect((r.reason as RateLimitedError).retryAfterSeconds).toBeGreaterThan(0);
+      }
+    });
+
+    it('never leaves two live codes for one (tenant, purpose, destination) under parallel generates', async () => {
+      const h = await engineHarness();
+      // No resend gap and a high send count, so every parallel request either wins the fresh
+      // write or re-sends the winner's code: the harshest case for "one live code".
+      const tenant = testTenant({ policy: { resendGapSeconds: 0, maxSendsPerCode: 50 } });
+      const req = emailIssue(tenant, 'race:same');
+      const codes: string[] = [];
+
+      // Three rounds: no code yet, the previous code expired (unused), the previous code consumed.
+      // Each time the parallel generates race to replace the stored challenge.
+      for (const round of ['none', 'expired', 'consumed'] as const) {
+        if (round === 'expired') h.clock.advance(tenant.policy.ttlSeconds * 1000);
+        const sentBefore = h.sent.length;
+        const results = await Promise.allSettled(Array.from({ length: 30 }, () => issue(h.deps, req)));
+
+        const issued = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        const refusals = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+        // Only the documented limits may refuse; a 503 or an unexpected error would show here.
+        for (const e of refusals) expect(e).toBeInstanceOf(OtpError);
+        expect(refusals.filter((e) => !(e instanceof RateLimitedError))).toEqual([]);
+        expect(issued.filter((i) => !i.resent)).toHaveLength(1);
+        expect(new Set(issued.map((i) => i.challengeId)).size).toBe(1);
+
+        const roundCodes = h.sent.slice(sentBefore).map((m) => m.code);
+        expect(roundCodes.length).toBe(issued.length);
+        expect(new Set(roundCodes).size).toBe(1);
+        const [code] = roundCodes;
+        if (code === undefined) throw new Error('no code delivered');
+        codes.push(code);
+
+        const challenges = await challengeItems(h);
+        expect(challenges).toHaveLength(1);
+        expect(challenges[0]).toMatchObject({ id: issued[0]?.challengeId, sendCount: issued.length });
+        // The round's one code verifies (and is consumed, which sets up the next round).
+        if (round !== 'none') await verify(h.deps, verifyOf(req, code));
+      }
+      // Each round's code was a new one (the odds of a repeat are 1 in 10^6 per round).
+      expect(new Set(codes).size).toBe(3);
+    });
+  });
+
+  describe('with TransactionConflict simulated as DynamoDB raises it', () => {
+    it('gives exactly one success among 50 parallel verifies of one code, and no 503', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const req = smsIssue(tenant, PHONE);
+      await issue(h.deps, req);
+      const code = lastCode(h.sent);
+      const stats = simulateTransactionConflicts(h.ddb);
+
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, () => verify(h.deps, verifyOf(req, code))),
+      );
+
+      // Control: the burst did conflict, so the retries were exercised.
+      expect(stats.conflicts).toBeGreaterThan(0);
+      expect(tally(results)).toEqual({ ok: 1, NoActiveCodeError: 49 });
+    });
+
+    it('never sends past the daily limit, and charges nothing for a request it refused', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { maxDailySendsPerDestination: 50 } });
+      const stats = simulateTransactionConflicts(h.ddb);
+
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) => issue(h.deps, emailIssue(tenant, `race:${i}`))),
+      );
+
+      expect(stats.conflicts).toBeGreaterThan(0);
+      const counts = tally(results);
+      // A request either sent, met the limit, or ran out of conflict retries (a 503, never a 500).
+      expect(
+        Object.keys(counts).filter(
+          (k) => !['ok', 'RateLimitedError:destination-daily', 'ServiceUnavailableError'].includes(k),
+        ),
+      ).toEqual([]);
+      for (const r of results) {
+        if (r.status === 'rejected' && !(r.reason instanceof RateLimitedError)) {
+          expect(r.reason).toBeInstanceOf(ServiceUnavailableError);
+        }
+      }
+      const ok = counts.ok ?? 0;
+      expect(ok).toBeLessThanOrEqual(50);
+      expect(h.sent).toHaveLength(ok);
+      // The counters hold exactly what was sent: nothing for a refusal or a 503.
+      expect(await dayCounters(h.ddb, h.tableName, tenant, EMAIL, h.clock.now())).toEqual({
+        sends: ok,
+        failures: 0,
+        tenantSends: ok,
+      });
+      expect(await challengeItems(h)).toHaveLength(ok);
+      // The limit refuses only once it is used up.
+      if ((counts['RateLimitedError:destination-daily'] ?? 0) > 0) expect(ok).toBe(50);
+      // With the retry budget of shared/store/dynamo.ts this burst drains in time.
+      expect(counts).toEqual({ ok: 50, 'RateLimitedError:destination-daily': 10 });
+    });
+
+    it("gets 40 parallel generates to 40 destinations through the tenant's shared day counter", async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const stats = simulateTransactionConflicts(h.ddb);
+
+      // Every fresh issue also charges the tenant's day counter: one hot item per tenant, so a
+      // tenant's parallel generates conflict even when every destination differs.
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) => {
+          const to = `user-${i}@example.com`;
+          return issue(h.deps, {
+            ...emailIssue(tenant, 'race:tenant'),
+            subject: to,
+            deliveries: [{ channel: 'EMAIL', to }],
+          });
+        }),
+      );
+
+      expect(stats.conflicts).toBeGreaterThan(0);
+      expect(tally(results)).toEqual({ ok: 40 });
+      expect(
+        (await dayCounters(h.ddb, h.tableName, tenant, 'user-0@example.com', h.clock.now())).tenantSends,
+      ).toBe(40);
+    });
+
+    it('never leaves two live codes under parallel generates of one code', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { resendGapSeconds: 0, maxSendsPerCode: 50 } });
+      const req = emailIssue(tenant, 'race:same');
+      const stats = simulateTransactionConflicts(h.ddb);
+
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => issue(h.deps, req)));
+
+      expect(stats.conflicts).toBeGreaterThan(0);
+      const issued = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(issued.filter((i) => !i.resent)).toHaveLength(1);
+      expect(new Set(issued.map((i) => i.challengeId)).size).toBe(1);
+      expect(new Set(h.sent.map((m) => m.code)).size).toBe(1);
+      expect(h.sent).toHaveLength(issued.length);
+      const challenges = await challengeItems(h);
+      expect(challenges).toHaveLength(1);
+      expect(challenges[0]?.sendCount).toBe(issued.length);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OtpError);
+      }
+      await expect(verify(h.deps, verifyOf(req, lastCode(h.sent)))).resolves.toBeDefined();
+      await expect(verify(h.deps, verifyOf(req, lastCode(h.sent)))).rejects.toBeInstanceOf(NoActiveCodeError);
+    });
+  });
+});
