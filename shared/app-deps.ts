@@ -28,7 +28,13 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
   const senders: Senders = Object.fromEntries(
     Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
   );
-  const ddb = new DynamoDBClient(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {});
+  const ddb = new DynamoDBClient({
+    ...(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {}),
+    // Bounded so a throttled or hung store answers the dialect's 503 well inside the 10 s Lambda
+    // timeout (SDK defaults: no request timeout, throttling backoff from a 1 s base).
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+  });
   deps = {
     ddb,
     tableName: c.TABLE_NAME,

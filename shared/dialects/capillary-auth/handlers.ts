@@ -206,6 +206,18 @@ const otpValidate =
     return success({ auth: { token, key: refresh?.key ?? null }, user: userOf('USER', null) });
   };
 
+/**
+ * The identifier sealed into a refresh record, or '' when it no longer opens: a record sealed
+ * under a pepper that has since been rotated is simply not valid any more (a refusal, not a 500).
+ */
+const openSealedIdentifier = async (req: RouteRequest, keyHash: string, sealed: string): Promise<string> => {
+  try {
+    return openCode(await req.deps.pepper(), `REFRESH#${keyHash}`, sealed);
+  } catch {
+    return '';
+  }
+};
+
 /** Mobile: the refresh key from otp/validate, bound to brand, identifier and device. */
 const regenerateMobile: RouteHandler = async (req) => {
   const { tenant, brand } = await authenticate(req);
@@ -220,7 +232,7 @@ const regenerateMobile: RouteHandler = async (req) => {
     record.brand === brand &&
     record.identifierType === body.identifierType &&
     record.deviceId === body.deviceId &&
-    safeEqual(openCode(await req.deps.pepper(), `REFRESH#${keyHash}`, record.sealedIdentifier), canonical);
+    safeEqual(await openSealedIdentifier(req, keyHash, record.sealedIdentifier), canonical);
   if (!record || !bound) throw refusals.cannotRegenerate();
   const token = await signAccessToken(
     await req.deps.signingKey(),

@@ -185,6 +185,22 @@ describe('capillary-auth', () => {
   describe('web flow', () => {
     const WEB = { identifierType: 'EMAIL', identifierValue: 'Tom@Example.com', brand: 'standardapp' };
 
+    it('refuses (not 500) a refresh key sealed under a pepper that has since been rotated', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const validated = await t.post('/auth/v1/otp/validate', {
+        ...SEED.otp,
+        sessionId,
+        otp: lastCode(t.sent),
+      });
+      const key = (validated.body.auth as { key: string }).key;
+      t.deps.pepper = async () => Buffer.from('a-rotated-pepper-0123456789abcdef');
+      const res = await t.post('/auth/v1/token/regenerate', { ...SEED.token, key });
+      expect(res.status).toBeLessThan(500);
+      expect(res.body).toMatchObject({ status: { success: false } });
+    });
+
     it('needs no deviceId, returns no key, and regenerates from the expired token', async () => {
       const t = await setup();
       const sessionId = await t.session(WEB, '/auth/v1/web');
