@@ -356,20 +356,28 @@ const credentialCases = (route: RouteDef): fc.Arbitrary<{ req: RawRequest; statu
         .map((brand) => ({ req: baseRequest(route, { ...seed, brand }), status: 400 }));
     case 'summitai': {
       const proxy = (seed.objCommonParameters as { _ProxyDetails: Record<string, unknown> })._ProxyDetails;
-      return fc
-        .record({
-          field: fc.constantFrom('Password', 'UserName', 'APIKey', 'OrgID'),
-          value: fc.oneof(fc.string({ maxLength: 30 }), oddString, fc.nat().map(String)),
-        })
-        .filter(({ field, value }) => value !== proxy[field] && !(field === 'OrgID' && value === '1'))
-        .map(({ field, value }) => {
-          // An APIKey switches the auth type: with an unknown key it is refused like a bad password.
-          const p = { ...proxy, [field]: value, ...(field === 'APIKey' ? { AuthType: 'APIKey' } : {}) };
-          const body = setPath(seed, ['objCommonParameters', '_ProxyDetails'], p);
-          // OrgID must be digits: anything else is a schema refusal (400), not a credential one.
-          const status = field === 'OrgID' && !/^\d{1,15}$/.test(value.trim()) ? 400 : 401;
-          return { req: baseRequest(route, body), status };
-        });
+      return (
+        fc
+          .record({
+            field: fc.constantFrom('Password', 'UserName', 'APIKey', 'OrgID'),
+            value: fc.oneof(fc.string({ maxLength: 30 }), oddString, fc.nat().map(String)),
+          })
+          // The schema trims every credential field but Password, so " 1" is OrgID 1 again and
+          // "google@sum.com " the same user: those are the right credentials, not garbage.
+          .filter(({ field, value }) =>
+            field === 'Password'
+              ? value !== proxy[field]
+              : value.trim() !== String(proxy[field] ?? '').trim(),
+          )
+          .map(({ field, value }) => {
+            // An APIKey switches the auth type: with an unknown key it is refused like a bad password.
+            const p = { ...proxy, [field]: value, ...(field === 'APIKey' ? { AuthType: 'APIKey' } : {}) };
+            const body = setPath(seed, ['objCommonParameters', '_ProxyDetails'], p);
+            // OrgID must be digits: anything else is a schema refusal (400), not a credential one.
+            const status = field === 'OrgID' && !/^\d{1,15}$/.test(value.trim()) ? 400 : 401;
+            return { req: baseRequest(route, body), status };
+          })
+      );
     }
   }
 };

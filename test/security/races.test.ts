@@ -189,9 +189,8 @@ describe('security › races (DynamoDB Local)', () => {
         failures: 0,
         tenantSends: 500,
       });
-      // One challenge per delivered purpose and none for a refused one.
-      const delivered = new Set(h.sent.map((m) => m.text));
-      expect(delivered.size).toBe(500);
+      // One challenge per delivered purpose and none for a refused one. (Not a set of the sent
+      // texts: two of 500 random 6-digit codes coincide about one run in eight.)
       expect(await challengeItems(h)).toHaveLength(500);
       // Each refusal says when the day rolls over, as the limit's error promises.
       for (const r of results) {

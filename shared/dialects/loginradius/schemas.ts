@@ -22,7 +22,10 @@ const ALIASES: Record<string, SmsOtpType> = { phoneidverification: 'phoneverific
 /** The canonical type for a path segment (case-insensitive), or undefined when it is not one. */
 export const canonicalType = (raw: string | undefined): SmsOtpType | undefined => {
   const lower = (raw ?? '').trim().toLowerCase();
-  return ALIASES[lower] ?? SMS_OTP_TYPES.find((t) => t === lower);
+  // hasOwn: a type such as `__proto__` must not find a prototype member.
+  return (
+    (Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : undefined) ?? SMS_OTP_TYPES.find((t) => t === lower)
+  );
 };
 
 /**

@@ -128,14 +128,18 @@ const validate = async (req: RouteRequest, tenant: Tenant, orgId: string): Promi
   };
 };
 
-const SERVICES: Record<string, typeof generate> = { adm_generateotp: generate, adm_validateotp: validate };
+// A Map, not an object: a ServiceName such as `__proto__` must not find a prototype member.
+const SERVICES = new Map<string, typeof generate>([
+  ['adm_generateotp', generate],
+  ['adm_validateotp', validate],
+]);
 
 /** `POST /adm/service`: authenticate from the body, then dispatch on ServiceName. */
 const service = async (req: RouteRequest): Promise<HttpResponse> => {
   const { ServiceName, objCommonParameters } = serviceRequest.parse(req.body);
   const proxy = objCommonParameters._ProxyDetails;
   const tenant = await authenticate(req.deps, proxy);
-  const run = SERVICES[ServiceName.toLowerCase()];
+  const run = SERVICES.get(ServiceName.toLowerCase());
   if (!run) return summitError(400, 'Invalid ServiceName: expected ADM_GenerateOTP or ADM_ValidateOTP');
   return run(req, tenant, proxy.OrgID);
 };
