@@ -9,6 +9,7 @@ import { ApiFirewall } from './constructs/api-firewall';
 import { DialectFunction } from './constructs/dialect-function';
 import { OtpApi } from './constructs/otp-api';
 import { OtpTable } from './constructs/otp-table';
+import { SmsSpendLimit } from './constructs/sms-spend-limit';
 import { readSettings } from './settings';
 
 export interface OtpServiceStackProps extends StackProps {
@@ -103,12 +104,19 @@ export class OtpServiceStack extends Stack {
       description: 'The DynamoDB table (tenants, codes)',
       value: table.tableName,
     });
-    // Not set by the stack on purpose: SNS SMS attributes are account-wide, and writing a default
-    // from here would lower a limit an operator raised through AWS Support on every deploy.
+    // SNS SMS attributes are account-wide: the stack sets the spend limit only when the operator
+    // names one (`-c smsMonthlySpendLimit=50`), so a deploy never lowers a limit raised elsewhere.
+    if (settings.smsMonthlySpendLimit !== undefined) {
+      new SmsSpendLimit(this, 'SmsMonthlySpendLimit', {
+        monthlySpendLimitUsd: settings.smsMonthlySpendLimit,
+      });
+    }
     new CfnOutput(this, 'SmsSpendLimit', {
       description: 'Operator action',
       value:
-        'SMS spend is capped per account by the SNS MonthlySpendLimit (USD 1 for new accounts). Check it in the SNS console (Text messaging) and raise it through AWS Support before production traffic.',
+        settings.smsMonthlySpendLimit !== undefined
+          ? `This stack sets the account's SNS SMS MonthlySpendLimit to USD ${settings.smsMonthlySpendLimit}.`
+          : 'SMS spend is capped per account by the SNS MonthlySpendLimit (USD 1 for new accounts). Deploy with -c smsMonthlySpendLimit=<USD> to set it from this stack, or set it in the SNS console.',
     });
   }
 }

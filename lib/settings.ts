@@ -23,6 +23,8 @@ export interface OtpSettings {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Existing SNS topic that receives alarm notifications (optional). */
   readonly alarmTopicArn: string | undefined;
+  /** SNS SMS MonthlySpendLimit (USD) the stack sets for the account; undefined leaves it as it is. */
+  readonly smsMonthlySpendLimit: number | undefined;
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -81,5 +83,9 @@ export const readSettings = (scope: Construct): OtpSettings => {
     apiGatewayCloudWatchRole: bool(scope, 'apiGatewayCloudWatchRole', true),
     logLevel: logLevel as OtpSettings['logLevel'],
     alarmTopicArn,
+    smsMonthlySpendLimit:
+      str(scope, 'smsMonthlySpendLimit') === undefined
+        ? undefined
+        : positiveInt(scope, 'smsMonthlySpendLimit', 1, 1, 1_000_000),
   };
 };

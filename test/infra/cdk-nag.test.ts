@@ -61,6 +61,7 @@ describe('cdk-nag', () => {
         'dev removal and an alarm topic',
         { destroyOnRemoval: 'true', alarmTopicArn: 'arn:aws:sns:eu-west-1:1:a' },
       ],
+      ['the SMS spend limit set by the stack', { smsMonthlySpendLimit: '50' }],
     ])('reports nothing with %s', (_name, context) => {
       expect(findingsOf(buildApp(context))).toEqual([]);
     });

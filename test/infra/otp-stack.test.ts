@@ -384,6 +384,23 @@ describe('OtpServiceStack', () => {
 });
 
 describe('OtpServiceStack context', () => {
+  it('sets the SNS SMS monthly spend limit only when smsMonthlySpendLimit is given', () => {
+    const withLimit = synthStack({ smsMonthlySpendLimit: '50' }).template;
+    const calls = Object.values(resourcesOf(withLimit, 'Custom::AWS')).map((r) =>
+      JSON.stringify(r.Properties?.Create),
+    );
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain('SetSMSAttributes');
+    expect(calls[0]).toContain('\\"MonthlySpendLimit\\":\\"50\\"');
+    withLimit.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:SetSMSAttributes', Resource: '*' })]),
+      }),
+    });
+    expect(Object.keys(resourcesOf(template, 'Custom::AWS'))).toHaveLength(0);
+    expect(() => synthStack({ smsMonthlySpendLimit: '-1' })).toThrow(/smsMonthlySpendLimit/);
+  });
+
   it('deletes the table, secrets and log groups when destroyOnRemoval is true', () => {
     const { template } = synthStack({ destroyOnRemoval: 'true' });
     template.hasResource('AWS::DynamoDB::Table', {
