@@ -4,7 +4,12 @@ import { OtpError } from '../errors';
 /** The four kinds of failure every dialect's error mapper distinguishes. */
 export type Classified =
   | { kind: 'otp'; error: OtpError }
-  | { kind: 'validation'; message: string; paths: string[] }
+  | {
+      kind: 'validation';
+      message: string;
+      paths: string[] /** Top-level field of the first issue, '' for the body. */;
+      field: string;
+    }
   | { kind: 'http'; status: number; message: string }
   | { kind: 'internal' };
 
@@ -27,6 +32,7 @@ export const classify = (error: unknown): Classified => {
       kind: 'validation',
       message: first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'Invalid request',
       paths,
+      field: String(first?.path[0] ?? ''),
     };
   }
   const status = httpStatus(error);

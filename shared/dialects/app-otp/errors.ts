@@ -83,8 +83,7 @@ export const mapAppOtpError = (error: unknown): HttpResponse => {
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation': {
-      const field = c.paths[0]?.split('.')[0] ?? '';
-      return appOtpError(400, FIELD_ERRORS[field] ?? 'INVALID_REQUEST');
+      return appOtpError(400, FIELD_ERRORS[c.field] ?? 'INVALID_REQUEST');
     }
     case 'http':
       return appOtpError(c.status, HTTP_ERRORS[c.status] ?? 'INVALID_REQUEST');

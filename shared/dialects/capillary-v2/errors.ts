@@ -73,10 +73,9 @@ export const mapV2Error = (error: unknown): HttpResponse => {
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation': {
-      const field = c.paths[0]?.split('.')[0] ?? '';
       return v2Error(
         400,
-        FIELD_CODES[field] ?? V2_CODES.INVALID_ENTITY_VALUE,
+        FIELD_CODES[c.field] ?? V2_CODES.INVALID_ENTITY_VALUE,
         `Invalid request: ${c.message}`,
       );
     }
