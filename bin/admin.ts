@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomId } from '../shared/crypto';
 import { normalizeEmail, normalizePhone } from '../shared/phone';
+import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { type CredentialKind, tenantSchema } from '../shared/tenants';
 
@@ -57,6 +58,11 @@ const [noun, verb] = positionals;
 switch (`${noun} ${verb}`) {
   case 'tenant put': {
     const record = tenantSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
+    // Refuse a template a dialect would have to refuse at send time (one placeholder, seed 004).
+    for (const [action, t] of Object.entries(record.templates)) {
+      if (t.sms) assertTemplate(t.sms, `${action} SMS`);
+      if (t.email) assertTemplate(t.email.body, `${action} e-mail`);
+    }
     await tenants.putTenant(record);
     console.log(`tenant ${record.tenantId} saved`);
     break;
