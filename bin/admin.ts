@@ -55,53 +55,59 @@ const tenants = new TenantDirectory(ddb, tableName, 0);
 const need = (name: keyof typeof values): string => values[name] ?? usage(`--${name} is required`);
 
 const [noun, verb] = positionals;
-switch (`${noun} ${verb}`) {
-  case 'tenant put': {
-    const record = tenantSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
-    // Refuse a template a dialect would have to refuse at send time (one placeholder, seed 004).
-    for (const [action, t] of Object.entries(record.templates)) {
-      if (t.sms) assertTemplate(t.sms, `${action} SMS`);
-      if (t.email) assertTemplate(t.email.body, `${action} e-mail`);
+try {
+  switch (`${noun} ${verb}`) {
+    case 'tenant put': {
+      const record = tenantSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
+      // Refuse a template a dialect would have to refuse at send time (one placeholder, seed 004).
+      for (const [action, t] of Object.entries(record.templates)) {
+        if (t.sms) assertTemplate(t.sms, `${action} SMS`);
+        if (t.email) assertTemplate(t.email.body, `${action} e-mail`);
+      }
+      await tenants.putTenant(record);
+      console.log(`tenant ${record.tenantId} saved`);
+      break;
     }
-    await tenants.putTenant(record);
-    console.log(`tenant ${record.tenantId} saved`);
-    break;
+    case 'tenant show': {
+      const tenant = await tenants.get(need('tenant'));
+      if (!tenant) usage(`no tenant ${values.tenant}`);
+      console.log(
+        JSON.stringify({ ...tenant, jwt: tenant?.jwt && { ...tenant.jwt, hs256Secret: '***' } }, null, 2),
+      );
+      break;
+    }
+    case 'credential create': {
+      const kind = need('kind');
+      if (!['basic', 'apikey', 'form'].includes(kind)) usage('--kind must be basic, apikey or form');
+      const tenantId = need('tenant');
+      if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
+      // Generated secrets are 32 random bytes: stored as SHA-256 only, shown once here.
+      const secret = values.secret ?? randomId(32);
+      await tenants.putCredential(kind as CredentialKind, need('id'), tenantId, secret);
+      console.log(JSON.stringify({ kind, id: values.id, tenantId, secret }, null, 2));
+      break;
+    }
+    case 'contact put': {
+      const tenantId = need('tenant');
+      const tenant = (await tenants.get(tenantId)) ?? usage(`no tenant ${tenantId}`);
+      const phone = values.phone ? normalizePhone(values.phone, tenant.policy.defaultCountry) : undefined;
+      const email = values.email ? normalizeEmail(values.email) : undefined;
+      if (values.phone && !phone) usage('--phone is not a valid phone number');
+      if (values.email && !email) usage('--email is not a valid e-mail address');
+      await tenants.putContact(tenantId, { userId: need('user'), phone, email });
+      console.log(`contact ${values.user} saved`);
+      break;
+    }
+    case 'contact show': {
+      console.log(JSON.stringify((await tenants.contact(need('tenant'), need('user'))) ?? null, null, 2));
+      break;
+    }
+    default:
+      usage(positionals.length ? `unknown command: ${positionals.join(' ')}` : undefined);
   }
-  case 'tenant show': {
-    const tenant = await tenants.get(need('tenant'));
-    if (!tenant) usage(`no tenant ${values.tenant}`);
-    console.log(
-      JSON.stringify({ ...tenant, jwt: tenant?.jwt && { ...tenant.jwt, hs256Secret: '***' } }, null, 2),
-    );
-    break;
-  }
-  case 'credential create': {
-    const kind = need('kind');
-    if (!['basic', 'apikey', 'form'].includes(kind)) usage('--kind must be basic, apikey or form');
-    const tenantId = need('tenant');
-    if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
-    // Generated secrets are 32 random bytes: stored as SHA-256 only, shown once here.
-    const secret = values.secret ?? randomId(32);
-    await tenants.putCredential(kind as CredentialKind, need('id'), tenantId, secret);
-    console.log(JSON.stringify({ kind, id: values.id, tenantId, secret }, null, 2));
-    break;
-  }
-  case 'contact put': {
-    const tenantId = need('tenant');
-    const tenant = (await tenants.get(tenantId)) ?? usage(`no tenant ${tenantId}`);
-    const phone = values.phone ? normalizePhone(values.phone, tenant.policy.defaultCountry) : undefined;
-    const email = values.email ? normalizeEmail(values.email) : undefined;
-    if (values.phone && !phone) usage('--phone is not a valid phone number');
-    if (values.email && !email) usage('--email is not a valid e-mail address');
-    await tenants.putContact(tenantId, { userId: need('user'), phone, email });
-    console.log(`contact ${values.user} saved`);
-    break;
-  }
-  case 'contact show': {
-    console.log(JSON.stringify((await tenants.contact(need('tenant'), need('user'))) ?? null, null, 2));
-    break;
-  }
-  default:
-    usage(positionals.length ? `unknown command: ${positionals.join(' ')}` : undefined);
+} catch (error) {
+  // A readable line, not a stack: the usual causes are a bad file or an unreachable table.
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }
 ddb.destroy();
