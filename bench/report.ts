@@ -1,8 +1,7 @@
 import type { DialectId } from '../shared/routes';
 import type { InProcessResult } from './in-process';
-import type { RequestCountResult, RequestCounts } from './latency';
+import type { LatencyResult, RequestCountResult, RequestCounts } from './latency';
 import type { LoadResult } from './load';
-import type { Summary } from './stats';
 
 /** The budgets of issue 5, as ratios to a baseline measured in the same run. */
 export const BUDGETS = {
@@ -46,15 +45,8 @@ export interface ColdRow {
   sourceMaps?: { runs: number; subject: number; baseline: number };
 }
 
-export interface LatencyRow {
-  dialect: DialectId;
-  rawItems: { generate: number; verify: number };
-  generate: Summary;
-  verify: Summary;
-  rawGenerate: Summary;
-  rawVerify: Summary;
-  rawSingleUpdate: Summary;
-}
+/** One dialect's latency figures, as `measureLatency` returns them. */
+export type LatencyRow = LatencyResult;
 
 export interface Probe {
   label: string;
