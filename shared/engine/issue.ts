@@ -183,13 +183,14 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   if (pumping) throw refusedForPumping(deps, req, scope, pumping);
   const old = fresh.reasons[2]?.item as ChallengeItem | undefined;
   if (!old) throw new Error('Issue transaction cancelled without a reason');
-  return resend(deps, req, keys, scope, old, now);
+  return resend(deps, req, pepper, keys, scope, old, now);
 };
 
 /** Sends the live code again, within its send count and resend gap; keeps its attempts. */
 const resend = async (
   deps: EngineDeps,
   req: IssueRequest,
+  pepper: Buffer,
   keys: ChallengeKeys,
   scope: PumpingScope,
   old: ChallengeItem,
@@ -238,7 +239,6 @@ const resend = async (
     // Another request resent (or verified) this code between our two writes.
     throw new RateLimitedError('resend-gap', policy.resendGapSeconds);
   }
-  const pepper = await deps.pepper();
   const code = openCode(pepper, sealAad(keys, old.id), old.sealed);
   return finish(
     deps,
