@@ -5,6 +5,7 @@ import { apiKeyCredentialId, formCredentialId } from '../../../shared/dialects/s
 import type { Tenant } from '../../../shared/tenants';
 import { apiEvent, appHarness, invoke } from '../../support/app-harness';
 import { lastCode, scanItems, testTenant, wrongCodeFor } from '../../support/harness';
+import { summitRefusal } from '../../support/summitai';
 
 type Body = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -35,16 +36,7 @@ const setup = async (options: { tenant?: Partial<Tenant>; fail?: Array<'SMS' | '
 };
 
 /** The envelope of a refused request: `Errors` filled, nothing else. */
-const refused = (message: string | RegExp) => ({
-  Errors: typeof message === 'string' ? message : expect.stringMatching(message),
-  Message: '',
-  Output: '',
-  TokenID: '',
-  OrgID: 0,
-  OutputObject: null,
-  OutputID: 0,
-  Input: null,
-});
+const refused = summitRefusal;
 
 describe('summitai', () => {
   describe('ADM_GenerateOTP', () => {

@@ -10,6 +10,7 @@ import {
   RateLimitedError,
 } from '../../../shared/errors';
 import { oneOfEachEngineError } from '../../support/engine-errors';
+import { summitRefusal } from '../../support/summitai';
 
 const ONE_OF_EACH = oneOfEachEngineError({ 'rate-limited': new RateLimitedError('destination-daily', 3600) });
 
@@ -28,16 +29,7 @@ const EXPECTED: Record<OtpErrorKind, [number, string | RegExp]> = {
 };
 
 /** The envelope with `Errors` filled and everything else at its empty value. */
-const envelopeWith = (errors: string | RegExp) => ({
-  Errors: typeof errors === 'string' ? errors : expect.stringMatching(errors),
-  Message: '',
-  Output: '',
-  TokenID: '',
-  OrgID: 0,
-  OutputObject: null,
-  OutputID: 0,
-  Input: null,
-});
+const envelopeWith = summitRefusal;
 
 describe('summitai errors', () => {
   describe('mapSummitError', () => {
