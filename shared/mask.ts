@@ -12,6 +12,16 @@ export const maskPhone = (phone: string): string => {
   return `${head}${'*'.repeat(digits.length - head.length - tail.length)}${tail}`;
 };
 
+/**
+ * SummitAI's style of naming a phone number in "OTP sent to …": the last three digits only
+ * (`+919876543219` → `***219`). Stricter than `maskPhone`, which keeps the country code: this
+ * text goes back to the calling system and may be shown to whoever asked for the code.
+ */
+export const maskPhoneTail = (phone: string): string => {
+  const digits = phone.replace(/\D/g, '');
+  return `***${digits.length > 5 ? digits.slice(-3) : ''}`;
+};
+
 /** `tomsawyer@gmail.com` → `to***@gmail.com`; the domain is kept, the local part cut to 2. */
 export const maskEmail = (email: string): string => {
   const at = email.lastIndexOf('@');

@@ -4,14 +4,13 @@ import { issue, verify } from '../../engine';
 import type { Delivery, MessageContent } from '../../engine/types';
 import { UnauthorizedError } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
-import { maskEmailStrict } from '../../mask';
+import { maskEmailStrict, maskPhoneTail } from '../../mask';
 import { normalizeEmail, normalizePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
 import type { Contact } from '../../tenant-directory';
 import type { Tenant } from '../../tenants';
 import { apiKeyCredentialId, formCredentialId } from './credentials';
 import { envelope, mapSummitError, summitError } from './errors';
-import { maskPhoneTail } from './mask';
 import { generateRequest, type ProxyDetails, serviceRequest, userOf, validateRequest } from './schemas';
 
 /** One purpose for both services: a SummitAI code can verify nothing else. */

@@ -2,13 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { createError } from '@middy/util';
 import { z } from 'zod';
 import { mapSummitError } from '../../../shared/dialects/summitai/errors';
-import { maskPhoneTail } from '../../../shared/dialects/summitai/mask';
 import {
   InvalidInputError,
   type OtpError,
   type OtpErrorKind,
   RateLimitedError,
 } from '../../../shared/errors';
+import { maskPhoneTail } from '../../../shared/mask';
 import { oneOfEachEngineError } from '../../support/engine-errors';
 import { summitRefusal } from '../../support/summitai';
 
