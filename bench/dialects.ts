@@ -4,7 +4,7 @@ import type { AppDeps } from '../shared/app-deps';
 import { apiKeyCredentialId } from '../shared/dialects/summitai/credentials';
 import type { LambdaHandler } from '../shared/http/types';
 import type { DialectId } from '../shared/routes';
-import { putBrandPointer } from '../shared/store/auth-engine';
+import { putBrandPointer } from '../shared/store/capillary-auth-sessions';
 import type { Tenant } from '../shared/tenants';
 import { apiEvent } from '../test/support/app-harness';
 

@@ -52,7 +52,7 @@ const benchTenant = (patch: Partial<Tenant>): Tenant =>
     tenantId: `bench-${randomUUID().slice(0, 8)}`,
     name: 'Benchmark tenant',
     ...patch,
-    policy: { allowedCountryCodes: ['91'], ...UNREACHED_LIMITS },
+    policy: { allowedRegions: ['IN'], ...UNREACHED_LIMITS },
   });
 
 export interface Dialect {

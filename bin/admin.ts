@@ -8,6 +8,8 @@
  * Commands:
  *   tenant put --file tenant.json           create or replace a tenant (validated; see shared/tenants.ts)
  *   tenant show --tenant ID                 print a tenant record
+ *   tenant migrate --tenant ID              rewrite a record in today's form (allowedCountryCodes
+ *                                           dialling codes become allowedRegions; prints the result)
  *   credential create --tenant ID --kind basic|apikey|form --id CLIENT_ID [--secret S]
  *                                           store a credential; prints a generated secret once
  *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
@@ -17,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomId } from '../shared/crypto';
-import { normalizeEmail, normalizePhone } from '../shared/phone';
+import { normalizeEmail, parsePhone } from '../shared/phone';
 import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { type CredentialKind, tenantSchema } from '../shared/tenants';
@@ -76,6 +78,18 @@ try {
       );
       break;
     }
+    case 'tenant migrate': {
+      // Reading parses the record, which maps legacy fields (shared/tenants.ts); writing stores that.
+      const tenant = await tenants.get(need('tenant'));
+      if (!tenant) usage(`no tenant ${values.tenant}`);
+      else {
+        await tenants.putTenant(tenant);
+        console.log(
+          JSON.stringify({ tenantId: tenant.tenantId, allowedRegions: tenant.policy.allowedRegions }),
+        );
+      }
+      break;
+    }
     case 'credential create': {
       const kind = need('kind');
       if (!['basic', 'apikey', 'form'].includes(kind)) usage('--kind must be basic, apikey or form');
@@ -90,7 +104,7 @@ try {
     case 'contact put': {
       const tenantId = need('tenant');
       const tenant = (await tenants.get(tenantId)) ?? usage(`no tenant ${tenantId}`);
-      const phone = values.phone ? normalizePhone(values.phone, tenant.policy.defaultCountry) : undefined;
+      const phone = values.phone ? parsePhone(values.phone, tenant.policy.defaultCountry)?.e164 : undefined;
       const email = values.email ? normalizeEmail(values.email) : undefined;
       if (values.phone && !phone) usage('--phone is not a valid phone number');
       if (values.email && !email) usage('--email is not a valid e-mail address');

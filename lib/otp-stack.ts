@@ -86,6 +86,7 @@ export class OtpServiceStack extends Stack {
     new ApiFirewall(this, 'Firewall', {
       stage: api.deploymentStage,
       rateLimitPer5Min: settings.wafRateLimitPer5Min,
+      anonymousRateLimitPer5Min: settings.anonymousRateLimitPer5Min,
     });
 
     if (settings.alarmTopicArn) {

@@ -12,6 +12,11 @@ export interface OtpSettings {
   readonly sesIdentityArn: string | undefined;
   /** WAF rate-based rule: requests allowed per client IP in any 5-minute window. */
   readonly wafRateLimitPer5Min: number;
+  /**
+   * WAF rate-based rule for the anonymous Capillary auth engine routes (`/auth/v1/...`): requests
+   * allowed per client IP in any 5-minute window. Always lower than `wafRateLimitPer5Min`.
+   */
+  readonly anonymousRateLimitPer5Min: number;
   /** API Gateway stage throttling: steady requests per second and burst size. */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
@@ -72,11 +77,22 @@ export const readSettings = (scope: Construct): OtpSettings => {
   if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:/.test(alarmTopicArn))
     throw new Error(`Context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
 
+  // AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.
+  const wafRateLimitPer5Min = positiveInt(scope, 'wafRateLimit', 1000, 10, 2_000_000_000);
+  const anonymousRateLimitPer5Min = positiveInt(scope, 'anonymousRateLimit', 100, 10, 2_000_000_000);
+  // The auth engine routes need no client secret, so their limit must be the stricter one: every
+  // request counted by that rule also counts toward the global one, so an equal or higher limit
+  // would never block before the global rule does.
+  if (anonymousRateLimitPer5Min >= wafRateLimitPer5Min)
+    throw new Error(
+      `Context "anonymousRateLimit" must be lower than "wafRateLimit" (${wafRateLimitPer5Min}), got "${anonymousRateLimitPer5Min}"`,
+    );
+
   return {
     sesFromAddress,
     sesIdentityArn,
-    // AWS WAF accepts rate limits from 10 to 2,000,000,000 requests per evaluation window.
-    wafRateLimitPer5Min: positiveInt(scope, 'wafRateLimit', 1000, 10, 2_000_000_000),
+    wafRateLimitPer5Min,
+    anonymousRateLimitPer5Min,
     apiRateLimit: positiveInt(scope, 'apiRateLimit', 50, 1, 10_000),
     apiBurstLimit: positiveInt(scope, 'apiBurstLimit', 100, 1, 5_000),
     destroyOnRemoval: bool(scope, 'destroyOnRemoval', false),

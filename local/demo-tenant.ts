@@ -42,7 +42,7 @@ export const demoTenant = (): Tenant =>
   tenantSchema.parse({
     tenantId: DEMO.tenantId,
     name: DEMO.name,
-    policy: { allowedCountryCodes: ['*'] },
+    policy: { allowedRegions: ['*'] },
     channels: {
       voice: { originationIdentity: '+15550100000' },
       whatsapp: { phoneNumberId: 'local-whatsapp-phone-number-id', languageCode: 'en' },

@@ -44,6 +44,8 @@ export type RateLimitReason =
   | 'resend-gap'
   | 'sends-per-code'
   | 'destination-daily'
+  /** More messages to one recipient within its sliding window than the policy allows. */
+  | 'recipient-window'
   | 'tenant-daily'
   /** SMS pumping: too many phone sends into one number prefix this hour. */
   | 'prefix-velocity'

@@ -1,23 +1,60 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import {
+  type CountryCode,
+  getCountries,
+  getCountryCallingCode,
+  type NumberType,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/max';
 
 /**
- * Normalises a phone number to E.164, or undefined when it is not a valid number. Vendor APIs
- * send numbers three ways: `+919876543210`, `919876543210` (country code, no plus) and
- * `9876543210` (national, the tenant's default country). National is tried first, then the
- * digits as an international number.
+ * A phone number parsed once, at the edge, and carried from there: the engine, the number policy
+ * and the pumping counters read its fields and never parse it again.
  */
-export const normalizePhone = (raw: string, defaultCountry: string): string | undefined => {
+export interface Phone {
+  /** `+919876543210`. */
+  readonly e164: string;
+  /**
+   * ISO 3166 region the number belongs to (`US`, `JM`, `JE`), not its dialling code: `+1` is 25
+   * regions and `+44` includes Jersey, Guernsey and the Isle of Man.
+   */
+  readonly region: string | undefined;
+  /** libphonenumber's number type (`MOBILE`, `PREMIUM_RATE` …); undefined when its metadata does not say. */
+  readonly type: NumberType | undefined;
+  /** Dialling code without `+` (`91`). */
+  readonly callingCode: string;
+  /** The digits after the dialling code. */
+  readonly nationalNumber: string;
+}
+
+const phoneOf = (parsed: ReturnType<typeof parsePhoneNumberFromString>): Phone | undefined =>
+  parsed?.isValid()
+    ? {
+        e164: parsed.number,
+        region: parsed.country,
+        type: parsed.getType(),
+        callingCode: parsed.countryCallingCode,
+        nationalNumber: parsed.nationalNumber,
+      }
+    : undefined;
+
+/**
+ * Parses a phone number, or undefined when it is not a valid one. Vendor APIs send numbers three
+ * ways: `+919876543210`, `919876543210` (country code, no plus) and `9876543210` (national, the
+ * tenant's default region). National is tried first, then the digits as an international number.
+ */
+export const parsePhone = (raw: string, defaultRegion: string): Phone | undefined => {
   const cleaned = raw.trim().replace(/[\s\-().]/g, '');
   if (!/^\+?\d{4,17}$/.test(cleaned)) return undefined;
-  if (cleaned.startsWith('+')) {
-    const phone = parsePhoneNumberFromString(cleaned);
-    return phone?.isValid() ? phone.number : undefined;
-  }
-  const national = parsePhoneNumberFromString(cleaned, defaultCountry.toUpperCase() as CountryCode);
-  if (national?.isValid()) return national.number;
-  const international = parsePhoneNumberFromString(`+${cleaned}`);
-  return international?.isValid() ? international.number : undefined;
+  if (cleaned.startsWith('+')) return phoneOf(parsePhoneNumberFromString(cleaned));
+  return (
+    phoneOf(parsePhoneNumberFromString(cleaned, defaultRegion.toUpperCase() as CountryCode)) ??
+    phoneOf(parsePhoneNumberFromString(`+${cleaned}`))
+  );
 };
+
+/** Parses an E.164 number (`+…`) as stored in a contact or a test; undefined when invalid. */
+export const parseE164 = (e164: string): Phone | undefined =>
+  e164.startsWith('+') ? phoneOf(parsePhoneNumberFromString(e164)) : undefined;
 
 /** Lower-cased, trimmed e-mail address, or undefined when it is not one. */
 export const normalizeEmail = (raw: string): string | undefined => {
@@ -26,3 +63,26 @@ export const normalizeEmail = (raw: string): string | undefined => {
     ? email
     : undefined;
 };
+
+/**
+ * The regions a legacy dialling code (`policy.allowedCountryCodes`, before regions) meant. A code
+ * shared by several regions means its main market only, never the whole plan: `1` meant the US
+ * and Canada, not Jamaica or the Dominican Republic; `44` meant Great Britain, not Jersey,
+ * Guernsey or Man. A code with one region maps to it.
+ */
+const MAIN_REGIONS: Record<string, string[]> = {
+  '1': ['US', 'CA'],
+  '7': ['RU'],
+  '44': ['GB'],
+  '47': ['NO'],
+  '61': ['AU'],
+  '212': ['MA'],
+  '262': ['RE'],
+  '290': ['SH'],
+  '358': ['FI'],
+  '590': ['GP'],
+  '599': ['CW'],
+};
+
+export const regionsOfCallingCode = (code: string): string[] =>
+  MAIN_REGIONS[code] ?? getCountries().filter((c) => getCountryCallingCode(c) === code);

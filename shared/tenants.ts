@@ -1,10 +1,11 @@
 import * as z from 'zod';
+import { regionsOfCallingCode } from './phone';
 
 /**
  * Per-tenant policy. Every engine number is here with its default (DESIGN §3); a tenant record
  * overrides any of them.
  */
-export const policySchema = z.object({
+const policyObject = z.object({
   /** Code length; 6 digits gives 1 in 10^6 per guess. */
   codeLength: z.number().int().min(4).max(10).default(6),
   codeAlphabet: z.enum(['numeric', 'alphanumeric']).default('numeric'),
@@ -12,22 +13,48 @@ export const policySchema = z.object({
   ttlSeconds: z.number().int().min(30).max(600).default(600),
   /** Wrong attempts per code before it is dead until expiry (a resend does not reset it). */
   maxAttemptsPerCode: z.number().int().min(1).max(20).default(5),
-  /** Failed verifications per destination per UTC day, across codes; then generate and verify refuse. */
+  /**
+   * Failed verifications per recipient per UTC day, across codes, purposes, subjects and dialects
+   * (a wrong guess counts against every address its code went to); then generate and verify both
+   * refuse for that recipient. The budget is reserved before a guess is compared.
+   */
   maxDailyFailuresPerDestination: z.number().int().min(1).max(1000).default(20),
-  /** Sends of one code (the first send plus resends). */
+  /** Sends of one code (the first send plus resends), each a request. */
   maxSendsPerCode: z.number().int().min(1).max(50).default(5),
   /** Minimum gap between two sends of one code. */
   resendGapSeconds: z.number().int().min(0).max(3600).default(30),
-  /** Sends per destination per UTC day (seed 004 documents 500). */
+  /** Messages per recipient per UTC day, whatever the subject (seed 004 documents 500). */
   maxDailySendsPerDestination: z.number().int().min(1).max(100_000).default(500),
-  /** Sends per tenant per UTC day, across destinations: a spend ceiling. */
+  /**
+   * Messages per recipient in any sliding window of `recipientWindowSeconds` (Twilio's 60203:
+   * five per ten minutes). An SMS and a voice call to one number are two messages.
+   */
+  maxMessagesPerRecipientWindow: z.number().int().min(1).max(20).default(5),
+  recipientWindowSeconds: z.number().int().min(60).max(86_400).default(600),
+  /** Messages per tenant per UTC day, across recipients: a spend ceiling. */
   maxDailySendsPerTenant: z.number().int().min(1).max(10_000_000).default(100_000),
   /**
-   * Dialling codes (without `+`) that SMS, voice and WhatsApp may go to; `*` allows all. The
-   * default is deliberately narrow: SMS pumping targets premium ranges in countries a tenant
-   * never serves, so an operator opens countries one by one.
+   * ISO 3166 regions that SMS, voice, WhatsApp and Zalo may go to; `*` allows all. Regions, not
+   * dialling codes: `+1` is 25 countries and `+44` includes Jersey, Guernsey and Man. The default
+   * is deliberately narrow: SMS pumping targets premium ranges in countries a tenant never
+   * serves, so an operator opens countries one by one.
    */
-  allowedCountryCodes: z.array(z.string().regex(/^(\*|\d{1,4})$/)).default(['1', '44', '65', '84', '91']),
+  allowedRegions: z.array(z.string().regex(/^(\*|[A-Z]{2})$/)).default(['US', 'CA', 'GB', 'SG', 'VN', 'IN']),
+  /** VoIP numbers (`VOIP`) may take SMS, voice and WhatsApp; off by default (pumping and fraud). */
+  allowVoip: z.boolean().default(false),
+  /**
+   * Shares of the per-recipient limits open to anonymous entry points (seed 002 "Authentication:
+   * No"). Anonymous traffic counts in the recipient's totals too, so it can use at most these
+   * and the tenant's authenticated dialects always keep the rest: an anonymous flood neither
+   * becomes an SMS cannon nor locks a recipient out of the tenant's own apps.
+   */
+  anonymous: z
+    .object({
+      maxMessagesPerWindow: z.number().int().min(1).max(20).default(3),
+      maxDailyMessages: z.number().int().min(1).max(100_000).default(50),
+      maxDailyFailures: z.number().int().min(1).max(1000).default(10),
+    })
+    .default({ maxMessagesPerWindow: 3, maxDailyMessages: 50, maxDailyFailures: 10 }),
   /**
    * SMS-pumping velocity limit: phone sends (SMS, voice, WhatsApp; first sends and resends) per
    * number prefix per UTC hour. Pumping walks a number range the fraudster is paid for, so many
@@ -50,8 +77,8 @@ export const policySchema = z.object({
   conversionMinSends: z.number().int().min(1).max(1_000_000).default(50),
   /**
    * E.164 numbers or prefixes (`+15555550100`, `+1555555`) that the velocity limit and the
-   * breaker ignore, such as QA numbers. They still need an allowed country and keep every
-   * per-destination and per-tenant limit.
+   * breaker ignore, such as QA numbers. They still need an allowed region and number type and
+   * keep every per-recipient and per-tenant limit.
    */
   safeList: z
     .array(z.string().regex(/^\+\d{1,15}$/))
@@ -60,7 +87,22 @@ export const policySchema = z.object({
   /** Region (ISO alpha-2) for phone numbers given without a country code. */
   defaultCountry: z.string().length(2).default('IN'),
 });
-export type Policy = z.infer<typeof policySchema>;
+
+/**
+ * Tenant records written before regions carry `allowedCountryCodes` (dialling codes). They keep
+ * working with the safe reading of each code, its main market (`1` → US and Canada, `44` → GB;
+ * see `regionsOfCallingCode`); `npm run admin -- tenant migrate --tenant ID` rewrites them.
+ */
+const fromLegacyCountryCodes = (raw: unknown): unknown => {
+  if (raw === null || typeof raw !== 'object' || !('allowedCountryCodes' in raw)) return raw;
+  const { allowedCountryCodes, ...rest } = raw as { allowedCountryCodes: unknown } & Record<string, unknown>;
+  if (rest.allowedRegions !== undefined || !Array.isArray(allowedCountryCodes)) return rest;
+  const regions = allowedCountryCodes.flatMap((c) => (c === '*' ? ['*'] : regionsOfCallingCode(String(c))));
+  return { ...rest, allowedRegions: [...new Set(regions)] };
+};
+
+export const policySchema = z.preprocess(fromLegacyCountryCodes, policyObject);
+export type Policy = z.infer<typeof policyObject>;
 
 const emailTemplateSchema = z.object({ subject: z.string().min(1), body: z.string().min(1) });
 

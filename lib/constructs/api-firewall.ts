@@ -7,14 +7,30 @@ export interface ApiFirewallProps {
   readonly stage: apigateway.Stage;
   /** Requests one client IP may make in any 5-minute window before WAF blocks it. */
   readonly rateLimitPer5Min: number;
+  /**
+   * Requests one client IP may make to the anonymous auth engine routes (`/auth/v1/...`) in any
+   * 5-minute window before WAF blocks it; lower than `rateLimitPer5Min`.
+   */
+  readonly anonymousRateLimitPer5Min: number;
 }
 
 /** Name of the rate-based rule (also its CloudWatch metric). */
 export const RATE_RULE_NAME = 'RateLimitPerIp';
 
+/** Name of the stricter rate-based rule for the anonymous auth engine routes (also its CloudWatch metric). */
+export const ANONYMOUS_RATE_RULE_NAME = 'RateLimitAnonymousAuthPerIp';
+
+/**
+ * What the anonymous rule looks for in the URI path WAF inspects. The Capillary auth engine routes
+ * (`/auth/v1/...` and `/auth/v1/web/...`) take no client secret, only a brand name, so they get a
+ * stricter per-IP limit than the rest of the API.
+ */
+export const ANONYMOUS_ROUTE_MARKER = '/auth/v1/';
+
 /**
  * A regional WAF web ACL in front of the API stage: AWS's common rule set against generic exploits
- * and a per-IP rate limit, the first defence against SMS pumping and code guessing (the engine's
+ * and per-IP rate limits (a stricter one for the anonymous auth engine routes, a global one for
+ * everything), the first defence against SMS pumping and code guessing (the engine's
  * per-destination limits are the second).
  */
 export class ApiFirewall extends Construct {
@@ -34,8 +50,37 @@ export class ApiFirewall extends Construct {
       visibilityConfig: visibility('OtpApiWebAcl'),
       rules: [
         {
-          name: RATE_RULE_NAME,
+          name: ANONYMOUS_RATE_RULE_NAME,
           priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: props.anonymousRateLimitPer5Min,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              // Only requests matching the scope-down are counted and blocked. A web ACL on a REST
+              // API stage inspects the path the client sent: through the default execute-api
+              // endpoint that path starts with the stage name (`/prod/auth/v1/otp/generate`),
+              // through a custom domain it starts with the base path mapping, if any, and not with
+              // the stage. CONTAINS `/auth/v1/` matches the auth engine routes in every one of
+              // these cases, where STARTS_WITH `/prod/auth/v1/` would silently stop matching behind
+              // a custom domain. No other route contains `/auth/v1/` (path parameters are single
+              // segments), so the looser match only also counts requests that reach no route.
+              scopeDownStatement: {
+                byteMatchStatement: {
+                  fieldToMatch: { uriPath: {} },
+                  positionalConstraint: 'CONTAINS',
+                  searchString: ANONYMOUS_ROUTE_MARKER,
+                  textTransformations: [{ priority: 0, type: 'NONE' }],
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility(ANONYMOUS_RATE_RULE_NAME),
+        },
+        {
+          name: RATE_RULE_NAME,
+          priority: 1,
           action: { block: {} },
           statement: {
             rateBasedStatement: {
@@ -48,7 +93,7 @@ export class ApiFirewall extends Construct {
         },
         {
           name: 'AWSManagedRulesCommonRuleSet',
-          priority: 1,
+          priority: 2,
           overrideAction: { none: {} },
           statement: {
             managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },

@@ -1,4 +1,4 @@
-import { putBrandPointer, type TableRef } from '../../shared/store/auth-engine';
+import { putBrandPointer, type TableRef } from '../../shared/store/capillary-auth-sessions';
 import type { TenantDirectory } from '../../shared/tenant-directory';
 import type { Tenant } from '../../shared/tenants';
 

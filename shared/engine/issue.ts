@@ -1,9 +1,6 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { OutboundMessage } from '../channels/types';
 import { generateCode, openCode, randomId, sealCode } from '../crypto';
 import {
-  CountryNotAllowedError,
   DeliveryFailedError,
   DestinationLockedError,
   InvalidInputError,
@@ -11,33 +8,23 @@ import {
   TooManyAttemptsError,
 } from '../errors';
 import { maskDestination } from '../mask';
-import { failedAt, transact } from '../store/dynamo';
+import { type ChallengeItem, markResent, putFresh, undoSend } from '../store/challenges';
+import {
+  chargeRecipientDay,
+  chargeRecipientWindow,
+  refundRecipientDay,
+  refundRecipientWindow,
+  type Trust,
+  tenantDay,
+} from '../store/counters';
+import { Transaction, type TransactionResult } from '../store/dynamo';
+import { challengeKey, HOUR_MS } from '../store/keys';
+import { breakerHour, breakerPreviousHour, prefixHour } from '../store/pumping';
 import { render, spellOut } from '../templates';
 import type { Policy, Tenant } from '../tenants';
-import {
-  type ChallengeItem,
-  type ChallengeKeys,
-  challengeKeys,
-  chargeSends,
-  codeHash,
-  marshallKey,
-  sealAad,
-} from './challenge';
-import { chargePumping, PHONE_CHANNELS, type PumpingScope, pumpingRefusal, pumpingScope } from './pumping';
+import { codeHash, sealAad } from './challenge';
+import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
-
-/** SMS-pumping defence: phone channels go only to the tenant's allowed dialling codes. */
-const assertCountriesAllowed = (deliveries: Delivery[], policy: Policy): void => {
-  const allowed = new Set(policy.allowedCountryCodes);
-  for (const d of deliveries) {
-    if (!PHONE_CHANNELS.has(d.channel)) continue;
-    const phone = parsePhoneNumberFromString(d.to);
-    if (!phone?.isValid()) throw new InvalidInputError('phone', 'Invalid mobile number');
-    if (!allowed.has('*') && !allowed.has(phone.countryCallingCode)) {
-      throw new CountryNotAllowedError(`Country +${phone.countryCallingCode} is not allowed for this tenant`);
-    }
-  }
-};
 
 /** Builds the message a channel sends; the code enters the text here and nowhere earlier. */
 const messageFor = (d: Delivery, content: MessageContent, code: string, tenant: Tenant): OutboundMessage => {
@@ -93,56 +80,120 @@ const secondsToNextUtcDay = (now: number): number => {
   return Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) - now) / 1000);
 };
 
-/** Maps a refused counter charge to the error the client sees. */
-const counterRefusal = (policy: Policy, old: Record<string, unknown> | undefined, now: number) => {
-  if (Number(old?.failures ?? 0) >= policy.maxDailyFailuresPerDestination) {
-    return new DestinationLockedError('Too many failed verifications for this destination today');
-  }
-  return new RateLimitedError('destination-daily', secondsToNextUtcDay(now));
+/** Seconds from `now` to the start of the UTC hour `hours` after the current one. */
+const secondsToHour = (now: number, hours: number): number =>
+  Math.ceil(((Math.floor(now / HOUR_MS) + hours) * HOUR_MS - now) / 1000);
+
+/** Everything one send works with, derived once per request. */
+interface SendContext {
+  deps: EngineDeps;
+  req: IssueRequest;
+  policy: Policy;
+  trust: Trust;
+  pepper: Buffer;
+  now: number;
+  key: { pk: string; sk: string };
+  plan: SendPlan;
+}
+
+/**
+ * The charges of one send, each a named item: the tenant's day, every recipient's day and
+ * window, every prefix's hour and every breaker region's current and previous hour.
+ */
+const charges = (ctx: SendContext, tx: Transaction): Transaction => {
+  const { deps, policy, trust, now, plan } = ctx;
+  tx.add('tenantDay', tenantDay(deps.tableName, ctx.req.tenant.tenantId, plan.messages, policy, now));
+  plan.recipients.forEach((r, i) => {
+    tx.add(`recipientDay:${i}`, chargeRecipientDay(deps.tableName, r.pk, r.messages, policy, trust, now));
+    tx.add(
+      `recipientWindow:${i}`,
+      chargeRecipientWindow(deps.tableName, r.pk, r.messages, policy, trust, now),
+    );
+  });
+  plan.prefixes.forEach((p, i) => {
+    tx.add(`prefix:${i}`, prefixHour(deps.tableName, p.pk, p.messages, policy, now));
+  });
+  plan.breakers.forEach((b, i) => {
+    tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, b.messages, policy, now));
+    tx.add(`breakerPrevious:${i}`, breakerPreviousHour(deps.tableName, b.pk, policy, now));
+  });
+  return tx;
 };
 
-/** Logs a pumping refusal for the operator (which defence, which country) and returns it. */
-const refusedForPumping = (
-  deps: EngineDeps,
-  req: IssueRequest,
-  scope: PumpingScope,
-  error: RateLimitedError,
-) => {
-  deps.logger.warn('sms pumping defence refused a send', {
-    tenant: req.tenant.tenantId,
-    purpose: req.purpose,
-    subject: maskDestination(req.subject),
+/** The refusal of a cancelled send whose charges failed, or undefined when only the challenge did. */
+const chargeRefusal = (ctx: SendContext, result: TransactionResult) => {
+  const { policy, now } = ctx;
+  const failed = result.failures();
+  const dayFailure = failed.find((n) => n.startsWith('recipientDay:'));
+  if (dayFailure) {
+    const old = result.old(dayFailure);
+    const failures = Number(old?.failures ?? 0);
+    const anonFailures = Number(old?.anonFailures ?? 0);
+    const locked =
+      failures >= policy.maxDailyFailuresPerDestination ||
+      (ctx.trust === 'anonymous' && anonFailures >= policy.anonymous.maxDailyFailures);
+    return locked
+      ? new DestinationLockedError('Too many failed verifications for this recipient today')
+      : new RateLimitedError('destination-daily', secondsToNextUtcDay(now));
+  }
+  if (failed.some((n) => n.startsWith('recipientWindow:'))) {
+    return new RateLimitedError('recipient-window', policy.recipientWindowSeconds);
+  }
+  if (failed.includes('tenantDay')) return new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
+  if (failed.some((n) => n.startsWith('prefix:'))) {
+    return refusedForPumping(ctx, new RateLimitedError('prefix-velocity', secondsToHour(now, 1)));
+  }
+  if (failed.some((n) => n.startsWith('breaker:'))) {
+    return refusedForPumping(ctx, new RateLimitedError('conversion-breaker', secondsToHour(now, 2)));
+  }
+  if (failed.some((n) => n.startsWith('breakerPrevious:'))) {
+    return refusedForPumping(ctx, new RateLimitedError('conversion-breaker', secondsToHour(now, 1)));
+  }
+  return undefined;
+};
+
+/** Logs a pumping refusal for the operator (which defence, which caller) and returns it. */
+const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
+  ctx.deps.logger.warn('sms pumping defence refused a send', {
+    tenant: ctx.req.tenant.tenantId,
+    purpose: ctx.req.purpose,
+    subject: maskDestination(ctx.req.subject),
     reason: error.reason,
-    ...(scope.breaker && { dialCode: scope.breaker.dialCode }),
+    caller: ctx.trust,
   });
   return error;
 };
 
-/** Index of the first pumping item in the issue and resend transactions (after 2 counters + challenge). */
-const PUMPING_AT = 3;
-
 /**
  * Issues a code: a new one, or the live one again (same code, same attempt count) when the
- * destination already has one for this purpose. A fresh code costs one TransactWriteItems
- * (counters + challenge + pumping counters); a resend costs two (the refused fresh write, then
- * the resend write).
+ * subject already has one for this purpose. A fresh code costs one TransactWriteItems (charges +
+ * challenge); a resend costs two (the refused fresh write, then the resend write). Every message
+ * is charged to its recipient before anything is sent; a refusal anywhere charges nothing.
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
-  assertCountriesAllowed(req.deliveries, policy);
   if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
-
+  const trust = req.caller ?? 'authenticated';
   const pepper = await deps.pepper();
+  // Number policy first: a refused number writes nothing.
+  const plan = planSends(pepper, req.tenant, req.deliveries, trust);
+  const windowSize =
+    trust === 'anonymous' ? policy.anonymous.maxMessagesPerWindow : policy.maxMessagesPerRecipientWindow;
+  if (plan.recipients.some((r) => r.messages > windowSize)) {
+    throw new RateLimitedError('recipient-window', policy.recipientWindowSeconds);
+  }
   const now = deps.now();
-  const keys = challengeKeys(pepper, req.tenant.tenantId, req.purpose, req.subject, now);
-  const scope = pumpingScope(pepper, req.tenant.tenantId, policy, req.subject, req.deliveries, now);
+  const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
+  const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan };
+
   const code = generateCode(policy.codeLength, policy.codeAlphabet);
   const id = randomId();
+  const breakers = plan.breakers.map((b) => b.pk);
   const item: ChallengeItem = {
-    ...keys.challenge,
+    ...key,
     id,
-    codeHash: codeHash(pepper, keys, code),
-    sealed: sealCode(pepper, sealAad(keys, id), code),
+    codeHash: codeHash(pepper, key, code),
+    sealed: sealCode(pepper, sealAad(key, id), code),
     expiresAt: now + policy.ttlSeconds * 1000,
     attempts: 0,
     sendCount: 1,
@@ -150,53 +201,27 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     createdAt: now,
     binding: req.binding ?? {},
     channels: req.deliveries.map((d) => d.channel),
-    // A verify credits the breaker only for a code whose send the breaker counted.
-    ...(scope.breaker && { breakerCountry: scope.breaker.dialCode }),
+    recipients: new Set(plan.recipients.map((r) => r.pk)),
+    // A verify credits the breakers that counted this code's messages, and only those.
+    ...(breakers.length > 0 && { breakers: new Set(breakers) }),
     // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
     ttl: Math.ceil((now + policy.ttlSeconds * 1000) / 1000) + 60,
   };
 
-  const fresh = await transact(deps.ddb, [
-    ...chargeSends(deps.tableName, keys, policy, now, 1),
-    {
-      Put: {
-        TableName: deps.tableName,
-        Item: marshall(item, { removeUndefinedValues: true }),
-        // One live code per (tenant, purpose, destination): replace only an expired or used one.
-        // A code locked by wrong attempts is not replaced before it expires (else a regenerate
-        // would reset the attempt count). Parallel generates race here and exactly one wins; the
-        // others take the resend path.
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR attribute_exists(consumedAt)',
-        ExpressionAttributeValues: marshall({ ':now': now }),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-    ...chargePumping(deps.tableName, scope, policy, now, 1),
-  ]);
-
-  if (fresh.ok) {
-    return finish(deps, req, keys, scope, code, item, false, now);
-  }
-  if (failedAt(fresh.reasons, 0)) throw counterRefusal(policy, fresh.reasons[0]?.item, now);
-  if (failedAt(fresh.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
-  const pumping = pumpingRefusal(scope, fresh.reasons, PUMPING_AT, now);
-  if (pumping) throw refusedForPumping(deps, req, scope, pumping);
-  const old = fresh.reasons[2]?.item as ChallengeItem | undefined;
+  const fresh = await charges(ctx, new Transaction())
+    .add('challenge', putFresh(deps.tableName, item, now))
+    .run(deps.ddb);
+  if (fresh.ok) return finish(ctx, { code, item, resent: false });
+  const refusal = chargeRefusal(ctx, fresh);
+  if (refusal) throw refusal;
+  const old = fresh.old<ChallengeItem>('challenge');
   if (!old) throw new Error('Issue transaction cancelled without a reason');
-  return resend(deps, req, pepper, keys, scope, old, now);
+  return resend(ctx, old);
 };
 
 /** Sends the live code again, within its send count and resend gap; keeps its attempts. */
-const resend = async (
-  deps: EngineDeps,
-  req: IssueRequest,
-  pepper: Buffer,
-  keys: ChallengeKeys,
-  scope: PumpingScope,
-  old: ChallengeItem,
-  now: number,
-): Promise<Issued> => {
-  const { policy } = req.tenant;
+const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => {
+  const { deps, policy, now, plan } = ctx;
   if (old.attempts >= policy.maxAttemptsPerCode)
     throw new TooManyAttemptsError('The code is locked until it expires');
   if (old.sendCount >= policy.maxSendsPerCode) {
@@ -206,77 +231,51 @@ const resend = async (
   if (old.lastSentAt > gapEdge) {
     throw new RateLimitedError('resend-gap', Math.ceil((old.lastSentAt - gapEdge) / 1000));
   }
-
-  const result = await transact(deps.ddb, [
-    ...chargeSends(deps.tableName, keys, policy, now, 1),
-    {
-      Update: {
-        TableName: deps.tableName,
-        Key: marshallKey(keys.challenge),
-        UpdateExpression: `SET sendCount = sendCount + :one, lastSentAt = :now, previousSentAt = lastSentAt${scope.breaker ? ', breakerCountry = :cc' : ''}`,
-        // Same code, still live, under its send count, and past the gap: two parallel resends
-        // cannot both pass `lastSentAt <= :gapEdge`, so the gap holds under races.
-        ConditionExpression:
-          'id = :id AND attribute_not_exists(consumedAt) AND expiresAt > :now AND sendCount < :maxSends AND lastSentAt <= :gapEdge AND attempts < :maxAttempts',
-        ExpressionAttributeValues: marshall({
-          ':one': 1,
-          ':now': now,
-          ':id': old.id,
-          ':maxSends': policy.maxSendsPerCode,
-          ':gapEdge': gapEdge,
-          ':maxAttempts': policy.maxAttemptsPerCode,
-          ...(scope.breaker && { ':cc': scope.breaker.dialCode }),
-        }),
-      },
-    },
-    ...chargePumping(deps.tableName, scope, policy, now, 1),
-  ]);
+  const added = { recipients: plan.recipients.map((r) => r.pk), breakers: plan.breakers.map((b) => b.pk) };
+  const result = await charges(ctx, new Transaction())
+    .add(
+      'challenge',
+      markResent(
+        deps.tableName,
+        old,
+        added,
+        { maxSends: policy.maxSendsPerCode, gapEdge, maxAttempts: policy.maxAttemptsPerCode },
+        now,
+      ),
+    )
+    .run(deps.ddb);
   if (!result.ok) {
-    if (failedAt(result.reasons, 0)) throw counterRefusal(policy, result.reasons[0]?.item, now);
-    if (failedAt(result.reasons, 1)) throw new RateLimitedError('tenant-daily', secondsToNextUtcDay(now));
-    const pumping = pumpingRefusal(scope, result.reasons, PUMPING_AT, now);
-    if (pumping) throw refusedForPumping(deps, req, scope, pumping);
+    const refusal = chargeRefusal(ctx, result);
+    if (refusal) throw refusal;
     // Another request resent (or verified) this code between our two writes.
     throw new RateLimitedError('resend-gap', policy.resendGapSeconds);
   }
-  const code = openCode(pepper, sealAad(keys, old.id), old.sealed);
-  return finish(
-    deps,
-    req,
-    keys,
-    scope,
-    code,
-    { ...old, sendCount: old.sendCount + 1, lastSentAt: now },
-    true,
-    now,
-  );
+  const code = openCode(ctx.pepper, sealAad(ctx.key, old.id), old.sealed);
+  return finish(ctx, { code, item: { ...old, sendCount: old.sendCount + 1, lastSentAt: now }, resent: true });
 };
 
 /** Delivers, and rolls the charge back when no channel delivered (nothing charged unsent). */
 const finish = async (
-  deps: EngineDeps,
-  req: IssueRequest,
-  keys: ChallengeKeys,
-  scope: PumpingScope,
-  code: string,
-  item: ChallengeItem,
-  resent: boolean,
-  now: number,
+  ctx: SendContext,
+  sent: { code: string; item: ChallengeItem; resent: boolean },
 ): Promise<Issued> => {
-  const results = await deliverAll(deps, req, code, item.id);
+  const { deps, req } = ctx;
+  const { item, resent } = sent;
+  const results = await deliverAll(deps, req, sent.code, item.id);
   const delivered = results.filter((r) => r.ok).length;
   deps.logger.info('otp issued', {
     tenant: req.tenant.tenantId,
     purpose: req.purpose,
     subject: maskDestination(req.subject),
     challengeId: item.id,
+    caller: ctx.trust,
     resent,
     sendCount: item.sendCount,
     delivered,
     failed: results.length - delivered,
   });
   if (delivered === 0) {
-    await rollback(deps, req.tenant.policy, keys, scope, item, resent, now);
+    await rollback(ctx, item, resent);
     throw new DeliveryFailedError('No channel could deliver the code');
   }
   return {
@@ -289,39 +288,24 @@ const finish = async (
   };
 };
 
-/** Undoes a charge whose every delivery failed: a fresh code is removed, a resend un-counted. */
-const rollback = async (
-  deps: EngineDeps,
-  policy: Policy,
-  keys: ChallengeKeys,
-  scope: PumpingScope,
-  item: ChallengeItem,
-  resent: boolean,
-  now: number,
-): Promise<void> => {
-  const undoChallenge = resent
-    ? {
-        Update: {
-          TableName: deps.tableName,
-          Key: marshallKey(keys.challenge),
-          UpdateExpression: 'SET sendCount = sendCount - :one, lastSentAt = previousSentAt',
-          ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: marshall({ ':one': 1, ':id': item.id }),
-        },
-      }
-    : {
-        Delete: {
-          TableName: deps.tableName,
-          Key: marshallKey(keys.challenge),
-          ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: marshall({ ':id': item.id }),
-        },
-      };
-  const result = await transact(deps.ddb, [
-    ...chargeSends(deps.tableName, keys, policy, now, -1),
-    undoChallenge,
-    ...chargePumping(deps.tableName, scope, policy, now, -1),
-  ]);
+/** Undoes a charge whose every delivery failed: every counter given back, the send undone. */
+const rollback = async (ctx: SendContext, item: ChallengeItem, resent: boolean): Promise<void> => {
+  const { deps, policy, trust, now, plan } = ctx;
+  const tx = new Transaction().add(
+    'tenantDay',
+    tenantDay(deps.tableName, ctx.req.tenant.tenantId, -plan.messages, policy, now),
+  );
+  plan.recipients.forEach((r, i) => {
+    tx.add(`recipientDay:${i}`, refundRecipientDay(deps.tableName, r.pk, r.messages, trust, now));
+    tx.add(`recipientWindow:${i}`, refundRecipientWindow(deps.tableName, r.pk, r.messages, policy, trust));
+  });
+  plan.prefixes.forEach((p, i) => {
+    tx.add(`prefix:${i}`, prefixHour(deps.tableName, p.pk, -p.messages, policy, now));
+  });
+  plan.breakers.forEach((b, i) => {
+    tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, -b.messages, policy, now));
+  });
+  const result = await tx.add('challenge', undoSend(deps.tableName, item, resent)).run(deps.ddb);
   if (!result.ok)
     deps.logger.warn('rollback of an undelivered code found the challenge changed', { challengeId: item.id });
 };

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelType, Senders } from '../channels/types';
+import type { Phone } from '../phone';
 import type { Tenant } from '../tenants';
 
 /**
@@ -18,11 +19,20 @@ export interface EngineDeps {
   logger: Logger;
 }
 
-/** One channel of a request and where it goes. */
-export interface Delivery {
-  channel: ChannelType;
-  to: string;
-}
+/** Channels that go to a phone number: the number policy applies to each of them. */
+export type PhoneChannel = Exclude<ChannelType, 'EMAIL'>;
+
+/**
+ * One message of a request and where it goes. A phone channel carries the number parsed once at
+ * the edge (`parsePhone`); nothing downstream parses it again.
+ */
+export type Delivery = { channel: 'EMAIL'; to: string } | { channel: PhoneChannel; to: string; phone: Phone };
+
+/**
+ * Who is asking. Anonymous entry points (seed 002: "Authentication: No") get a share of each
+ * recipient's limits and pumping counters of their own (DESIGN §3, `policy.anonymous`).
+ */
+export type Caller = 'authenticated' | 'anonymous';
 
 /**
  * Message texts chosen by the dialect (its template hierarchy). Each text holds the
@@ -49,6 +59,8 @@ export interface IssueRequest {
   content: MessageContent;
   /** Stored with a fresh code; a resend keeps the first binding and returns it. */
   binding?: Binding;
+  /** Defaults to `authenticated`. */
+  caller?: Caller;
 }
 
 export interface DeliveryResult {
@@ -78,6 +90,8 @@ export interface VerifyRequest {
   code: string;
   /** Each entry must equal the stored binding (e.g. authCode); a mismatch counts as a wrong code. */
   binding?: Binding;
+  /** Defaults to `authenticated`. */
+  caller?: Caller;
 }
 
 export interface Verified {

@@ -98,6 +98,59 @@ export const transact = async (ddb: DynamoDBClient, items: TransactWriteItem[]):
   }
 };
 
-/** True when the transaction item at `index` failed its condition. */
-export const failedAt = (reasons: CancelReason[], index: number): boolean =>
-  reasons[index]?.code === 'ConditionalCheckFailed';
+/**
+ * A TransactWriteItems whose items have names, so a caller reads a cancellation by what failed
+ * (`result.failed('tenantDay')`, `result.old('challenge')`) instead of by position. Names are
+ * unique within one transaction; `add` refuses a duplicate (two items on one key would make
+ * DynamoDB refuse the whole request with a ValidationException).
+ */
+export class Transaction {
+  private readonly names: string[] = [];
+  private readonly items: TransactWriteItem[] = [];
+
+  add(name: string, item: TransactWriteItem | undefined): this {
+    if (!item) return this;
+    if (this.names.includes(name)) throw new Error(`Transaction item named twice: ${name}`);
+    this.names.push(name);
+    this.items.push(item);
+    return this;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  async run(ddb: DynamoDBClient): Promise<TransactionResult> {
+    const outcome = await transact(ddb, this.items);
+    return new TransactionResult(this.names, outcome.ok ? [] : outcome.reasons, outcome.ok);
+  }
+}
+
+/** What a named transaction came to: ok, or which named items failed their conditions. */
+export class TransactionResult {
+  constructor(
+    private readonly names: readonly string[],
+    private readonly reasons: readonly CancelReason[],
+    readonly ok: boolean,
+  ) {}
+
+  private reason(name: string): CancelReason | undefined {
+    const index = this.names.indexOf(name);
+    return index < 0 ? undefined : this.reasons[index];
+  }
+
+  /** True when the item called `name` failed its condition. */
+  failed(name: string): boolean {
+    return this.reason(name)?.code === 'ConditionalCheckFailed';
+  }
+
+  /** The names of every item that failed its condition, in the order they were added. */
+  failures(): string[] {
+    return this.names.filter((name) => this.failed(name));
+  }
+
+  /** The item as it was when `name` failed (its ReturnValuesOnConditionCheckFailure). */
+  old<T = Record<string, unknown>>(name: string): T | undefined {
+    return this.reason(name)?.item as T | undefined;
+  }
+}

@@ -3,30 +3,51 @@
  * table dump names no phone number or e-mail address.
  *
  *  pk                         sk                 item
- *  T#<tenant>#D#<destHmac>    CH#<purpose>       challenge: one live code per (tenant, purpose, destination)
- *  T#<tenant>#D#<destHmac>    DAY#<yyyy-mm-dd>   daily counter of the destination: sends, failures
- *  T#<tenant>#D#<destHmac>    VERIFIED#<subHash> a JWT subject verified this destination (seed 001 isNewUser)
- *  T#<tenant>                 DAY#<yyyy-mm-dd>   daily counter of the tenant: sends
- *  T#<tenant>#PX#<pfxHmac>    HOUR#<hour>        phone sends to one number prefix in one hour
- *  T#<tenant>#CC#<dialCode>   HOUR#<hour>        phone sends, verifies, balance of a country in one hour
+ *  T#<tenant>#D#<subjHmac>    CH#<purpose>       challenge: one live code per (tenant, purpose, subject)
+ *  T#<tenant>#D#<subjHmac>    VERIFIED#<subHash> a JWT subject verified this phone (seed 001 isNewUser)
+ *  T#<tenant>#R#<rcptHmac>    DAY#<yyyy-mm-dd>   a recipient's day: messages, failed guesses (all and anonymous)
+ *  T#<tenant>#R#<rcptHmac>    WINDOW             a recipient's last message times (sliding window)
+ *  T#<tenant>                 DAY#<yyyy-mm-dd>   daily counter of the tenant: messages
+ *  T#<tenant>#PX#<pfxHmac>    HOUR#<hour>        phone messages to one number prefix in one hour
+ *  T#<tenant>#CC#<region>     HOUR#<hour>        phone messages, verifies, balance of a region in one hour
  *  T#<tenant>                 TENANT             tenant record (policy, templates, channels)
  *  T#<tenant>                 CONTACT#<userId>   contact directory: phone, e-mail of a user
  *  CRED#<kind>#<id>           CRED               credential: tenant id, secret hash
  *  SESSION#<id>               SESSION            auth-engine session (seed 002)
  *  REFRESH#<hash>             REFRESH            auth-engine refresh key (seed 002)
  *
- * `<hour>` is the UTC hour `yyyy-mm-ddThh`; docs/SMS-PUMPING.md describes the pumping counters.
+ * The subject is who a code is for (the limits of one live code); a recipient is an address a
+ * message goes to (E.164 phone, lower-case e-mail): the per-recipient limits follow it across
+ * purposes, subjects and dialects. Anonymous callers' pumping counters carry `#anon` after the
+ * tenant so that they never refuse authenticated traffic. `<hour>` is the UTC hour
+ * `yyyy-mm-ddThh`; docs/SMS-PUMPING.md describes the pumping counters.
  */
+import { hmac } from '../crypto';
+
+type Key = { pk: string; sk: string };
+
 export const destinationPk = (tenantId: string, destinationKey: string): string =>
   `T#${tenantId}#D#${destinationKey}`;
 export const challengeSk = (purpose: string): string => `CH#${purpose}`;
+
+/** The partition of a subject (its challenges, its `VERIFIED#` records): a keyed hash, never the value. */
+export const subjectPk = (pepper: Buffer, tenantId: string, subject: string): string =>
+  destinationPk(tenantId, hmac(pepper, 'destination', tenantId, subject).slice(0, 32));
+
+/** The challenge of (tenant, purpose, subject). */
+export const challengeKey = (pepper: Buffer, tenantId: string, purpose: string, subject: string): Key => ({
+  pk: subjectPk(pepper, tenantId, subject),
+  sk: challengeSk(purpose),
+});
+
+/** The partition of a recipient address (E.164 or lower-case e-mail): a keyed hash. */
+export const recipientPk = (pepper: Buffer, tenantId: string, address: string): string =>
+  `T#${tenantId}#R#${hmac(pepper, 'recipient', tenantId, address).slice(0, 32)}`;
+
+export const RECIPIENT_WINDOW_SK = 'WINDOW';
 export const daySk = (day: string): string => `DAY#${day}`;
 export const tenantPk = (tenantId: string): string => `T#${tenantId}`;
 export const TENANT_SK = 'TENANT';
-/** Number prefixes appear only as HMACs, like destinations (a long prefix nearly names a number). */
-export const prefixPk = (tenantId: string, prefixKey: string): string => `T#${tenantId}#PX#${prefixKey}`;
-/** Dialling codes (`91`, `1`) are not personal data and stay readable for operators. */
-export const countryPk = (tenantId: string, dialCode: string): string => `T#${tenantId}#CC#${dialCode}`;
 export const hourSk = (hour: string): string => `HOUR#${hour}`;
 export const contactSk = (userId: string): string => `CONTACT#${userId}`;
 export const credentialPk = (kind: string, id: string): string => `CRED#${kind}#${id}`;

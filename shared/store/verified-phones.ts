@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { challengeKeys } from '../engine/challenge';
 import { guard } from './dynamo';
+import { subjectPk } from './keys';
 
 /** Where the record lives: the destination's partition, so it names neither phone nor user. */
 export interface VerifiedPhoneRef {
@@ -15,9 +15,9 @@ export interface VerifiedPhoneRef {
   userHash: string;
 }
 
-/** The record's key: the engine's destination pk (purpose and day do not enter the pk). */
-const keyOf = (ref: VerifiedPhoneRef, now: number) => ({
-  pk: challengeKeys(ref.pepper, ref.tenantId, 'verified', ref.phone, now).challenge.pk,
+/** The record's key: the phone's subject partition, beside its challenges. */
+const keyOf = (ref: VerifiedPhoneRef) => ({
+  pk: subjectPk(ref.pepper, ref.tenantId, ref.phone),
   sk: `VERIFIED#${ref.userHash}`,
 });
 
@@ -25,12 +25,12 @@ const keyOf = (ref: VerifiedPhoneRef, now: number) => ({
  * True when this user has verified this phone at least once (seed 001's `isNewUser` is its
  * negation). One strongly consistent GetItem, so a register right after a verify sees it.
  */
-export const hasVerifiedPhone = async (ref: VerifiedPhoneRef, now: number): Promise<boolean> => {
+export const hasVerifiedPhone = async (ref: VerifiedPhoneRef): Promise<boolean> => {
   const out = await guard(() =>
     ref.ddb.send(
       new GetItemCommand({
         TableName: ref.tableName,
-        Key: marshall(keyOf(ref, now)),
+        Key: marshall(keyOf(ref)),
         ConsistentRead: true,
         ProjectionExpression: 'pk',
       }),
@@ -48,7 +48,7 @@ export const markPhoneVerified = async (ref: VerifiedPhoneRef, now: number): Pro
     ref.ddb.send(
       new PutItemCommand({
         TableName: ref.tableName,
-        Item: marshall({ ...keyOf(ref, now), verifiedAt: now }),
+        Item: marshall({ ...keyOf(ref), verifiedAt: now }),
       }),
     ),
   );

@@ -39,7 +39,7 @@ describe('local runtime', () => {
       const tenant = await stack.deps.tenants.authenticate('basic', DEMO.basic.clientId, DEMO.basic.secret);
       expect(tenant).toMatchObject({
         tenantId: 'demo',
-        policy: { allowedCountryCodes: ['*'] },
+        policy: { allowedRegions: ['*'] },
         channels: { voice: expect.any(Object), whatsapp: expect.any(Object), zalo: expect.any(Object) },
       });
       for (const { demo } of await loadDialectDemos())

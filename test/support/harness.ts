@@ -4,8 +4,22 @@ import { type AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamo-local';
 import type { ChannelType, OutboundMessage, Senders } from '../../shared/channels/types';
-import { challengeKeys } from '../../shared/engine/challenge';
-import type { EngineDeps, IssueRequest, VerifyRequest } from '../../shared/engine/types';
+import type {
+  Delivery,
+  EngineDeps,
+  IssueRequest,
+  PhoneChannel,
+  VerifyRequest,
+} from '../../shared/engine/types';
+import { parseE164 } from '../../shared/phone';
+import {
+  challengeKey,
+  daySk,
+  RECIPIENT_WINDOW_SK,
+  recipientPk,
+  tenantPk,
+  utcDay,
+} from '../../shared/store/keys';
 import { ensureTable } from '../../shared/store/table-schema';
 import { BUILT_IN_TEMPLATES } from '../../shared/templates';
 import { type Tenant, tenantSchema } from '../../shared/tenants';
@@ -112,7 +126,7 @@ export const testTenant = (
     tenantId: `t-${randomUUID().slice(0, 8)}`,
     name: 'Test tenant',
     ...overrides,
-    policy: { allowedCountryCodes: ['91', '1', '84'], ...(overrides.policy ?? {}) },
+    policy: { allowedRegions: ['IN', 'US', 'VN'], ...(overrides.policy ?? {}) },
   });
 
 export const PEPPER = Buffer.from('test-pepper-0123456789abcdef-0123456789');
@@ -170,9 +184,28 @@ export const readItem = async (
   return out.Item ? unmarshall(out.Item) : undefined;
 };
 
-/** The keys the engine derives for (tenant, purpose, subject) at `now`, with the test pepper. */
-export const keysFor = (tenant: Tenant, purpose: string, subject: string, now: number) =>
-  challengeKeys(PEPPER, tenant.tenantId, purpose, subject, now);
+/**
+ * The keys the engine derives at `now` with the test pepper: the challenge of (tenant, purpose,
+ * subject), and the day and window counters of `subject` taken as a recipient address.
+ */
+export const keysFor = (tenant: Tenant, purpose: string, subject: string, now: number) => {
+  const recipient = recipientPk(PEPPER, tenant.tenantId, subject);
+  const day = utcDay(now);
+  return {
+    challenge: challengeKey(PEPPER, tenant.tenantId, purpose, subject),
+    destinationDay: { pk: recipient, sk: daySk(day) },
+    recipientWindow: { pk: recipient, sk: RECIPIENT_WINDOW_SK },
+    tenantDay: { pk: tenantPk(tenant.tenantId), sk: daySk(day) },
+    day,
+  };
+};
+
+/** A phone delivery with its number parsed, as a dialect builds it at the edge. */
+export const phoneDelivery = (channel: PhoneChannel, e164: string): Delivery => {
+  const phone = parseE164(e164);
+  if (!phone) throw new Error(`not a valid E.164 number: ${e164}`);
+  return { channel, to: phone.e164, phone };
+};
 
 /** An SMS issue request to `subject` (an E.164 phone) with the built-in texts. */
 export const smsIssue = (
@@ -184,7 +217,7 @@ export const smsIssue = (
   tenant,
   purpose,
   subject,
-  deliveries: [{ channel: 'SMS', to: subject }],
+  deliveries: [phoneDelivery('SMS', subject)],
   content: { ...BUILT_IN_TEMPLATES },
   ...extra,
 });

@@ -81,12 +81,12 @@ const send = async (req: RouteRequest): Promise<HttpResponse> => {
   const body = registerBody.parse(req.body);
   const phone = resolvePhone(body.phone_number, body.countryCode);
   if (!phone.ok) return appOtpError(400, phone.error);
-  const known = await hasVerifiedPhone(verifiedRef(req, caller, phone.phone), req.deps.now());
+  const known = await hasVerifiedPhone(verifiedRef(req, caller, phone.phone.e164));
   const issued = await issue(req.deps, {
     tenant: caller.tenant,
     purpose: purposeOf(caller),
-    subject: phone.phone,
-    deliveries: [{ channel: 'SMS', to: phone.phone }],
+    subject: phone.phone.e164,
+    deliveries: [{ channel: 'SMS', to: phone.phone.e164, phone: phone.phone }],
     content: contentOf(req, caller.tenant),
     binding: { authCode: String(randomInt(0, 10 ** AUTH_CODE_LENGTH)).padStart(AUTH_CODE_LENGTH, '0') },
   });
@@ -104,11 +104,11 @@ const check = async (req: RouteRequest): Promise<HttpResponse> => {
   const { verifiedAt } = await verify(req.deps, {
     tenant: caller.tenant,
     purpose: purposeOf(caller),
-    subject: phone.phone,
+    subject: phone.phone.e164,
     code: digitsOf(body.otp, caller.tenant.policy.codeLength),
     binding: { authCode: digitsOf(body.authCode, AUTH_CODE_LENGTH) },
   });
-  await markPhoneVerified(verifiedRef(req, caller, phone.phone), verifiedAt);
+  await markPhoneVerified(verifiedRef(req, caller, phone.phone.e164), verifiedAt);
   return { status: 200, body: { message: 'Phone number verified successfully' } };
 };
 

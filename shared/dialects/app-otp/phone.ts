@@ -3,27 +3,24 @@ import {
   getCountries,
   getCountryCallingCode,
   isSupportedCountry,
-  type NumberType,
   parsePhoneNumberFromString,
 } from 'libphonenumber-js/max';
+import { type Phone, parseE164 } from '../../phone';
 
 /** Dialling codes of every region libphonenumber knows (non-geographic ranges such as +800 are not SMS targets). */
 const CALLING_CODES = new Set<string>(getCountries().map((c) => getCountryCallingCode(c)));
 
-/** Number types that can receive an SMS (`undefined`: the region's metadata does not say). */
-const SMS_TYPES = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER']);
-
 export type ResolvedPhone =
-  | { ok: true; phone: string }
+  | { ok: true; phone: Phone }
   | { ok: false; error: 'INVALID_PHONE_NUMBER' | 'INVALID_COUNTRY_CODE' };
 
 /**
  * Seed 001's `{phone_number, countryCode}` as one E.164 number. `countryCode` is an ISO alpha-2
  * region (`IN`) or a dialling code (`+91`, `91`); the number may be national (`9876543219`, with
  * or without the trunk `0`) or already carry the country code (`919876543219`, `+919876543219`).
- * Fixed-line, premium-rate and other non-mobile types are refused: they cannot take the SMS.
  * A number whose own country code differs from `countryCode` is refused rather than re-routed:
- * the caller said which country it meant.
+ * the caller said which country it meant. Number types (premium rate, fixed line …) and regions
+ * are the engine's number policy, the same for every dialect.
  */
 export const resolvePhone = (phoneNumber: string | number, countryCode: string | number): ResolvedPhone => {
   const cc = String(countryCode).trim();
@@ -49,8 +46,6 @@ export const resolvePhone = (phoneNumber: string | number, countryCode: string |
   if (!parsed?.isValid() || parsed.countryCallingCode !== callingCode) {
     return { ok: false, error: 'INVALID_PHONE_NUMBER' };
   }
-  const type = parsed.getType();
-  // Only numbers that can take an SMS; premium-rate ranges are what SMS pumping aims at.
-  if (type !== undefined && !SMS_TYPES.has(type)) return { ok: false, error: 'INVALID_PHONE_NUMBER' };
-  return { ok: true, phone: parsed.number };
+  const phone = parseE164(parsed.number);
+  return phone ? { ok: true, phone } : { ok: false, error: 'INVALID_PHONE_NUMBER' };
 };

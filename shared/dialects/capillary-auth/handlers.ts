@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openCode, safeEqual, sealCode } from '../../crypto';
 import { issue, verify } from '../../engine';
 import type { MessageContent } from '../../engine/types';
+import { InvalidInputError, OtpError, type OtpErrorKind } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteHandler, RouteRequest } from '../../http/types';
 import { maskDestination } from '../../mask';
 import {
@@ -12,11 +13,18 @@ import {
   putSession,
   readRefresh,
   readSession,
-} from '../../store/auth-engine';
+} from '../../store/capillary-auth-sessions';
 import { BUILT_IN_TEMPLATES } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { AE_CODES, envelope, mapAuthEngineError, type Operation, refusals, tagOperation } from './errors';
-import { canonicalIdentifier, decoyDeps, destinationOf, identifierHash } from './identifiers';
+import {
+  canonicalIdentifier,
+  decoyDeps,
+  destinationOf,
+  type Identifier,
+  identifierHash,
+  identify,
+} from './identifiers';
 import { assertSignedPayload } from './payload-hash';
 import { brandOnly, type IdentifierType, schemasFor } from './schemas';
 import {
@@ -106,6 +114,46 @@ const contentOf = (tenant: Tenant): MessageContent => {
   };
 };
 
+/**
+ * Engine refusals a USERNAME must not reveal. A real user's phone and a decoy's address live
+ * under different limits (the phone also takes MOBILE traffic, pumping counters and number
+ * policy), so their refusals would differ and tell which user names exist. For a USERNAME,
+ * otp/generate answers success for all of these (nothing is sent; the limit still held) and
+ * otp/validate answers "Invalid OTP" for all of them. The store being down reads the same for
+ * both and is answered as usual.
+ */
+const HIDDEN_FOR_USERNAME: ReadonlySet<OtpErrorKind> = new Set([
+  'invalid-input',
+  'country-not-allowed',
+  'rate-limited',
+  'destination-locked',
+  'no-active-code',
+  'code-expired',
+  'invalid-code',
+  'too-many-attempts',
+  'delivery-failed',
+]);
+
+const uniformForUsername = async (
+  identifier: Identifier,
+  operation: 'otp-generate' | 'otp-validate',
+  call: () => Promise<unknown>,
+): Promise<void> => {
+  try {
+    await call();
+  } catch (error) {
+    if (
+      identifier.type !== 'USERNAME' ||
+      !(error instanceof OtpError) ||
+      !HIDDEN_FOR_USERNAME.has(error.kind)
+    ) {
+      throw error;
+    }
+    if (error instanceof InvalidInputError && error.field === 'template') throw error;
+    if (operation === 'otp-validate') throw refusals.invalidOtp();
+  }
+};
+
 const tokenGenerate =
   (variant: Variant): RouteHandler =>
   async (req) => {
@@ -140,16 +188,22 @@ const otpGenerate =
   async (req) => {
     const { tenant, brand } = await authenticate(req);
     const body = SCHEMAS[variant].otpGenerate.parse(req.body);
-    const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
-    const session = await sessionFor(req, variant, tenant, brand, { ...body, canonical });
-    const destination = await destinationOf(req.deps, tenant, body.identifierType, canonical);
-    await issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
-      tenant,
-      purpose: purposeOf(session),
-      subject: destination.subject,
-      deliveries: [destination.delivery],
-      content: contentOf(tenant),
+    const identifier = identify(body.identifierType, body.identifierValue, tenant);
+    const session = await sessionFor(req, variant, tenant, brand, {
+      ...body,
+      canonical: identifier.canonical,
     });
+    const destination = await destinationOf(req.deps, tenant, identifier);
+    await uniformForUsername(identifier, 'otp-generate', () =>
+      issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
+        tenant,
+        purpose: purposeOf(session),
+        subject: destination.subject,
+        deliveries: [destination.delivery],
+        content: contentOf(tenant),
+        caller: 'anonymous',
+      }),
+    );
     // The same answer whether a USERNAME exists or not (a decoy sends nothing).
     return success();
   };
@@ -159,13 +213,22 @@ const otpValidate =
   async (req) => {
     const { tenant, brand } = await authenticate(req);
     const body = SCHEMAS[variant].otpValidate.parse(req.body);
-    const canonical = canonicalIdentifier(body.identifierType, body.identifierValue, tenant);
+    const identifier = identify(body.identifierType, body.identifierValue, tenant);
+    const { canonical } = identifier;
     const session = await sessionFor(req, variant, tenant, brand, { ...body, canonical });
-    const destination = await destinationOf(req.deps, tenant, body.identifierType, canonical);
+    const destination = await destinationOf(req.deps, tenant, identifier);
     // Capillary documents the OTP as a `long`: a number loses its leading zeros.
     const code =
       typeof body.otp === 'number' ? String(body.otp).padStart(tenant.policy.codeLength, '0') : body.otp;
-    await verify(req.deps, { tenant, purpose: purposeOf(session), subject: destination.subject, code });
+    await uniformForUsername(identifier, 'otp-validate', () =>
+      verify(req.deps, {
+        tenant,
+        purpose: purposeOf(session),
+        subject: destination.subject,
+        code,
+        caller: 'anonymous',
+      }),
+    );
     // A decoy's code was never sent: even a lucky guess authenticates nobody.
     if (destination.decoy) throw refusals.invalidOtp();
 

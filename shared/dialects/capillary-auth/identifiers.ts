@@ -2,10 +2,17 @@ import type { AppDeps } from '../../app-deps';
 import { hmac } from '../../crypto';
 import type { Delivery, EngineDeps } from '../../engine/types';
 import { maskDestination } from '../../mask';
-import { normalizeEmail, normalizePhone } from '../../phone';
+import { normalizeEmail, type Phone, parsePhone } from '../../phone';
 import type { Tenant } from '../../tenants';
 import { refusals } from './errors';
 import type { IdentifierType } from './schemas';
+
+/** An identifier as parsed once: its canonical text and, for MOBILE, the parsed number. */
+export interface Identifier {
+  type: IdentifierType;
+  canonical: string;
+  phone?: Phone;
+}
 
 /**
  * The identifier in the one form sessions, tokens and limits use: E.164 for MOBILE (so
@@ -13,16 +20,20 @@ import type { IdentifierType } from './schemas';
  * given. An invalid mobile or e-mail is 1540. A USERNAME is not looked up here, so token/generate
  * says nothing about whether it exists.
  */
-export const canonicalIdentifier = (type: IdentifierType, value: string, tenant: Tenant): string => {
-  const canonical =
-    type === 'MOBILE'
-      ? normalizePhone(value, tenant.policy.defaultCountry)
-      : type === 'EMAIL'
-        ? normalizeEmail(value)
-        : value.trim();
+export const identify = (type: IdentifierType, value: string, tenant: Tenant): Identifier => {
+  if (type === 'MOBILE') {
+    const phone = parsePhone(value, tenant.policy.defaultCountry);
+    if (!phone) throw refusals.noDestination();
+    return { type, canonical: phone.e164, phone };
+  }
+  const canonical = type === 'EMAIL' ? normalizeEmail(value) : value.trim();
   if (!canonical) throw refusals.noDestination();
-  return canonical;
+  return { type, canonical };
 };
+
+/** The canonical text of an identifier (see `identify`). */
+export const canonicalIdentifier = (type: IdentifierType, value: string, tenant: Tenant): string =>
+  identify(type, value, tenant).canonical;
 
 /** A keyed hash of (tenant, type, identifier): what a session stores instead of the identifier. */
 export const identifierHash = (pepper: Buffer, tenantId: string, type: string, canonical: string): string =>
@@ -51,16 +62,16 @@ export const decoyDeps = (deps: EngineDeps): EngineDeps => ({ ...deps, senders: 
 export const destinationOf = async (
   deps: AppDeps,
   tenant: Tenant,
-  type: IdentifierType,
-  canonical: string,
+  { type, canonical, phone: mobile }: Identifier,
 ): Promise<Destination> => {
-  if (type === 'MOBILE')
-    return { subject: canonical, delivery: { channel: 'SMS', to: canonical }, decoy: false };
+  if (mobile)
+    return { subject: canonical, delivery: { channel: 'SMS', to: canonical, phone: mobile }, decoy: false };
   if (type === 'EMAIL')
     return { subject: canonical, delivery: { channel: 'EMAIL', to: canonical }, decoy: false };
   const contact = await deps.tenants.contact(tenant.tenantId, canonical);
-  const phone = contact?.phone ? normalizePhone(contact.phone, tenant.policy.defaultCountry) : undefined;
-  if (phone) return { subject: phone, delivery: { channel: 'SMS', to: phone }, decoy: false };
+  const phone = contact?.phone ? parsePhone(contact.phone, tenant.policy.defaultCountry) : undefined;
+  if (phone)
+    return { subject: phone.e164, delivery: { channel: 'SMS', to: phone.e164, phone }, decoy: false };
   const email = contact?.email ? normalizeEmail(contact.email) : undefined;
   if (email) return { subject: email, delivery: { channel: 'EMAIL', to: email }, decoy: false };
   if (contact) {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '../../crypto';
-import { claimPayloadHash, type TableRef } from '../../store/auth-engine';
+import { claimPayloadHash, type TableRef } from '../../store/capillary-auth-sessions';
 import { refusals } from './errors';
 
 /** A hash is valid this long after its timestamp (the seed: "the defined time for the hash"). */

@@ -5,7 +5,7 @@ import type { Delivery, MessageContent } from '../../engine/types';
 import { InvalidInputError, UnauthorizedError } from '../../errors';
 import { parseBasic, parseBearer, verifyTenantJwt } from '../../http/auth';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
-import { normalizeEmail, normalizePhone } from '../../phone';
+import { normalizeEmail, type Phone, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { mapV2Error, V2_CODES, v2Error } from './errors';
@@ -25,16 +25,20 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
   throw new UnauthorizedError('Missing credentials');
 };
 
-/** The customer the limits count against: E.164 mobile or lower-case e-mail. */
-const entitySubject = (entityType: string, entityValue: string, tenant: Tenant): string => {
+/** The customer a code is for: E.164 mobile or lower-case e-mail (and the parsed mobile). */
+const entityOf = (
+  entityType: string,
+  entityValue: string,
+  tenant: Tenant,
+): { subject: string; phone?: Phone } => {
   if (entityType === 'MOBILE') {
-    const phone = normalizePhone(entityValue, tenant.policy.defaultCountry);
+    const phone = parsePhone(entityValue, tenant.policy.defaultCountry);
     if (!phone) throw new InvalidInputError('phone', 'Invalid mobile');
-    return phone;
+    return { subject: phone.e164, phone };
   }
   const email = normalizeEmail(entityValue);
   if (!email) throw new InvalidInputError('identifier', 'Invalid entity value: not an e-mail address');
-  return email;
+  return { subject: email };
 };
 
 const CHANNEL_OF: Record<string, ChannelType> = {
@@ -46,13 +50,22 @@ const CHANNEL_OF: Record<string, ChannelType> = {
   ZALO: 'ZALO',
 };
 
-/** Validates the channels (607, 621, 8056, 603) before anything is written or sent. */
-const deliveriesOf = (body: GenerateBody, subject: string, tenant: Tenant): Delivery[] | HttpResponse => {
-  const requested = body.channels?.length
-    ? body.channels
-    : [{ type: body.entityType === 'MOBILE' ? 'SMS' : 'EMAIL', value: body.entityValue }];
+type Entity = ReturnType<typeof entityOf>;
+
+/**
+ * Validates the channels (607, 621, 8056, 603) before anything is written or sent. No channels
+ * means SMS to a MOBILE entity or e-mail to an EMAIL one, with the entity as parsed already.
+ */
+const deliveriesOf = (body: GenerateBody, entity: Entity, tenant: Tenant): Delivery[] | HttpResponse => {
+  if (!body.channels?.length) {
+    return [
+      entity.phone
+        ? { channel: 'SMS', to: entity.subject, phone: entity.phone }
+        : { channel: 'EMAIL', to: entity.subject },
+    ];
+  }
   const deliveries: Delivery[] = [];
-  for (const { type, value } of requested) {
+  for (const { type, value } of body.channels) {
     const channel = CHANNEL_OF[type] as ChannelType;
     if (channel === 'WHATSAPP' && !body.whatsappTemplateName?.trim()) {
       return v2Error(
@@ -64,16 +77,20 @@ const deliveriesOf = (body: GenerateBody, subject: string, tenant: Tenant): Deli
     if (channel === 'ZALO' && !body.zaloTemplateIdentifier?.trim()) {
       return v2Error(400, V2_CODES.ZALO_TEMPLATE_MISSING, 'Zalo template identifier cannot be empty');
     }
-    const to =
-      channel === 'EMAIL' ? normalizeEmail(value) : normalizePhone(value, tenant.policy.defaultCountry);
-    if (!to) {
-      return channel === 'EMAIL'
-        ? v2Error(400, V2_CODES.INVALID_CHANNEL, `Invalid channel value for ${type}`)
-        : v2Error(400, V2_CODES.INVALID_MOBILE, 'Invalid mobile');
+    let delivery: Delivery;
+    if (channel === 'EMAIL') {
+      const to = normalizeEmail(value);
+      if (!to) return v2Error(400, V2_CODES.INVALID_CHANNEL, `Invalid channel value for ${type}`);
+      delivery = { channel, to };
+    } else {
+      const phone = parsePhone(value, tenant.policy.defaultCountry);
+      if (!phone) return v2Error(400, V2_CODES.INVALID_MOBILE, 'Invalid mobile');
+      delivery = { channel, to: phone.e164, phone };
     }
-    if (!deliveries.some((d) => d.channel === channel && d.to === to)) deliveries.push({ channel, to });
+    if (!deliveries.some((d) => d.channel === delivery.channel && d.to === delivery.to))
+      deliveries.push(delivery);
   }
-  return deliveries.length > 0 ? deliveries : [{ channel: 'SMS', to: subject }];
+  return deliveries;
 };
 
 /**
@@ -98,14 +115,14 @@ const contentOf = (body: GenerateBody, tenant: Tenant): MessageContent => {
 const generate = async (req: RouteRequest): Promise<HttpResponse> => {
   const tenant = await authenticate(req);
   const body = generateBody.parse(req.body);
-  const subject = entitySubject(body.entityType, body.entityValue, tenant);
-  const deliveries = deliveriesOf(body, subject, tenant);
+  const entity = entityOf(body.entityType, body.entityValue, tenant);
+  const deliveries = deliveriesOf(body, entity, tenant);
   if (!Array.isArray(deliveries)) return deliveries;
   const content = contentOf(body, tenant);
   const issued = await issue(req.deps, {
     tenant,
     purpose: `v2:${body.action}`,
-    subject,
+    subject: entity.subject,
     deliveries,
     content,
   });
@@ -125,7 +142,7 @@ const generate = async (req: RouteRequest): Promise<HttpResponse> => {
 const validate = async (req: RouteRequest): Promise<HttpResponse> => {
   const tenant = await authenticate(req);
   const body = validateBody.parse(req.body);
-  const subject = entitySubject(body.entityType, body.entityValue, tenant);
+  const { subject } = entityOf(body.entityType, body.entityValue, tenant);
   await verify(req.deps, {
     tenant,
     purpose: `v2:${body.action}`,

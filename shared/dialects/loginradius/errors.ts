@@ -72,6 +72,8 @@ const RATE_LIMIT_TEXT: Record<RateLimitReason, string> = {
   'resend-gap': 'An OTP was sent to this phone number moments ago, please wait before requesting another.',
   'sends-per-code': 'This OTP has been sent too many times, please request a new one after it expires.',
   'destination-daily': 'Too many OTPs were requested for this phone number today, please try again tomorrow.',
+  'recipient-window':
+    'Too many OTPs were sent to this phone number in the last minutes, please try again later.',
   'tenant-daily': 'This site has reached its daily SMS limit, please try again later.',
   'prefix-velocity': 'Too many OTPs were requested for phone numbers like this one, please try again later.',
   'conversion-breaker': "SMS to this phone number's country is paused for this site, please try again later.",

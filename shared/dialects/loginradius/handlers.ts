@@ -2,7 +2,7 @@ import { issue, verify } from '../../engine';
 import type { MessageContent } from '../../engine/types';
 import { InvalidInputError, UnauthorizedError } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
-import { normalizePhone } from '../../phone';
+import { type Phone, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { LoginRadiusRequestError, LR_CODES, mapLoginRadiusError } from './errors';
@@ -44,8 +44,8 @@ const smsOtpType = (req: RouteRequest): SmsOtpType => {
   return type;
 };
 
-const phoneOf = (raw: string, tenant: Tenant): string => {
-  const phone = normalizePhone(raw, tenant.policy.defaultCountry);
+const phoneOf = (raw: string, tenant: Tenant): Phone => {
+  const phone = parsePhone(raw, tenant.policy.defaultCountry);
   if (!phone) throw new InvalidInputError('phone', 'Invalid phone number');
   return phone;
 };
@@ -86,8 +86,8 @@ const generate = async (req: RouteRequest): Promise<HttpResponse> => {
   const issued = await issue(req.deps, {
     tenant,
     purpose: `lr:${type}`,
-    subject: phone,
-    deliveries: [{ channel: 'SMS', to: phone }],
+    subject: phone.e164,
+    deliveries: [{ channel: 'SMS', to: phone.e164, phone }],
     content: contentOf(type, tenant),
   });
   return {
@@ -104,7 +104,7 @@ const verifyOtp = async (req: RouteRequest): Promise<HttpResponse> => {
   await verify(req.deps, {
     tenant,
     purpose: `lr:${type}`,
-    subject: phoneOf(body.phone, tenant),
+    subject: phoneOf(body.phone, tenant).e164,
     code: body.otp,
   });
   return { status: 200, body: { IsVerified: true } };

@@ -5,7 +5,7 @@ import type { Delivery, MessageContent } from '../../engine/types';
 import { UnauthorizedError } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { maskEmailStrict, maskPhoneTail } from '../../mask';
-import { normalizeEmail, normalizePhone } from '../../phone';
+import { normalizeEmail, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
 import type { Contact } from '../../tenant-directory';
 import type { Tenant } from '../../tenants';
@@ -38,12 +38,10 @@ const deliveriesFor = (contact: Contact, tenant: Tenant): Delivery[] => {
   const want = tenant.summitAiChannels;
   const email = want !== 'SMS' && contact.email ? normalizeEmail(contact.email) : undefined;
   const phone =
-    want !== 'EMAIL' && contact.phone
-      ? normalizePhone(contact.phone, tenant.policy.defaultCountry)
-      : undefined;
+    want !== 'EMAIL' && contact.phone ? parsePhone(contact.phone, tenant.policy.defaultCountry) : undefined;
   return [
     ...(email ? [{ channel: 'EMAIL' as const, to: email }] : []),
-    ...(phone ? [{ channel: 'SMS' as const, to: phone }] : []),
+    ...(phone ? [{ channel: 'SMS' as const, to: phone.e164, phone }] : []),
   ];
 };
 

@@ -3,7 +3,7 @@ import { jwtVerify } from 'jose';
 import { createHandler } from '../../../functions/capillary-auth';
 import { openCode } from '../../../shared/crypto';
 import { signPayload } from '../../../shared/dialects/capillary-auth/payload-hash';
-import { putBrandPointer } from '../../../shared/store/auth-engine';
+import { putBrandPointer } from '../../../shared/store/capillary-auth-sessions';
 import type { Tenant } from '../../../shared/tenants';
 import { apiEvent, appHarness, invoke } from '../../support/app-harness';
 import { lastCode, PEPPER, scanItems, wrongCodeFor } from '../../support/harness';

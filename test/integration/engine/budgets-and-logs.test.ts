@@ -116,8 +116,8 @@ describe('engine', () => {
       // Every channel failing, a disallowed country, an invalid number.
       h.deps.senders = recordingSenders(['SMS']).senders;
       await rejection(issue(h.deps, smsIssue(tenant, PHONE, 'other')), DeliveryFailedError);
-      await rejection(issue(h.deps, smsIssue(tenant, '+447911123456')), CountryNotAllowedError);
-      await rejection(issue(h.deps, smsIssue(tenant, '+9199')), InvalidInputError);
+      await rejection(issue(h.deps, smsIssue(tenant, '+447400123456')), CountryNotAllowedError);
+      await rejection(issue(h.deps, smsIssue(tenant, '+19005551234')), InvalidInputError);
       for (const m of [...h.sent, ...failing.sent]) codes.add(m.code);
       expect(codes.size).toBe(2);
 

@@ -6,6 +6,7 @@ import { policySchema } from '../../../shared/tenants';
 import {
   engineHarness,
   lastCode,
+  phoneDelivery,
   rejection,
   scanItems,
   smsIssue,
@@ -114,10 +115,7 @@ describe('engine', () => {
       await rejection(verify(h.deps, verifyOf(sms, wrongCodeFor(lastCode(h.sent)))), InvalidCodeError);
       const both = {
         ...smsIssue(tenant, PHONE, 'v2:REGISTRATION'),
-        deliveries: [
-          { channel: 'SMS' as const, to: PHONE },
-          { channel: 'EMAIL' as const, to: EMAIL },
-        ],
+        deliveries: [phoneDelivery('SMS', PHONE), { channel: 'EMAIL' as const, to: EMAIL }],
       };
       await issue(h.deps, both);
       const mail = {

@@ -2,11 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import type { Delivery } from '../../../shared/engine';
 import { issue, verify } from '../../../shared/engine';
 import { CountryNotAllowedError, DeliveryFailedError, InvalidInputError } from '../../../shared/errors';
+import { parseE164, parsePhone } from '../../../shared/phone';
 import {
   dayCounters,
   engineHarness,
   keysFor,
   lastCode,
+  phoneDelivery,
   readItem,
   recordingSenders,
   rejection,
@@ -18,17 +20,17 @@ import {
 
 const PHONE = '+919955882233';
 const EMAIL = 'tomsawyer@example.com';
-const UK = '+447911123456';
+const UK = '+447400123456';
 const FRANCE = '+33612345678';
 
 describe('engine', () => {
   describe('issue › countries', () => {
-    it('refuses SMS to a dialling code outside allowedCountryCodes and writes nothing', async () => {
+    it('refuses SMS to a region outside allowedRegions and writes nothing', async () => {
       const h = await engineHarness();
-      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      const tenant = testTenant({ policy: { allowedRegions: ['IN'] } });
       h.requests.reset();
       const refused = await rejection(issue(h.deps, smsIssue(tenant, UK)), CountryNotAllowedError);
-      expect(refused.message).not.toContain('7911123456');
+      expect(refused.message).not.toContain('7400123456');
       // Refused before any store request, so an attacker's pumping costs no write either.
       expect(h.requests.total()).toBe(0);
       expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
@@ -37,12 +39,9 @@ describe('engine', () => {
 
     it('refuses voice and WhatsApp to a disallowed country, even beside an allowed channel', async () => {
       const h = await engineHarness();
-      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      const tenant = testTenant({ policy: { allowedRegions: ['IN'] } });
       for (const channel of ['VOICE', 'WHATSAPP'] as const) {
-        const deliveries: Delivery[] = [
-          { channel: 'EMAIL', to: EMAIL },
-          { channel, to: UK },
-        ];
+        const deliveries: Delivery[] = [{ channel: 'EMAIL', to: EMAIL }, phoneDelivery(channel, UK)];
         await rejection(issue(h.deps, { ...smsIssue(tenant, UK), deliveries }), CountryNotAllowedError);
       }
       expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
@@ -51,14 +50,14 @@ describe('engine', () => {
 
     it('applies no country rule to e-mail', async () => {
       const h = await engineHarness();
-      const tenant = testTenant({ policy: { allowedCountryCodes: ['91'] } });
+      const tenant = testTenant({ policy: { allowedRegions: ['IN'] } });
       const req = { ...smsIssue(tenant, EMAIL), deliveries: [{ channel: 'EMAIL' as const, to: EMAIL }] };
       await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false });
     });
 
     it("allows every country with '*'", async () => {
       const h = await engineHarness();
-      const tenant = testTenant({ policy: { allowedCountryCodes: ['*'] } });
+      const tenant = testTenant({ policy: { allowedRegions: ['*'] } });
       await expect(issue(h.deps, smsIssue(tenant, FRANCE))).resolves.toMatchObject({ resent: false });
       await expect(issue(h.deps, smsIssue(tenant, UK))).resolves.toMatchObject({ resent: false });
       expect(h.sent.map((m) => m.to)).toEqual([FRANCE, UK]);
@@ -69,20 +68,18 @@ describe('engine', () => {
       const tenant = testTenant();
       const defaults = {
         ...tenant,
-        policy: { ...tenant.policy, allowedCountryCodes: ['1', '44', '65', '84', '91'] },
+        policy: { ...tenant.policy, allowedRegions: ['US', 'CA', 'GB', 'SG', 'VN', 'IN'] },
       };
       await expect(issue(h.deps, smsIssue(defaults, UK))).resolves.toBeDefined();
       await rejection(issue(h.deps, smsIssue(defaults, FRANCE)), CountryNotAllowedError);
     });
 
-    it('refuses an invalid phone number with InvalidInputError and writes nothing', async () => {
-      const h = await engineHarness();
-      const tenant = testTenant({ policy: { allowedCountryCodes: ['*'] } });
-      for (const bad of ['+9199', '12345', 'not a phone', '']) {
-        const error = await rejection(issue(h.deps, smsIssue(tenant, bad)), InvalidInputError);
-        expect(error.field).toBe('phone');
+    it('parses no invalid phone number, so none reaches the engine', () => {
+      for (const bad of ['+9199', '12345', 'not a phone', '', '+1900555123']) {
+        expect(parseE164(bad)).toBeUndefined();
+        expect(parsePhone(bad, 'IN')).toBeUndefined();
       }
-      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+      expect(parsePhone('9955882233', 'IN')).toMatchObject({ e164: PHONE, region: 'IN', type: 'MOBILE' });
     });
 
     it('refuses a request with no channel with InvalidInputError', async () => {
@@ -100,9 +97,9 @@ describe('engine', () => {
     const multi = (tenant = testTenant()) => ({
       ...smsIssue(tenant, PHONE),
       deliveries: [
-        { channel: 'SMS' as const, to: PHONE },
+        phoneDelivery('SMS', PHONE),
         { channel: 'EMAIL' as const, to: EMAIL },
-        { channel: 'VOICE' as const, to: PHONE },
+        phoneDelivery('VOICE', PHONE),
       ],
     });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { issue, verify } from '../../../shared/engine';
-import { pumpingScope } from '../../../shared/engine/pumping';
 import type { IssueRequest } from '../../../shared/engine/types';
 import {
   CountryNotAllowedError,
@@ -9,7 +8,9 @@ import {
   NoActiveCodeError,
   RateLimitedError,
 } from '../../../shared/errors';
-import { countryPk, hourSk, utcHour } from '../../../shared/store/keys';
+import { parseE164 } from '../../../shared/phone';
+import { hourSk, utcHour } from '../../../shared/store/keys';
+import { countryPk, prefixPk } from '../../../shared/store/pumping';
 import { BUILT_IN_TEMPLATES } from '../../../shared/templates';
 import type { Tenant } from '../../../shared/tenants';
 import {
@@ -18,6 +19,7 @@ import {
   keysFor,
   lastCode,
   PEPPER,
+  phoneDelivery,
   readItem,
   rejection,
   scanItems,
@@ -39,18 +41,17 @@ type Harness = Awaited<ReturnType<typeof engineHarness>>;
 
 /** Sends (first sends and resends) charged to the hourly counter of `phone`'s prefix. */
 const prefixSends = async (h: Harness, tenant: Tenant, phone: string, at = h.clock.now()) => {
-  // Without the safe list, so a safe-listed number still names its prefix's counter.
-  const policy = { ...tenant.policy, safeList: [] };
-  const scope = pumpingScope(PEPPER, tenant.tenantId, policy, phone, [{ channel: 'SMS', to: phone }], at);
-  const key = scope.prefixes[0];
-  if (!key) throw new Error('no prefix counter for this number');
+  const parsed = parseE164(phone);
+  if (!parsed) throw new Error('not a phone number');
+  const prefix = `+${parsed.callingCode}${parsed.nationalNumber.slice(0, tenant.policy.velocityPrefixDigits)}`;
+  const key = { pk: prefixPk(PEPPER, tenant.tenantId, 'authenticated', prefix), sk: hourSk(utcHour(at)) };
   return Number((await readItem(h.ddb, h.tableName, key))?.sends ?? 0);
 };
 
 /** The breaker's hourly counter of a country (zeros when absent). */
-const countryHour = async (h: Harness, tenant: Tenant, dialCode: string, at = h.clock.now()) => {
+const countryHour = async (h: Harness, tenant: Tenant, region: string, at = h.clock.now()) => {
   const item = await readItem(h.ddb, h.tableName, {
-    pk: countryPk(tenant.tenantId, dialCode),
+    pk: countryPk(tenant.tenantId, 'authenticated', region),
     sk: hourSk(utcHour(at)),
   });
   return {
@@ -135,20 +136,20 @@ describe('engine', () => {
       await issue(h.deps, smsIssue(tenant, samePrefix(1)));
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
       expect(await prefixSends(h, tenant, samePrefix(1))).toBe(1);
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 1, verified: 0, balance: -200 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 1, verified: 0, balance: -200 });
     });
 
     it('counts voice and WhatsApp sends, and a resend, against the prefix', async () => {
       const h = await engineHarness();
       const tenant = testTenant({ policy: { maxSendsPerPrefixPerHour: 3, minConversionRatio: 0 } });
       const voice = smsIssue(tenant, samePrefix(1), 'test:login', {
-        deliveries: [{ channel: 'VOICE', to: samePrefix(1) }],
+        deliveries: [phoneDelivery('VOICE', samePrefix(1))],
       });
       await issue(h.deps, voice);
       await issue(
         h.deps,
         smsIssue(tenant, samePrefix(2), 'test:login', {
-          deliveries: [{ channel: 'WHATSAPP', to: samePrefix(2) }],
+          deliveries: [phoneDelivery('WHATSAPP', samePrefix(2))],
         }),
       );
       h.clock.advance(30_000);
@@ -219,7 +220,7 @@ describe('engine', () => {
       const tenant = testTenant({ policy: { maxSendsPerPrefixPerHour: 1 } });
       await rejection(issue(h.deps, smsIssue(tenant, samePrefix(1))), DeliveryFailedError);
       expect(await prefixSends(h, tenant, samePrefix(1))).toBe(0);
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
       h.deps.senders = { ...h.deps.senders, SMS: async (m) => void h.sent.push(m) };
       await expect(issue(h.deps, smsIssue(tenant, samePrefix(1)))).resolves.toMatchObject({ resent: false });
     });
@@ -247,7 +248,7 @@ describe('engine', () => {
       const h = await engineHarness();
       const tenant = breakerTenant();
       await issueAll(h, tenant, [1, 2, 3, 4, 5].map(ownPrefix));
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 5, verified: 0, balance: -2500 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 5, verified: 0, balance: -2500 });
 
       h.requests.reset();
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(6))), RateLimitedError);
@@ -255,7 +256,7 @@ describe('engine', () => {
       expect(refused).toMatchObject({ reason: 'conversion-breaker', retryAfterSeconds: 7200 });
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
       await expectNothingCharged(h, tenant, ownPrefix(6), 5, 5);
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 5, verified: 0, balance: -2500 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 5, verified: 0, balance: -2500 });
       expect(await prefixSends(h, tenant, ownPrefix(6))).toBe(0);
       // Only that country is stopped.
       await expect(issue(h.deps, smsIssue(tenant, '+14155552671'))).resolves.toMatchObject({ resent: false });
@@ -267,7 +268,7 @@ describe('engine', () => {
       const reqs = await issueAll(h, tenant, [1, 2, 3, 4, 5].map(ownPrefix));
       for (const req of reqs.slice(0, 2)) await verify(h.deps, verifyOf(req, lastCode(h.sent, req.subject)));
       // 2 verified of 5 sent is 0.4: the sixth send passes.
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 5, verified: 2, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 5, verified: 2, balance: 0 });
       await issue(h.deps, smsIssue(tenant, ownPrefix(6)));
       // 2 of 6 is under 0.4: the seventh is refused.
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(7))), RateLimitedError);
@@ -287,7 +288,7 @@ describe('engine', () => {
         expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
       }
       expect(h.sent).toHaveLength(20);
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 20, verified: 14, balance: 4000 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 20, verified: 14, balance: 4000 });
     });
 
     it('closes again when the outstanding codes are verified', async () => {
@@ -296,7 +297,7 @@ describe('engine', () => {
       const reqs = await issueAll(h, tenant, [1, 2, 3, 4, 5].map(ownPrefix));
       await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(6))), RateLimitedError);
       for (const req of reqs.slice(0, 3)) await verify(h.deps, verifyOf(req, lastCode(h.sent, req.subject)));
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 5, verified: 3, balance: 500 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 5, verified: 3, balance: 500 });
       await expect(issue(h.deps, smsIssue(tenant, ownPrefix(6)))).resolves.toMatchObject({ resent: false });
     });
 
@@ -309,11 +310,11 @@ describe('engine', () => {
       h.clock.advance(HOUR);
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(6))), RateLimitedError);
       expect(refused).toMatchObject({ reason: 'conversion-breaker', retryAfterSeconds: 3600 });
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
 
       h.clock.advance(HOUR);
       await expect(issue(h.deps, smsIssue(tenant, ownPrefix(6)))).resolves.toMatchObject({ resent: false });
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 1, verified: 0, balance: -500 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 1, verified: 0, balance: -500 });
     });
 
     it('counts resends as sends', async () => {
@@ -327,7 +328,7 @@ describe('engine', () => {
       }
       // One verify for three SMS of one code: 0.33 per send.
       await verify(h.deps, verifyOf(req, lastCode(h.sent)));
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 3, verified: 1, balance: -500 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 3, verified: 1, balance: -500 });
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(2))), RateLimitedError);
       expect(refused.reason).toBe('conversion-breaker');
     });
@@ -338,7 +339,7 @@ describe('engine', () => {
       for (let i = 0; i < 6; i++) {
         await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(i))), DeliveryFailedError);
       }
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
     });
 
     it('does not credit a verify of a code the breaker did not count (e-mailed to a phone subject)', async () => {
@@ -356,7 +357,7 @@ describe('engine', () => {
       await expect(verify(h.deps, verifyOf(req, code))).resolves.toBeDefined();
       // The rare path: the credited consume is refused, the plain consume succeeds.
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 2 });
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
       await rejection(verify(h.deps, verifyOf(req, code)), NoActiveCodeError);
     });
 
@@ -365,13 +366,13 @@ describe('engine', () => {
       const tenant = breakerTenant({ conversionMinSends: 1, maxSendsPerPrefixPerHour: 5 });
       for (let i = 0; i < 3; i++) {
         const req = smsIssue(tenant, `user:${i}`, 'test:login', {
-          deliveries: [{ channel: 'SMS', to: samePrefix(i) }],
+          deliveries: [phoneDelivery('SMS', samePrefix(i))],
         });
         await issue(h.deps, req);
         await verify(h.deps, verifyOf(req, lastCode(h.sent)));
       }
       // A verify of `user:…` cannot name the country without a read, so neither side is counted.
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
       expect(await prefixSends(h, tenant, samePrefix(0))).toBe(3);
     });
   });
@@ -416,7 +417,7 @@ describe('engine', () => {
       h.requests.reset();
       await verify(h.deps, verifyOf(req, lastCode(h.sent, qa)));
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
-      expect(await countryHour(h, tenant, '91')).toEqual({ sends: 2, verified: 0, balance: -1000 });
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 2, verified: 0, balance: -1000 });
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(3))), RateLimitedError);
       expect(refused.reason).toBe('conversion-breaker');
     });
@@ -468,7 +469,7 @@ describe('engine', () => {
       );
       // Only the one SMS left counters: its prefix and its country.
       expect(pumpingItems).toHaveLength(2);
-      expect(await countryHour(h, tenant, '91')).toMatchObject({ sends: 1 });
+      expect(await countryHour(h, tenant, 'IN')).toMatchObject({ sends: 1 });
     });
   });
 });

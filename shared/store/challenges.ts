@@ -1,0 +1,194 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { and, LIVE, not, SAME_CODE, UNDER_ATTEMPTS } from './conditions';
+import { guard } from './dynamo';
+
+/**
+ * The challenge item: one live code per (tenant, purpose, subject). It never holds the code in
+ * clear: `codeHash` is an HMAC bound to the key, `sealed` an AES-GCM copy for re-sends.
+ */
+export interface ChallengeItem {
+  pk: string;
+  sk: string;
+  id: string;
+  codeHash: string;
+  sealed: string;
+  expiresAt: number;
+  /** Guesses reserved so far; a guess is compared only after it is counted here. */
+  attempts: number;
+  sendCount: number;
+  lastSentAt: number;
+  previousSentAt?: number;
+  createdAt: number;
+  consumedAt?: number;
+  binding: Record<string, string>;
+  channels: string[];
+  /** Recipient partitions every send of this code went to: a wrong guess is charged to each. */
+  recipients: Set<string>;
+  /** Breaker partitions (region, scope) its phone messages were counted in: a verify credits each. */
+  breakers?: Set<string>;
+  ttl: number;
+}
+
+type Key = { pk: string; sk: string };
+
+/**
+ * Puts a fresh challenge unless a live one exists: an expired or used one is replaced. A code
+ * locked by wrong attempts is live until it expires, so a regenerate cannot reset its attempts.
+ * Parallel generates race here and exactly one wins; the losers get the live item back and take
+ * the resend path.
+ */
+export const putFresh = (tableName: string, item: ChallengeItem, now: number): TransactWriteItem => ({
+  Put: {
+    TableName: tableName,
+    Item: marshall(item, { removeUndefinedValues: true }),
+    ConditionExpression: not(LIVE),
+    ExpressionAttributeValues: marshall({ ':now': now }),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
+/**
+ * Counts one more send of the live code `old` (to `recipients`, adding to its sets). Two parallel
+ * resends cannot both pass `lastSentAt <= :gapEdge`, so the resend gap holds under races.
+ */
+export const markResent = (
+  tableName: string,
+  old: ChallengeItem,
+  added: { recipients: string[]; breakers: string[] },
+  limits: { maxSends: number; gapEdge: number; maxAttempts: number },
+  now: number,
+): TransactWriteItem => ({
+  Update: {
+    TableName: tableName,
+    Key: marshall({ pk: old.pk, sk: old.sk }),
+    UpdateExpression: `SET sendCount = sendCount + :one, lastSentAt = :now, previousSentAt = lastSentAt ADD recipients :rs${added.breakers.length > 0 ? ', breakers :bs' : ''}`,
+    ConditionExpression: and(
+      SAME_CODE,
+      LIVE,
+      'sendCount < :maxSends',
+      'lastSentAt <= :gapEdge',
+      UNDER_ATTEMPTS,
+    ),
+    ExpressionAttributeValues: marshall({
+      ':one': 1,
+      ':now': now,
+      ':id': old.id,
+      ':maxSends': limits.maxSends,
+      ':gapEdge': limits.gapEdge,
+      ':maxAttempts': limits.maxAttempts,
+      ':rs': new Set(added.recipients),
+      ...(added.breakers.length > 0 && { ':bs': new Set(added.breakers) }),
+    }),
+  },
+});
+
+/** Undoes a send whose every channel failed: a fresh code is removed, a resend un-counted. */
+export const undoSend = (tableName: string, item: ChallengeItem, resent: boolean): TransactWriteItem => {
+  const Key = marshall({ pk: item.pk, sk: item.sk });
+  return resent
+    ? {
+        Update: {
+          TableName: tableName,
+          Key,
+          UpdateExpression: 'SET sendCount = sendCount - :one, lastSentAt = previousSentAt',
+          ConditionExpression: SAME_CODE,
+          ExpressionAttributeValues: marshall({ ':one': 1, ':id': item.id }),
+        },
+      }
+    : {
+        Delete: {
+          TableName: tableName,
+          Key,
+          ConditionExpression: SAME_CODE,
+          ExpressionAttributeValues: marshall({ ':id': item.id }),
+        },
+      };
+};
+
+export type Reservation = { ok: true; item: ChallengeItem } | { ok: false; old: ChallengeItem | undefined };
+
+/**
+ * Count before compare: reserves one guess on the live code and returns the item as it is now
+ * (hash, binding, recipients), or the item as it was when none could be reserved. The
+ * reservations of parallel guesses are serialised on the item, so of 200 guesses at once at most
+ * `maxAttempts` get one, and only those are ever compared.
+ */
+export const reserveAttempt = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: Key,
+  maxAttempts: number,
+  now: number,
+): Promise<Reservation> => {
+  try {
+    const out = await guard(() =>
+      ddb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: marshall(key),
+          UpdateExpression: 'ADD attempts :one',
+          ConditionExpression: and(LIVE, UNDER_ATTEMPTS),
+          ExpressionAttributeValues: marshall({ ':one': 1, ':now': now, ':maxAttempts': maxAttempts }),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return { ok: true, item: unmarshall(out.Attributes as Record<string, AttributeValue>) as ChallengeItem };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return {
+      ok: false,
+      old: error.Item
+        ? (unmarshall(error.Item as Record<string, AttributeValue>) as ChallengeItem)
+        : undefined,
+    };
+  }
+};
+
+/**
+ * Gives a reserved guess back when it was refused without an answer (its recipient is locked),
+ * so a refusal charges nothing. Never below zero; a replaced code is left alone.
+ */
+export const refundAttempt = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  item: ChallengeItem,
+): Promise<void> => {
+  try {
+    await guard(() =>
+      ddb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: marshall({ pk: item.pk, sk: item.sk }),
+          UpdateExpression: 'ADD attempts :minus',
+          ConditionExpression: and(SAME_CODE, 'attempts > :zero'),
+          ExpressionAttributeValues: marshall({ ':minus': -1, ':id': item.id, ':zero': 0 }),
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+};
+
+/**
+ * Consumes the code after a right guess: single use rests on `attribute_not_exists(consumedAt)`,
+ * so of parallel right guesses (each with its own reserved attempt) exactly one wins.
+ */
+export const consume = (tableName: string, item: ChallengeItem, now: number): TransactWriteItem => ({
+  Update: {
+    TableName: tableName,
+    Key: marshall({ pk: item.pk, sk: item.sk }),
+    UpdateExpression: 'SET consumedAt = :now',
+    ConditionExpression: and(SAME_CODE, 'attribute_not_exists(consumedAt)'),
+    ExpressionAttributeValues: marshall({ ':now': now, ':id': item.id }),
+  },
+});

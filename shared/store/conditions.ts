@@ -1,0 +1,42 @@
+/**
+ * Condition-expression fragments, each defined once with the race it closes, and composed with
+ * `and` / `or` / `not`. DynamoDB evaluates a condition against the committed item inside the
+ * write, so an invariant spelled here holds under any number of parallel requests.
+ */
+
+/** Wraps each part in parentheses and joins them with AND. */
+export const and = (...parts: string[]): string => parts.map((p) => `(${p})`).join(' AND ');
+
+/** Wraps each part in parentheses and joins them with OR. */
+export const or = (...parts: string[]): string => parts.map((p) => `(${p})`).join(' OR ');
+
+export const not = (part: string): string => `NOT (${part})`;
+
+/**
+ * A live code: issued, not used, not expired (`:now`). Single use rests on
+ * `attribute_not_exists(consumedAt)`: of any number of parallel consumes exactly one sees it.
+ * DynamoDB TTL deletes late, so expiry is checked here and never left to TTL.
+ */
+export const LIVE = and('attribute_exists(pk)', 'attribute_not_exists(consumedAt)', 'expiresAt > :now');
+
+/**
+ * The code still has guesses left (`:maxAttempts`). Reserving an attempt under this condition is
+ * what makes "at most N guesses compared per code" hold under a burst: the reservations are
+ * serialised on the item, so only N of any number of parallel guesses get one.
+ */
+export const UNDER_ATTEMPTS = 'attempts < :maxAttempts';
+
+/** The challenge is still the one this request read (`:id`): a replaced code is not touched. */
+export const SAME_CODE = 'id = :id';
+
+/**
+ * A counter attribute with room for `placeholder` more (`attr <= :room`, where the caller passes
+ * `limit - amount`). Missing means zero. Evaluated on the committed value, so parallel charges
+ * cannot overshoot the limit together.
+ */
+export const hasRoom = (attr: string, placeholder: string): string =>
+  or(`attribute_not_exists(${attr})`, `${attr} <= ${placeholder}`);
+
+/** A counter attribute strictly under `placeholder` (missing means zero). */
+export const below = (attr: string, placeholder: string): string =>
+  or(`attribute_not_exists(${attr})`, `${attr} < ${placeholder}`);

@@ -1,0 +1,243 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Policy } from '../tenants';
+import { and, below, hasRoom, or } from './conditions';
+import { dayCounterTtl, daySk, RECIPIENT_WINDOW_SK, tenantPk, utcDay } from './keys';
+
+/**
+ * The counters of sends and guesses. Each charge is one item of the caller's transaction, so a
+ * refusal anywhere in it charges nothing, and each condition is evaluated on the committed value:
+ * parallel charges cannot overshoot a limit together.
+ *
+ * A recipient's day item holds `sends` and `failures` for all traffic and `anonSends` and
+ * `anonFailures` for anonymous traffic (which counts in both). Its window item holds the times of
+ * its last messages, newest first: `t0 … t<N-1>` for all traffic and `a0 …` for anonymous.
+ */
+
+/** Whether a charge comes from an anonymous entry point (counted in its own share too). */
+export type Trust = 'authenticated' | 'anonymous';
+
+const key = (pk: string, sk: string) => marshall({ pk, sk });
+
+/**
+ * Charges `messages` to a recipient's day: refused when its messages would pass the daily limit
+ * or when failed guesses have locked it (NIST: a lock on failed attempts must also stop new
+ * codes). Anonymous charges also stay within the anonymous share.
+ */
+export const chargeRecipientDay = (
+  tableName: string,
+  pk: string,
+  messages: number,
+  policy: Policy,
+  trust: Trust,
+  now: number,
+): TransactWriteItem => {
+  const anonymous = trust === 'anonymous';
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key(pk, daySk(utcDay(now))),
+      UpdateExpression: `ADD sends :n${anonymous ? ', anonSends :n' : ''} SET #ttl = if_not_exists(#ttl, :ttl)`,
+      ConditionExpression: and(
+        hasRoom('sends', ':room'),
+        below('failures', ':maxFailures'),
+        ...(anonymous ? [hasRoom('anonSends', ':anonRoom'), below('anonFailures', ':anonMaxFailures')] : []),
+      ),
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: marshall({
+        ':n': messages,
+        ':ttl': dayCounterTtl(now),
+        ':room': policy.maxDailySendsPerDestination - messages,
+        ':maxFailures': policy.maxDailyFailuresPerDestination,
+        ...(anonymous && {
+          ':anonRoom': policy.anonymous.maxDailyMessages - messages,
+          ':anonMaxFailures': policy.anonymous.maxDailyFailures,
+        }),
+      }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+};
+
+/** Gives back a day charge whose every channel failed. */
+export const refundRecipientDay = (
+  tableName: string,
+  pk: string,
+  messages: number,
+  trust: Trust,
+  now: number,
+): TransactWriteItem => ({
+  Update: {
+    TableName: tableName,
+    Key: key(pk, daySk(utcDay(now))),
+    UpdateExpression: `ADD sends :n${trust === 'anonymous' ? ', anonSends :n' : ''}`,
+    ExpressionAttributeValues: marshall({ ':n': -messages }),
+  },
+});
+
+/** `t<k>`-style slot names of a sliding window of `size` slots. */
+const slots = (prefix: 't' | 'a', size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+
+/**
+ * Shifts `count` new message times into a window of slots, newest first: `t<i> = t<i-count>`,
+ * the first `count` slots get `:now`. All right-hand sides read the item as it was, so the shift
+ * is one atomic SET. Returns the SET clauses and the condition that the window has room: the
+ * slot `size - count` (the oldest time that stays counted) must be outside the window, and then
+ * every later slot is too.
+ */
+const shiftIn = (prefix: 't' | 'a', size: number, count: number) => {
+  const names = slots(prefix, size);
+  const sets = names.map((name, i) =>
+    i < count ? `${name} = :now` : `${name} = if_not_exists(${names[i - count]}, :zero)`,
+  );
+  const edgeSlot = names[size - count];
+  return { sets, condition: edgeSlot ? or(`attribute_not_exists(${edgeSlot})`, `${edgeSlot} <= :edge`) : '' };
+};
+
+/**
+ * Charges `messages` to a recipient's sliding window (`maxMessagesPerRecipientWindow` per
+ * `recipientWindowSeconds`, exact for any 10 minutes, not per clock bucket). The caller refuses
+ * a request with more messages for one recipient than the window holds before building this.
+ */
+export const chargeRecipientWindow = (
+  tableName: string,
+  pk: string,
+  messages: number,
+  policy: Policy,
+  trust: Trust,
+  now: number,
+): TransactWriteItem => {
+  const all = shiftIn('t', policy.maxMessagesPerRecipientWindow, messages);
+  const anon =
+    trust === 'anonymous' ? shiftIn('a', policy.anonymous.maxMessagesPerWindow, messages) : undefined;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key(pk, RECIPIENT_WINDOW_SK),
+      UpdateExpression: `SET ${[...all.sets, ...(anon?.sets ?? []), '#ttl = :ttl'].join(', ')}`,
+      ConditionExpression: and(...[all.condition, anon?.condition ?? ''].filter(Boolean)),
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: marshall({
+        ':now': now,
+        ':zero': 0,
+        ':edge': now - policy.recipientWindowSeconds * 1000,
+        // Once every slot is older than the window the item says nothing: TTL may take it.
+        ':ttl': Math.ceil(now / 1000) + policy.recipientWindowSeconds + 60,
+      }),
+    },
+  };
+};
+
+/**
+ * Takes `messages` times back out of a window whose every channel failed: `t<i> = t<i+count>`,
+ * the last `count` slots emptied. Under a parallel charge the times removed may be the other
+ * request's (sent in the same instant): the count stays exact.
+ */
+export const refundRecipientWindow = (
+  tableName: string,
+  pk: string,
+  messages: number,
+  policy: Policy,
+  trust: Trust,
+): TransactWriteItem => {
+  const shiftOut = (prefix: 't' | 'a', size: number) => {
+    const names = slots(prefix, size);
+    return names.map((name, i) =>
+      i + messages < size ? `${name} = if_not_exists(${names[i + messages]}, :zero)` : `${name} = :zero`,
+    );
+  };
+  const sets = [
+    ...shiftOut('t', policy.maxMessagesPerRecipientWindow),
+    ...(trust === 'anonymous' ? shiftOut('a', policy.anonymous.maxMessagesPerWindow) : []),
+  ];
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key(pk, RECIPIENT_WINDOW_SK),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeValues: marshall({ ':zero': 0 }),
+    },
+  };
+};
+
+/** The failure condition of a recipient's day: under the daily lock (and the anonymous share). */
+const underFailureLimit = (trust: Trust) =>
+  and(
+    below('failures', ':maxFailures'),
+    ...(trust === 'anonymous' ? [below('anonFailures', ':anonMaxFailures')] : []),
+  );
+
+const failureValues = (policy: Policy, trust: Trust) => ({
+  ':maxFailures': policy.maxDailyFailuresPerDestination,
+  ...(trust === 'anonymous' && { ':anonMaxFailures': policy.anonymous.maxDailyFailures }),
+});
+
+/**
+ * Reserves one failed guess on a recipient's day, refused once the day's failures lock it. A
+ * wrong guess is answered only after this commits, so at most `maxDailyFailuresPerDestination`
+ * wrong guesses per recipient per day are ever answered, however many arrive at once.
+ */
+export const chargeFailure = (
+  tableName: string,
+  pk: string,
+  policy: Policy,
+  trust: Trust,
+  now: number,
+): TransactWriteItem => ({
+  Update: {
+    TableName: tableName,
+    Key: key(pk, daySk(utcDay(now))),
+    UpdateExpression: `ADD failures :one${trust === 'anonymous' ? ', anonFailures :one' : ''} SET #ttl = if_not_exists(#ttl, :ttl)`,
+    ConditionExpression: underFailureLimit(trust),
+    ExpressionAttributeNames: { '#ttl': 'ttl' },
+    ExpressionAttributeValues: marshall({
+      ':one': 1,
+      ':ttl': dayCounterTtl(now),
+      ...failureValues(policy, trust),
+    }),
+  },
+});
+
+/**
+ * The daily lock also stops a right guess: checked only on wrong ones, a guesser past the limit
+ * could keep guessing for free and a right guess would still pass.
+ */
+export const checkNotLocked = (
+  tableName: string,
+  pk: string,
+  policy: Policy,
+  trust: Trust,
+  now: number,
+): TransactWriteItem => ({
+  ConditionCheck: {
+    TableName: tableName,
+    Key: key(pk, daySk(utcDay(now))),
+    ConditionExpression: underFailureLimit(trust),
+    ExpressionAttributeValues: marshall(failureValues(policy, trust)),
+  },
+});
+
+/** Charges (`messages` > 0) or refunds (< 0) the tenant's day; a charge is refused past the cap. */
+export const tenantDay = (
+  tableName: string,
+  tenantId: string,
+  messages: number,
+  policy: Policy,
+  now: number,
+): TransactWriteItem => {
+  const charge = messages > 0;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key(tenantPk(tenantId), daySk(utcDay(now))),
+      UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
+      ...(charge && { ConditionExpression: hasRoom('sends', ':room') }),
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: marshall({
+        ':n': messages,
+        ':ttl': dayCounterTtl(now),
+        ...(charge && { ':room': policy.maxDailySendsPerTenant - messages }),
+      }),
+    },
+  };
+};
