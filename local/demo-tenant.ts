@@ -34,15 +34,23 @@ export const DEMO_CREDENTIALS: DemoCredential[] = [
 export const DEMO_CONTACTS: Array<{ userId: string; phone?: string; email?: string }> = [];
 
 /**
- * The demo tenant record. Every country is allowed (local only: the SMS-pumping defence matters
- * where messages cost money), and voice, WhatsApp and Zalo carry dummy settings so those
- * channels count as configured and land in the outbox.
+ * The demo tenant record. It keeps the default number policy (US, CA, GB, SG, VN, IN; never
+ * premium-rate or toll-free), so the pumping defence can be tried locally, and voice, WhatsApp
+ * and Zalo carry dummy settings so those channels count as configured and land in the outbox.
  */
 export const demoTenant = (): Tenant =>
   tenantSchema.parse({
     tenantId: DEMO.tenantId,
     name: DEMO.name,
-    policy: { allowedRegions: ['*'] },
+    policy: {
+      // The seed 004 examples send SMS to +91 1234567896, a fixed-line number: the demo tenant
+      // lets SMS and WhatsApp reach fixed lines so they work as written. Real tenants keep the
+      // default (mobile numbers only; never premium-rate or toll-free, whatever is set here).
+      numberTypes: {
+        SMS: ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE'],
+        WHATSAPP: ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE'],
+      },
+    },
     channels: {
       voice: { originationIdentity: '+15550100000' },
       whatsapp: { phoneNumberId: 'local-whatsapp-phone-number-id', languageCode: 'en' },

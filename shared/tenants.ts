@@ -5,6 +5,9 @@ import { regionsOfCallingCode } from './phone';
  * Per-tenant policy. Every engine number is here with its default (DESIGN §3); a tenant record
  * overrides any of them.
  */
+/** The number types a tenant may open a channel to; nothing else is ever sent to. */
+const numberType = z.enum(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE', 'VOIP']);
+
 const policyObject = z.object({
   /** Code length; 6 digits gives 1 in 10^6 per guess. */
   codeLength: z.number().int().min(4).max(10).default(6),
@@ -40,8 +43,25 @@ const policyObject = z.object({
    * serves, so an operator opens countries one by one.
    */
   allowedRegions: z.array(z.string().regex(/^(\*|[A-Z]{2})$/)).default(['US', 'CA', 'GB', 'SG', 'VN', 'IN']),
-  /** VoIP numbers (`VOIP`) may take SMS, voice and WhatsApp; off by default (pumping and fraud). */
-  allowVoip: z.boolean().default(false),
+  /**
+   * Number types (libphonenumber `getType()`) each phone channel may go to. Only these four can
+   * be chosen: premium-rate, toll-free, shared-cost, personal, UAN, voicemail and pager numbers
+   * are never sent to (pumping targets, or they cannot take the message). VoIP is off by
+   * default; a number whose type libphonenumber cannot tell is refused.
+   */
+  numberTypes: z
+    .object({
+      SMS: z.array(numberType).default(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+      WHATSAPP: z.array(numberType).default(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+      ZALO: z.array(numberType).default(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
+      VOICE: z.array(numberType).default(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE']),
+    })
+    .default({
+      SMS: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
+      WHATSAPP: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
+      ZALO: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
+      VOICE: ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE'],
+    }),
   /**
    * Shares of the per-recipient limits open to anonymous entry points (seed 002 "Authentication:
    * No"). Anonymous traffic counts in the recipient's totals too, so it can use at most these

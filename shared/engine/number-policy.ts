@@ -5,20 +5,13 @@ import type { Policy } from '../tenants';
 import type { PhoneChannel } from './types';
 
 /**
- * Number types each phone channel may go to (DESIGN §3). Never premium-rate, toll-free, shared
- * cost, personal, UAN, voicemail or pager numbers: those are what SMS and call pumping aims at,
- * or they cannot take the message. A type libphonenumber cannot tell (undefined) is refused too.
+ * True when the tenant's policy lets `channel` go to a number of this type (DESIGN §3 by default;
+ * `policy.numberTypes` can only choose among mobile, fixed-line and VoIP types, so premium-rate,
+ * toll-free and the other pumped types are never allowed). A type libphonenumber cannot tell
+ * (undefined) is refused.
  */
-const TYPES: Record<PhoneChannel, ReadonlySet<NumberType>> = {
-  SMS: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
-  WHATSAPP: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
-  ZALO: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']),
-  VOICE: new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE']),
-};
-
-/** True when the tenant's policy lets `channel` go to a number of this type. */
 export const typeAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy): boolean =>
-  phone.type !== undefined && (TYPES[channel].has(phone.type) || (policy.allowVoip && phone.type === 'VOIP'));
+  phone.type !== undefined && (policy.numberTypes[channel] as readonly NumberType[]).includes(phone.type);
 
 /**
  * Refuses a phone delivery that the tenant's number policy does not allow: a region outside

@@ -87,8 +87,8 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     });
   }
   const result = await tx.run(deps.ddb);
-  const log = (outcome: string) =>
-    deps.logger.info('otp checked', {
+  const log = (outcome: 'verified' | 'wrong' | 'locked' | 'consumed-by-another') =>
+    deps.logger.info(outcome === 'verified' ? 'otp verified' : 'otp rejected', {
       tenant: req.tenant.tenantId,
       purpose: req.purpose,
       subject: maskDestination(req.subject),

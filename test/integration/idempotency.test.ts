@@ -4,9 +4,9 @@ import { apiEvent, appHarness, invoke } from '../support/app-harness';
 
 const BODY = {
   entityType: 'MOBILE',
-  entityValue: '911234567896',
+  entityValue: '919986000596',
   action: 'POINTS',
-  channels: [{ type: 'SMS', value: '911234567896' }],
+  channels: [{ type: 'SMS', value: '919986000596' }],
 };
 
 const setup = async () => {
@@ -47,7 +47,7 @@ describe('idempotency', () => {
       await t.generate({ 'idempotency-key': 'same' });
       const otherBody = await t.generate(
         { 'idempotency-key': 'same' },
-        { ...BODY, entityValue: '911234567897', channels: undefined },
+        { ...BODY, entityValue: '919986000597', channels: undefined },
       );
       expect(otherBody.status).toBe(200);
       expect(otherBody.headers?.['idempotency-replayed']).toBeUndefined();
@@ -87,9 +87,9 @@ describe('idempotency', () => {
 
     it('costs nothing extra without the header: a fresh generate stays one DynamoDB request', async () => {
       const t = await setup();
-      await t.generate({}, { ...BODY, entityValue: '911234567800', channels: undefined });
+      await t.generate({}, { ...BODY, entityValue: '919986000500', channels: undefined });
       t.requests.reset();
-      await t.generate({}, { ...BODY, entityValue: '911234567801', channels: undefined });
+      await t.generate({}, { ...BODY, entityValue: '919986000501', channels: undefined });
       expect(t.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
     });
   });

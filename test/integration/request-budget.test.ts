@@ -45,13 +45,13 @@ describe('request budget', () => {
       expect(total).toBe(1);
     });
 
-    it('makes one TransactWriteItems for a successful verify', async () => {
+    it('makes two sequential requests for a successful verify: reserve the attempt, then consume', async () => {
       const t = await setup();
       await t.generate(PHONE);
       const { answer, requests, total } = await t.counted(() => t.validate(PHONE, lastCode(t.sent, PHONE)));
       expect(answer).toMatchObject({ status: 200, body: { entity: true } });
-      expect(requests).toEqual({ TransactWriteItemsCommand: 1 });
-      expect(total).toBe(1);
+      expect(requests).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
+      expect(total).toBe(2);
     });
 
     it('makes at most two requests for a wrong code, and counts the attempt', async () => {

@@ -33,9 +33,18 @@ import type { LambdaHandler } from '../../shared/http/types';
 import type { DialectId } from '../../shared/routes';
 import { CONFLICT_RETRY } from '../../shared/store/dynamo';
 import { TenantDirectory } from '../../shared/tenant-directory';
+import type { Tenant } from '../../shared/tenants';
 import { resourcesOf, synthStack } from '../infra/synth';
 import { apiEvent, invoke } from '../support/app-harness';
-import { engineHarness, lastCode, rejection, scanItems, smsIssue, testTenant } from '../support/harness';
+import {
+  engineHarness,
+  keysFor,
+  lastCode,
+  rejection,
+  scanItems,
+  smsIssue,
+  testTenant,
+} from '../support/harness';
 
 /** The Lambda timeout the stack sets (lib/constructs/dialect-function.ts); asserted below. */
 const LAMBDA_TIMEOUT_MS = 10_000;
@@ -657,10 +666,16 @@ describe('security › faults', () => {
           .flatMap((c) => (c === 'WHATSAPP' ? delivered[c] : t.codesIn(delivered[c])));
         expect(codes).toHaveLength(3);
         expect(new Set(codes).size).toBe(1);
-        // One send charged for the request, whatever the number of channels.
-        const counters = Object.values(await chargeState(t.deps)).filter((v) => 'sends' in v);
-        expect(counters.length).toBeGreaterThan(0);
-        expect(counters.every((v) => 'sends' in v && v.sends === 1)).toBe(true);
+        // Every message is charged to its recipient and the tenant's day, the failed one too (only
+        // a request with no delivery at all is rolled back): three to the phone, one e-mail.
+        const state = await chargeState(t.deps);
+        const keys = (to: string) => keysFor({ tenantId: 'demo' } as Tenant, 'any', to, t.clock.now());
+        const phone = `+${PHONE}`;
+        const sendsOf = (k: { pk: string; sk: string }) =>
+          (state[`${k.pk}|${k.sk}`] as { sends?: number })?.sends;
+        expect(sendsOf(keys(phone).tenantDay)).toBe(4);
+        expect(sendsOf(keys(phone).destinationDay)).toBe(3);
+        expect(sendsOf(keys(EMAIL).destinationDay)).toBe(1);
         expect(await t.validate(String(codes[0]))).toMatchObject({ status: 200, body: { entity: true } });
       },
     );

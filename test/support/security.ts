@@ -124,40 +124,34 @@ const changedAttributes = (a: Record<string, unknown>, b: Record<string, unknown
   );
 
 /**
- * True when a diff is exactly one counted wrong attempt: the challenge's `attempts` up by one and
- * the destination's day counter `failures` up by one (or created at 1), nothing else.
+ * True when a diff is exactly one counted wrong attempt: the challenge's `attempts` up by one and,
+ * on the day item of every recipient the code went to (and no other item), `failures` up by one
+ * (and `anonFailures` with it for an anonymous caller), or the day item created so.
  */
 export const isCountedAttempt = (d: TableDiff): boolean => {
   if (d.removed.length > 0) return false;
   const challenge = d.changed.filter((c) => String(c.after.sk).startsWith('CH#'));
-  const dayChanged = d.changed.filter((c) => String(c.after.sk).startsWith('DAY#'));
-  if (challenge.length !== 1 || challenge.length + dayChanged.length !== d.changed.length) return false;
   const [ch] = challenge;
-  if (!ch) return false;
+  if (!ch || challenge.length !== 1) return false;
   const chOk =
     changedAttributes(ch.before, ch.after).join() === 'attempts' &&
     Number(ch.after.attempts) === Number(ch.before.attempts) + 1;
-  const dayPk = String(ch.after.pk);
-  if (d.added.length === 1 && dayChanged.length === 0) {
-    const [day] = d.added;
+  const recipients =
+    ch.after.recipients instanceof Set ? (ch.after.recipients as Set<string>) : new Set<string>();
+  const days = [
+    ...d.added.map((after) => ({ before: {} as Record<string, unknown>, after })),
+    ...d.changed.filter((c) => c !== ch),
+  ];
+  const dayOk = ({ before, after }: { before: Record<string, unknown>; after: Record<string, unknown> }) => {
+    const changed = changedAttributes(before, after).filter((k) => !['pk', 'sk', 'ttl'].includes(k));
     return (
-      chOk &&
-      day?.pk === dayPk &&
-      String(day.sk).startsWith('DAY#') &&
-      Number(day.failures) === 1 &&
-      Object.keys(day).sort().join() === 'failures,pk,sk,ttl'
+      recipients.has(String(after.pk)) &&
+      String(after.sk).startsWith('DAY#') &&
+      (changed.join() === 'failures' || changed.sort().join() === 'anonFailures,failures') &&
+      changed.every((k) => Number(after[k]) === Number(before[k] ?? 0) + 1)
     );
-  }
-  if (d.added.length === 0 && dayChanged.length === 1) {
-    const [day] = dayChanged;
-    return (
-      chOk &&
-      day?.after.pk === dayPk &&
-      changedAttributes(day.before, day.after).join() === 'failures' &&
-      Number(day.after.failures) === Number(day.before.failures ?? 0) + 1
-    );
-  }
-  return false;
+  };
+  return chOk && days.length === recipients.size && days.every(dayOk);
 };
 
 /** Every dialect's Lambda handler, built on one set of deps (as each Lambda would be). */

@@ -39,8 +39,18 @@ const SEED = {
   },
 };
 
-const setup = async () => {
-  const h = await appHarness();
+/**
+ * The seed's SMS example goes to +91 1234567896, a fixed-line number: the tenant here opens SMS
+ * and WhatsApp to fixed lines, as the local demo tenant does. The default policy refuses it
+ * (see "refuses SMS to a fixed-line number under the default number policy").
+ */
+const SEED_NUMBER_TYPES = {
+  SMS: ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE'],
+  WHATSAPP: ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'FIXED_LINE'],
+} as const;
+
+const setup = async (policy: Record<string, unknown> = { numberTypes: SEED_NUMBER_TYPES }) => {
+  const h = await appHarness({ tenant: { policy } as never });
   const handler = createHandler(h.deps);
   const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: h.basic }) =>
     invoke(handler, apiEvent('POST', path, { body, headers }));
@@ -49,6 +59,14 @@ const setup = async () => {
 
 describe('capillary-v2', () => {
   describe('generate', () => {
+    it('refuses SMS to a fixed-line number under the default number policy, sending nothing', async () => {
+      const t = await setup({});
+      const res = await t.post('/v2/otp/generate', SEED.SMS);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: [{ code: 8056, message: 'Invalid mobile' }], warnings: [] });
+      expect(t.sent).toEqual([]);
+    });
+
     it.each(Object.entries(SEED))(
       'accepts the seed %s example and sends to every channel',
       async (_, body) => {
@@ -124,7 +142,10 @@ describe('capillary-v2', () => {
     });
 
     it('warns with Gateway error for a failing channel and still sends the others', async () => {
-      const t = await appHarness({ fail: ['VOICE'] });
+      const t = await appHarness({
+        fail: ['VOICE'],
+        tenant: { policy: { numberTypes: SEED_NUMBER_TYPES } } as never,
+      });
       const res = await invoke(
         createHandler(t.deps),
         apiEvent('POST', '/v2/otp/generate', { body: SEED.SMS, headers: { authorization: t.basic } }),

@@ -13,6 +13,7 @@ import { BUILT_IN_TEMPLATES } from '../../../shared/templates';
 import {
   engineHarness,
   lastCode,
+  phoneDelivery,
   recordingSenders,
   rejection,
   smsIssue,
@@ -56,26 +57,28 @@ describe('engine', () => {
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
     });
 
-    it('spends one request on a successful verify', async () => {
+    // Count before compare: the attempt is reserved (UpdateItem) before the guess is compared,
+    // and the answer waits for the failure charge or the consume (TransactWriteItems).
+    it('spends two sequential requests on a successful verify: reserve, then consume', async () => {
       const { h, req, code } = await issued();
       h.requests.reset();
       await verify(h.deps, verifyOf(req, code));
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
     });
 
-    it('spends two requests on a wrong code', async () => {
+    it('spends two sequential requests on a wrong code: reserve, then charge the failure', async () => {
       const { h, req, code } = await issued();
       h.requests.reset();
       await rejection(verify(h.deps, verifyOf(req, wrongCodeFor(code))), InvalidCodeError);
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 2 });
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
     });
 
-    it('spends one request on a verify of a used code', async () => {
+    it('spends one request on a verify of a used code (no reservation, nothing compared)', async () => {
       const { h, req, code } = await issued();
       await verify(h.deps, verifyOf(req, code));
       h.requests.reset();
       await rejection(verify(h.deps, verifyOf(req, code)), NoActiveCodeError);
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1 });
     });
   });
 
@@ -88,10 +91,7 @@ describe('engine', () => {
         tenant,
         purpose: 'v2:LOGIN',
         subject: EMAIL,
-        deliveries: [
-          { channel: 'EMAIL' as const, to: EMAIL },
-          { channel: 'SMS' as const, to: PHONE },
-        ],
+        deliveries: [{ channel: 'EMAIL' as const, to: EMAIL }, phoneDelivery('SMS', PHONE)],
         content: { ...BUILT_IN_TEMPLATES },
       };
       const codes = new Set<string>();

@@ -51,7 +51,7 @@ describe('engine', () => {
     it('applies no country rule to e-mail', async () => {
       const h = await engineHarness();
       const tenant = testTenant({ policy: { allowedRegions: ['IN'] } });
-      const req = { ...smsIssue(tenant, EMAIL), deliveries: [{ channel: 'EMAIL' as const, to: EMAIL }] };
+      const req = smsIssue(tenant, EMAIL, 'test:login', { deliveries: [{ channel: 'EMAIL', to: EMAIL }] });
       await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false });
     });
 
@@ -167,7 +167,11 @@ describe('engine', () => {
       h.deps.senders = working.senders;
       await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false, sendCount: 1 });
       expect(working.sent).toHaveLength(3);
-      expect((await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).sends).toBe(2);
+      // Messages, not requests: the SMS and the voice call are two messages to PHONE.
+      expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toMatchObject({
+        sends: 3,
+        tenantSends: 4,
+      });
     });
 
     it('throws DeliveryFailedError when no channel is configured', async () => {

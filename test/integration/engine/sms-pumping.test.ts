@@ -285,7 +285,7 @@ describe('engine', () => {
         if (i % 3 === 2) continue;
         h.requests.reset();
         await verify(h.deps, verifyOf(req, lastCode(h.sent, req.subject)));
-        expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+        expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
       }
       expect(h.sent).toHaveLength(20);
       expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 20, verified: 14, balance: 4000 });
@@ -352,16 +352,16 @@ describe('engine', () => {
       const code = lastCode(h.sent);
       h.requests.reset();
       await rejection(verify(h.deps, verifyOf(req, wrongCodeFor(code))), InvalidCodeError);
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 2 });
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
       h.requests.reset();
       await expect(verify(h.deps, verifyOf(req, code))).resolves.toBeDefined();
-      // The rare path: the credited consume is refused, the plain consume succeeds.
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 2 });
+      // The challenge names no breaker, so the consume credits none: still two requests.
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
       expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
       await rejection(verify(h.deps, verifyOf(req, code)), NoActiveCodeError);
     });
 
-    it('leaves sends to a number other than the subject to the velocity limit', async () => {
+    it('counts and credits messages to numbers other than the subject (the challenge names its breakers)', async () => {
       const h = await engineHarness();
       const tenant = breakerTenant({ conversionMinSends: 1, maxSendsPerPrefixPerHour: 5 });
       for (let i = 0; i < 3; i++) {
@@ -371,8 +371,9 @@ describe('engine', () => {
         await issue(h.deps, req);
         await verify(h.deps, verifyOf(req, lastCode(h.sent)));
       }
-      // A verify of `user:…` cannot name the country without a read, so neither side is counted.
-      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 0, verified: 0, balance: 0 });
+      // The verify reads the challenge when it reserves the attempt, so it knows which breakers
+      // counted the code's messages whoever the subject is: a pumper cannot hide behind a user id.
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 3, verified: 3, balance: 1500 });
       expect(await prefixSends(h, tenant, samePrefix(0))).toBe(3);
     });
   });
@@ -416,7 +417,7 @@ describe('engine', () => {
       await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: false });
       h.requests.reset();
       await verify(h.deps, verifyOf(req, lastCode(h.sent, qa)));
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+      expect(h.requests.counts).toEqual({ UpdateItemCommand: 1, TransactWriteItemsCommand: 1 });
       expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 2, verified: 0, balance: -1000 });
       const refused = await rejection(issue(h.deps, smsIssue(tenant, ownPrefix(3))), RateLimitedError);
       expect(refused.reason).toBe('conversion-breaker');
