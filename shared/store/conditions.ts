@@ -30,12 +30,14 @@ export const UNDER_ATTEMPTS = 'attempts < :maxAttempts';
 export const SAME_CODE = 'id = :id';
 
 /**
- * A counter attribute with room for `placeholder` more (`attr <= :room`, where the caller passes
- * `limit - amount`). Missing means zero. Evaluated on the committed value, so parallel charges
- * cannot overshoot the limit together.
+ * A counter attribute with room for one more charge: `attr <= :room`, where `room` is
+ * `limit - amount` and is bound to `placeholder` by the caller. Missing means zero, so a missing
+ * counter passes only when the charge itself fits (`room >= 0`): a 10-message request against a
+ * limit of 9 is refused on a fresh counter too. Evaluated on the committed value, so parallel
+ * charges cannot overshoot the limit together.
  */
-export const hasRoom = (attr: string, placeholder: string): string =>
-  or(`attribute_not_exists(${attr})`, `${attr} <= ${placeholder}`);
+export const hasRoom = (attr: string, placeholder: string, room: number): string =>
+  room < 0 ? `${attr} <= ${placeholder}` : or(`attribute_not_exists(${attr})`, `${attr} <= ${placeholder}`);
 
 /** A counter attribute strictly under `placeholder` (missing means zero). */
 export const below = (attr: string, placeholder: string): string =>

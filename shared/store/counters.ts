@@ -39,9 +39,14 @@ export const chargeRecipientDay = (
       Key: key(pk, daySk(utcDay(now))),
       UpdateExpression: `ADD sends :n${anonymous ? ', anonSends :n' : ''} SET #ttl = if_not_exists(#ttl, :ttl)`,
       ConditionExpression: and(
-        hasRoom('sends', ':room'),
+        hasRoom('sends', ':room', policy.maxDailySendsPerDestination - messages),
         below('failures', ':maxFailures'),
-        ...(anonymous ? [hasRoom('anonSends', ':anonRoom'), below('anonFailures', ':anonMaxFailures')] : []),
+        ...(anonymous
+          ? [
+              hasRoom('anonSends', ':anonRoom', policy.anonymous.maxDailyMessages - messages),
+              below('anonFailures', ':anonMaxFailures'),
+            ]
+          : []),
       ),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
@@ -231,7 +236,9 @@ export const tenantDay = (
       TableName: tableName,
       Key: key(tenantPk(tenantId), daySk(utcDay(now))),
       UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
-      ...(charge && { ConditionExpression: hasRoom('sends', ':room') }),
+      ...(charge && {
+        ConditionExpression: hasRoom('sends', ':room', policy.maxDailySendsPerTenant - messages),
+      }),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
         ':n': messages,

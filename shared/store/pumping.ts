@@ -46,7 +46,9 @@ export const prefixHour = (
       TableName: tableName,
       Key: hourKey(pk, now),
       UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
-      ...(charge && { ConditionExpression: hasRoom('sends', ':room') }),
+      ...(charge && {
+        ConditionExpression: hasRoom('sends', ':room', policy.maxSendsPerPrefixPerHour - messages),
+      }),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
         ':n': messages,

@@ -227,6 +227,31 @@ export const runRaw = async (
   }
 };
 
+export type DialectAnswer = { status: number; body: Record<string, unknown> };
+
+/** One JSON request to a dialect's handler with the demo credentials; the answer parsed. */
+export const callDialect = async (
+  h: { handlers: Record<DialectId, LambdaHandler> },
+  dialect: DialectId,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<DialectAnswer> => {
+  const auth = authParts(dialect);
+  const { result, thrown } = await runRaw(
+    h.handlers[dialect],
+    rawEvent({
+      method,
+      path,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...auth.headers },
+      query: auth.query ?? null,
+    }),
+  );
+  if (!result) throw new Error(`handler threw ${String(thrown)}`);
+  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
+};
+
 /** A concrete path for a route (`{smsotptype}` → a valid type). */
 export const concretePath = (route: RouteDef, smsOtpType = 'forgotpassword'): string =>
   route.path.replace('{smsotptype}', smsOtpType);

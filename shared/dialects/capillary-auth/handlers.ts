@@ -135,6 +135,7 @@ const HIDDEN_FOR_USERNAME: ReadonlySet<OtpErrorKind> = new Set([
 ]);
 
 const uniformForUsername = async (
+  req: RouteRequest,
   identifier: Identifier,
   operation: 'otp-generate' | 'otp-validate',
   call: () => Promise<unknown>,
@@ -150,6 +151,8 @@ const uniformForUsername = async (
       throw error;
     }
     if (error instanceof InvalidInputError && error.field === 'template') throw error;
+    // The operator still sees what was refused; the caller does not.
+    req.deps.logger.info('username refusal answered uniformly', { operation, kind: error.kind });
     if (operation === 'otp-validate') throw refusals.invalidOtp();
   }
 };
@@ -194,7 +197,7 @@ const otpGenerate =
       canonical: identifier.canonical,
     });
     const destination = await destinationOf(req.deps, tenant, identifier);
-    await uniformForUsername(identifier, 'otp-generate', () =>
+    await uniformForUsername(req, identifier, 'otp-generate', () =>
       issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
         tenant,
         purpose: purposeOf(session),
@@ -220,7 +223,7 @@ const otpValidate =
     // Capillary documents the OTP as a `long`: a number loses its leading zeros.
     const code =
       typeof body.otp === 'number' ? String(body.otp).padStart(tenant.policy.codeLength, '0') : body.otp;
-    await uniformForUsername(identifier, 'otp-validate', () =>
+    await uniformForUsername(req, identifier, 'otp-validate', () =>
       verify(req.deps, {
         tenant,
         purpose: purposeOf(session),
