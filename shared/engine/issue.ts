@@ -84,6 +84,12 @@ const secondsToNextUtcDay = (now: number): number => {
 const secondsToHour = (now: number, hours: number): number =>
   Math.ceil(((Math.floor(now / HOUR_MS) + hours) * HOUR_MS - now) / 1000);
 
+/** Recipients plus breakers one code may gather (its verify transaction holds one item each). */
+const MAX_CODE_FANOUT = 90;
+
+/** Recipient and breaker partitions a resend added to its code. */
+type Added = { recipients: string[]; breakers: string[] };
+
 /** Everything one send works with, derived once per request. */
 interface SendContext {
   deps: EngineDeps;
@@ -177,8 +183,12 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   const pepper = await deps.pepper();
   // Number policy first: a refused number writes nothing.
   const plan = planSends(pepper, req.tenant, req.deliveries, trust);
+  // An anonymous caller meets both windows, whichever is smaller (a share set above the window
+  // must not lift it).
   const windowSize =
-    trust === 'anonymous' ? policy.anonymous.maxMessagesPerWindow : policy.maxMessagesPerRecipientWindow;
+    trust === 'anonymous'
+      ? Math.min(policy.anonymous.maxMessagesPerWindow, policy.maxMessagesPerRecipientWindow)
+      : policy.maxMessagesPerRecipientWindow;
   if (plan.recipients.some((r) => r.messages > windowSize)) {
     throw new RateLimitedError('recipient-window', policy.recipientWindowSeconds);
   }
@@ -232,6 +242,13 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
     throw new RateLimitedError('resend-gap', Math.ceil((old.lastSentAt - gapEdge) / 1000));
   }
   const added = { recipients: plan.recipients.map((r) => r.pk), breakers: plan.breakers.map((b) => b.pk) };
+  // A verify writes one item per recipient and breaker of the code, and a transaction holds at
+  // most 100: a resend that would take the code past that is refused like a spent code.
+  const recipients = new Set([...(old.recipients ?? []), ...added.recipients]);
+  const breakerSet = new Set([...(old.breakers ?? []), ...added.breakers]);
+  if (recipients.size + breakerSet.size > MAX_CODE_FANOUT) {
+    throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
+  }
   const result = await charges(ctx, new Transaction())
     .add(
       'challenge',
@@ -251,13 +268,22 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
     throw new RateLimitedError('resend-gap', policy.resendGapSeconds);
   }
   const code = openCode(ctx.pepper, sealAad(ctx.key, old.id), old.sealed);
-  return finish(ctx, { code, item: { ...old, sendCount: old.sendCount + 1, lastSentAt: now }, resent: true });
+  return finish(ctx, {
+    code,
+    item: { ...old, sendCount: old.sendCount + 1, lastSentAt: now },
+    resent: true,
+    // Only what this resend added comes off again if it delivers nothing.
+    added: {
+      recipients: added.recipients.filter((r) => !old.recipients?.has(r)),
+      breakers: added.breakers.filter((b) => !old.breakers?.has(b)),
+    },
+  });
 };
 
 /** Delivers, and rolls the charge back when no channel delivered (nothing charged unsent). */
 const finish = async (
   ctx: SendContext,
-  sent: { code: string; item: ChallengeItem; resent: boolean },
+  sent: { code: string; item: ChallengeItem; resent: boolean; added?: Added },
 ): Promise<Issued> => {
   const { deps, req } = ctx;
   const { item, resent } = sent;
@@ -275,7 +301,7 @@ const finish = async (
     failed: results.length - delivered,
   });
   if (delivered === 0) {
-    await rollback(ctx, item, resent);
+    await rollback(ctx, item, resent, sent.added);
     throw new DeliveryFailedError('No channel could deliver the code');
   }
   return {
@@ -289,7 +315,12 @@ const finish = async (
 };
 
 /** Undoes a charge whose every delivery failed: every counter given back, the send undone. */
-const rollback = async (ctx: SendContext, item: ChallengeItem, resent: boolean): Promise<void> => {
+const rollback = async (
+  ctx: SendContext,
+  item: ChallengeItem,
+  resent: boolean,
+  added?: Added,
+): Promise<void> => {
   const { deps, policy, trust, now, plan } = ctx;
   const tx = new Transaction().add(
     'tenantDay',
@@ -305,7 +336,7 @@ const rollback = async (ctx: SendContext, item: ChallengeItem, resent: boolean):
   plan.breakers.forEach((b, i) => {
     tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, -b.messages, policy, now));
   });
-  const result = await tx.add('challenge', undoSend(deps.tableName, item, resent)).run(deps.ddb);
+  const result = await tx.add('challenge', undoSend(deps.tableName, item, resent, added)).run(deps.ddb);
   if (!result.ok)
     deps.logger.warn('rollback of an undelivered code found the challenge changed', { challengeId: item.id });
 };

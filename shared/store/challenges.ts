@@ -89,17 +89,35 @@ export const markResent = (
   },
 });
 
-/** Undoes a send whose every channel failed: a fresh code is removed, a resend un-counted. */
-export const undoSend = (tableName: string, item: ChallengeItem, resent: boolean): TransactWriteItem => {
+/**
+ * Undoes a send whose every channel failed: a fresh code is removed, a resend un-counted and the
+ * recipients it added taken off again (`added`: those the code did not have before), so a failed
+ * resend cannot make an address answer for wrong guesses on a code it never received.
+ */
+export const undoSend = (
+  tableName: string,
+  item: ChallengeItem,
+  resent: boolean,
+  added: { recipients: string[]; breakers: string[] } = { recipients: [], breakers: [] },
+): TransactWriteItem => {
   const Key = marshall({ pk: item.pk, sk: item.sk });
+  const removals = [
+    ...(added.recipients.length > 0 ? ['recipients :rs'] : []),
+    ...(added.breakers.length > 0 ? ['breakers :bs'] : []),
+  ];
   return resent
     ? {
         Update: {
           TableName: tableName,
           Key,
-          UpdateExpression: 'SET sendCount = sendCount - :one, lastSentAt = previousSentAt',
+          UpdateExpression: `SET sendCount = sendCount - :one, lastSentAt = previousSentAt${removals.length > 0 ? ` DELETE ${removals.join(', ')}` : ''}`,
           ConditionExpression: SAME_CODE,
-          ExpressionAttributeValues: marshall({ ':one': 1, ':id': item.id }),
+          ExpressionAttributeValues: marshall({
+            ':one': 1,
+            ':id': item.id,
+            ...(added.recipients.length > 0 && { ':rs': new Set(added.recipients) }),
+            ...(added.breakers.length > 0 && { ':bs': new Set(added.breakers) }),
+          }),
         },
       }
     : {

@@ -287,4 +287,71 @@ describe('security › recipient limits (DynamoDB Local)', () => {
       });
     });
   });
+
+  describe('review findings (helper attack on this change)', () => {
+    it('takes a recipient off the code again when the resend that added it delivered nothing', async () => {
+      const h = await engineHarness({ fail: ['VOICE'] });
+      const tenant = testTenant();
+      const mine = '+919955870001';
+      const victim = '+919955870002';
+      const req = smsIssue(tenant, mine);
+      await issue(h.deps, req);
+      const code = h.sent.at(-1)?.code ?? '';
+      h.clock.advance(31_000);
+      await rejection(issue(h.deps, { ...req, deliveries: [phoneDelivery('VOICE', victim)] }), Error);
+      const challenge = await readItem(
+        h.ddb,
+        h.tableName,
+        keysFor(tenant, req.purpose, mine, h.clock.now()).challenge,
+      );
+      expect((challenge?.recipients as Set<string>).size).toBe(1);
+      for (let i = 0; i < 4; i++)
+        await verify(h.deps, verifyOf(req, wrongCodeFor(code))).catch(() => undefined);
+      expect((await dayCounters(h.ddb, h.tableName, tenant, victim, h.clock.now())).failures).toBe(0);
+      expect((await dayCounters(h.ddb, h.tableName, tenant, mine, h.clock.now())).failures).toBe(4);
+    });
+
+    it('refuses a resend that would give one code more recipients than its verify can write, and the code still verifies', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { maxSendsPerCode: 11, resendGapSeconds: 0 } });
+      const batch = (n: number) =>
+        Array.from({ length: 10 }, (_, i) => ({ channel: 'EMAIL' as const, to: `fan${n}-${i}@example.com` }));
+      const req = smsIssue(tenant, 'user:fan', 'fan', { deliveries: batch(0) });
+      await issue(h.deps, req);
+      const code = h.sent.at(-1)?.code ?? '';
+      let refused: unknown;
+      for (let n = 1; n < 11 && !refused; n++) {
+        await issue(h.deps, { ...req, deliveries: batch(n) }).catch((e: unknown) => {
+          refused = e;
+        });
+      }
+      expect(refused).toMatchObject({ kind: 'rate-limited', reason: 'sends-per-code' });
+      await expect(verify(h.deps, verifyOf(req, wrongCodeFor(code)))).rejects.toMatchObject({
+        kind: 'invalid-code',
+      });
+      await expect(verify(h.deps, verifyOf(req, code))).resolves.toBeDefined();
+    });
+
+    it('holds an anonymous request to the smaller of the two windows', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({
+        policy: {
+          maxMessagesPerRecipientWindow: 2,
+          anonymous: { maxMessagesPerWindow: 5, maxDailyMessages: 50, maxDailyFailures: 10 },
+        },
+      });
+      const phone = '+919955870010';
+      const deliveries = [
+        phoneDelivery('SMS', phone),
+        phoneDelivery('VOICE', phone),
+        phoneDelivery('WHATSAPP', phone),
+      ];
+      const refused = await rejection(
+        issue(h.deps, { ...smsIssue(tenant, phone, 'ae:x', { deliveries }), caller: 'anonymous' }),
+        RateLimitedError,
+      );
+      expect(refused.reason).toBe('recipient-window');
+      expect(h.sent).toEqual([]);
+    });
+  });
 });
