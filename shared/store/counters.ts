@@ -222,6 +222,34 @@ export const checkNotLocked = (
   },
 });
 
+/**
+ * A `sends` counter with a limit: a charge (`messages` > 0) is refused once it would pass
+ * `limit`; a refund (< 0) always applies. `ttl` is set when the item is created.
+ */
+export const limitedSends = (
+  tableName: string,
+  itemKey: { pk: string; sk: string },
+  messages: number,
+  limit: number,
+  ttl: number,
+): TransactWriteItem => {
+  const charge = messages > 0;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key(itemKey.pk, itemKey.sk),
+      UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
+      ...(charge && { ConditionExpression: hasRoom('sends', ':room', limit - messages) }),
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: marshall({
+        ':n': messages,
+        ':ttl': ttl,
+        ...(charge && { ':room': limit - messages }),
+      }),
+    },
+  };
+};
+
 /** Charges (`messages` > 0) or refunds (< 0) the tenant's day; a charge is refused past the cap. */
 export const tenantDay = (
   tableName: string,
@@ -229,22 +257,11 @@ export const tenantDay = (
   messages: number,
   policy: Policy,
   now: number,
-): TransactWriteItem => {
-  const charge = messages > 0;
-  return {
-    Update: {
-      TableName: tableName,
-      Key: key(tenantPk(tenantId), daySk(utcDay(now))),
-      UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
-      ...(charge && {
-        ConditionExpression: hasRoom('sends', ':room', policy.maxDailySendsPerTenant - messages),
-      }),
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: marshall({
-        ':n': messages,
-        ':ttl': dayCounterTtl(now),
-        ...(charge && { ':room': policy.maxDailySendsPerTenant - messages }),
-      }),
-    },
-  };
-};
+): TransactWriteItem =>
+  limitedSends(
+    tableName,
+    { pk: tenantPk(tenantId), sk: daySk(utcDay(now)) },
+    messages,
+    policy.maxDailySendsPerTenant,
+    dayCounterTtl(now),
+  );

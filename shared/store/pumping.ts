@@ -2,8 +2,8 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { hmac } from '../crypto';
 import type { Policy } from '../tenants';
-import { hasRoom, or } from './conditions';
-import type { Trust } from './counters';
+import { or } from './conditions';
+import { limitedSends, type Trust } from './counters';
 import { HOUR_MS, hourCounterTtl, hourSk, utcHour } from './keys';
 
 /**
@@ -39,25 +39,14 @@ export const prefixHour = (
   messages: number,
   policy: Policy,
   now: number,
-): TransactWriteItem => {
-  const charge = messages > 0;
-  return {
-    Update: {
-      TableName: tableName,
-      Key: hourKey(pk, now),
-      UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
-      ...(charge && {
-        ConditionExpression: hasRoom('sends', ':room', policy.maxSendsPerPrefixPerHour - messages),
-      }),
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: marshall({
-        ':n': messages,
-        ':ttl': hourCounterTtl(now),
-        ...(charge && { ':room': policy.maxSendsPerPrefixPerHour - messages }),
-      }),
-    },
-  };
-};
+): TransactWriteItem =>
+  limitedSends(
+    tableName,
+    { pk, sk: hourSk(utcHour(now)) },
+    messages,
+    policy.maxSendsPerPrefixPerHour,
+    hourCounterTtl(now),
+  );
 
 /** The breaker is closed while an hour has too few sends to judge, or enough verifies for them. */
 const BREAKER_CLOSED = or('attribute_not_exists(sends)', 'sends < :minSends', 'balance >= :zero');
