@@ -105,7 +105,12 @@ export class ServiceUnavailableError extends OtpError {
   readonly kind = 'service-unavailable';
 }
 
-/** Credentials missing or wrong. */
+/** Credentials missing or wrong; `credentialId` (the presented id, never a secret) goes to the log, masked. */
 export class UnauthorizedError extends OtpError {
   readonly kind = 'unauthorized';
+  readonly credentialId?: string;
+  constructor(message: string, options?: { cause?: unknown; credentialId?: string }) {
+    super(message, options);
+    if (options?.credentialId !== undefined) this.credentialId = options.credentialId;
+  }
 }

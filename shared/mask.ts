@@ -43,3 +43,9 @@ export const maskEmailStrict = (email: string): string => {
 /** Masks a destination of either kind. */
 export const maskDestination = (value: string): string =>
   value.includes('@') ? maskEmail(value) : maskPhone(value);
+
+/**
+ * A credential id as a log may show it: its first four characters and its length
+ * (`demo-client` → `demo…(11)`), enough to tell which client failed without naming it in full.
+ */
+export const maskCredentialId = (id: string): string => `${id.slice(0, 4)}…(${id.length})`;

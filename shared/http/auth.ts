@@ -37,7 +37,7 @@ export const verifyTenantJwt = async (
   }
   const tenant = issuer ? await deps.tenants.forIssuer(issuer) : undefined;
   const settings = tenant?.jwt;
-  if (!tenant || !settings) throw new UnauthorizedError('Unknown issuer');
+  if (!tenant || !settings) throw new UnauthorizedError('Unknown issuer', { credentialId: issuer ?? '' });
   const options = {
     issuer: settings.issuer,
     ...(settings.audience ? { audience: settings.audience } : {}),
@@ -61,6 +61,6 @@ export const verifyTenantJwt = async (
     });
     return { tenant, claims: payload };
   } catch (error) {
-    throw new UnauthorizedError('Invalid token', { cause: error });
+    throw new UnauthorizedError('Invalid token', { cause: error, credentialId: settings.issuer });
   }
 };

@@ -1,8 +1,11 @@
 import { ZodError } from 'zod';
 import { OtpError } from '../errors';
+import { Refusal } from './refusal';
+import type { HttpResponse } from './types';
 
-/** The four kinds of failure every dialect's error mapper distinguishes. */
+/** The kinds of failure every dialect's error mapper distinguishes. */
 export type Classified =
+  | { kind: 'refusal'; response: HttpResponse; reason: string }
   | { kind: 'otp'; error: OtpError }
   | {
       kind: 'validation';
@@ -24,6 +27,7 @@ const httpStatus = (error: unknown): number | undefined => {
  * body, not its media type, is what was wrong.
  */
 export const classify = (error: unknown): Classified => {
+  if (error instanceof Refusal) return { kind: 'refusal', response: error.response, reason: error.reason };
   if (error instanceof OtpError) return { kind: 'otp', error };
   if (error instanceof ZodError) {
     const first = error.issues[0];

@@ -6,8 +6,10 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AppDeps } from '../app-deps';
+import { RateLimitedError, UnauthorizedError } from '../errors';
+import { maskCredentialId } from '../mask';
 import { routesFor } from '../routes';
-import { classify } from './classify';
+import { type Classified, classify } from './classify';
 import { idempotent } from './idempotency';
 import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
 
@@ -95,21 +97,56 @@ const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> =
   };
 };
 
-/** Maps any error to the dialect's shape; last in the chain so every answer gets the headers. */
+/** A stable reason code for a refused request's log line (never input, never a code). */
+const reasonOf = (c: Exclude<Classified, { kind: 'internal' }>): string => {
+  switch (c.kind) {
+    case 'refusal':
+      return c.reason;
+    case 'otp':
+      return c.error instanceof RateLimitedError ? `rate-limited:${c.error.reason}` : c.error.kind;
+    case 'validation':
+      return `invalid-${c.field || 'body'}`;
+    case 'http':
+      return `http-${c.status}`;
+  }
+};
+
+/**
+ * Maps any error to the dialect's shape; last in the chain so every answer gets the headers.
+ * One log line per refused request: a failed authentication at WARN (masked credential id and
+ * source IP, for alarms), any other refusal at INFO with its reason code, and ERROR only for a
+ * real fault.
+ */
 const errorMapper = (
   spec: DialectSpec,
   deps: AppDeps,
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: async (request) => {
     const error = request.error;
-    if (classify(error).kind === 'internal') {
+    const response = spec.mapError(error);
+    const c = classify(error);
+    if (c.kind === 'internal') {
       // Name and stack only: never the raw input, which may hold a code or a phone number.
       deps.logger.error('unhandled error', {
         dialect: spec.dialect,
         error: error instanceof Error ? { name: error.name, stack: error.stack } : String(error),
       });
+    } else if (c.kind === 'otp' && c.error instanceof UnauthorizedError) {
+      deps.logger.warn('authentication failed', {
+        dialect: spec.dialect,
+        status: response.status,
+        reason: c.error.message,
+        sourceIp: request.event.requestContext?.identity?.sourceIp,
+        ...(c.error.credentialId !== undefined && { credential: maskCredentialId(c.error.credentialId) }),
+      });
+    } else {
+      deps.logger.info('request refused', {
+        dialect: spec.dialect,
+        status: response.status,
+        reason: reasonOf(c),
+      });
     }
-    (request as Request).response = toResult(spec.mapError(error));
+    (request as Request).response = toResult(response);
   },
 });
 

@@ -1,8 +1,9 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createError } from '@middy/util';
-import { sha256 } from '../crypto';
+import { openCode, sealCode, sha256 } from '../crypto';
 import { ServiceUnavailableError } from '../errors';
+import { Refusal } from './refusal';
 import type { HttpResponse, RouteHandler, RouteRequest } from './types';
 
 /** How long a generate's first answer is replayed for a retried request with the same key. */
@@ -37,19 +38,33 @@ const load = async (ddb: DynamoDBClient, tableName: string) => {
   const config = new IdempotencyConfig({
     expiresAfterSeconds: REPLAY_SECONDS,
     hashFunction: 'sha256',
-    responseHook: (response) => {
-      const replay = response as unknown as HttpResponse;
-      return { ...replay, headers: { ...replay.headers, 'idempotency-replayed': 'true' } } as never;
-    },
+    // Runs on a replay only: the stored answer is marked so the caller can say so.
+    responseHook: (stored) => ({ ...(stored as unknown as Stored), replayed: true }) as never,
   });
   const run = makeIdempotent(
-    async (_fingerprint: Fingerprint, request: RouteRequest, handle: RouteHandler) => handle(request),
+    async (fingerprint: Fingerprint, request: RouteRequest, handle: RouteHandler): Promise<Stored> => {
+      const response = await handle(request);
+      // Only a success is an answer worth replaying. A refusal is thrown (shared/http/refusal.ts);
+      // a non-2xx that a handler returned anyway is thrown too, so Powertools deletes the record
+      // and the retry runs anew.
+      if (response.status < 200 || response.status >= 300)
+        throw new Refusal(response, `status-${response.status}`);
+      // Sealed: an answer can carry a binding secret (app-otp's authCode), and the record lives 24 h.
+      return { sealed: sealCode(await request.deps.pepper(), aadOf(fingerprint), JSON.stringify(response)) };
+    },
     { persistenceStore, config, dataIndexArgument: 0, keyPrefix: 'IDEMPOTENCY' },
   );
   return { config, run };
 };
 
 type Fingerprint = ReturnType<typeof requestFingerprint>;
+
+/** What an idempotency record keeps of an answer: the answer sealed, never in clear. */
+type Stored = { sealed: string; replayed?: boolean };
+
+/** The associated data of a sealed answer: it opens only for the request it answered. */
+const aadOf = (f: Fingerprint): string =>
+  ['IDEMPOTENCY', f.key, f.method, f.path, f.credentials, f.body].join('|');
 
 /** What makes two requests "the same": the key, the route, every credential and the body. */
 const requestFingerprint = (request: RouteRequest, key: string) => ({
@@ -68,7 +83,8 @@ const requestFingerprint = (request: RouteRequest, key: string) => ({
 /**
  * Wraps a generate handler so that a request carrying an `Idempotency-Key` header, retried
  * byte-for-byte with the same credentials, gets the first answer again without a second send
- * (Powertools idempotency). A failed first attempt is not remembered, so its retry runs anew.
+ * (Powertools idempotency). Only a successful answer is remembered, sealed under the pepper: a
+ * refusal or a failure is not, so its retry runs anew.
  * Without the header the handler runs as it is, at no extra cost.
  */
 export const idempotent = (handle: RouteHandler, ddb: DynamoDBClient, tableName: string): RouteHandler => {
@@ -81,8 +97,15 @@ export const idempotent = (handle: RouteHandler, ddb: DynamoDBClient, tableName:
     loaded ??= load(ddb, tableName);
     const { config, run } = await loaded;
     config.registerLambdaContext(request.context);
+    const fingerprint = requestFingerprint(request, key);
     try {
-      return await run(requestFingerprint(request, key), request, handle);
+      const stored = await run(fingerprint, request, handle);
+      const response = JSON.parse(
+        openCode(await request.deps.pepper(), aadOf(fingerprint), stored.sealed),
+      ) as HttpResponse;
+      return stored.replayed
+        ? { ...response, headers: { ...response.headers, 'idempotency-replayed': 'true' } }
+        : response;
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'IdempotencyAlreadyInProgressError') {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHandler } from '../../functions/capillary-v2';
 import { apiEvent, appHarness, invoke } from '../support/app-harness';
+import { scanItems } from '../support/harness';
 
 const BODY = {
   entityType: 'MOBILE',
@@ -91,6 +92,38 @@ describe('idempotency', () => {
       t.requests.reset();
       await t.generate({}, { ...BODY, entityValue: '919986000501', channels: undefined });
       expect(t.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+    });
+
+    it('never replays a refusal: a 607 under a key is refused again, and the same key works once the body is fixed', async () => {
+      const t = await setup();
+      // Refused by the dialect (a WhatsApp channel without a template name): 607, thrown.
+      const body = { ...BODY, channels: [{ type: 'WHATSAPP', value: '919986000596' }] };
+      const first = await t.generate({ 'idempotency-key': 'refused-1' }, body);
+      const again = await t.generate({ 'idempotency-key': 'refused-1' }, body);
+      expect(first.status).toBe(400);
+      expect(again.headers?.['idempotency-replayed']).toBeUndefined();
+      expect(
+        (await scanItems(t.ddb, t.tableName)).filter((i) => String(i.pk).startsWith('IDEMPOTENCY')),
+      ).toEqual([]);
+      const fixed = await t.generate(
+        { 'idempotency-key': 'refused-1' },
+        { ...body, whatsappTemplateName: 'otp' },
+      );
+      expect(fixed.status).toBe(200);
+    });
+
+    it('keeps the stored answer sealed: no authCode or createdId in clear in the table, and replays it intact', async () => {
+      const t = await setup();
+      const first = await t.generate({ 'idempotency-key': 'sealed-1' });
+      const createdId = String(first.body.createdId);
+      const records = (await scanItems(t.ddb, t.tableName)).filter((i) =>
+        String(i.pk).startsWith('IDEMPOTENCY'),
+      );
+      expect(records).toHaveLength(1);
+      expect(JSON.stringify(records)).not.toContain(createdId);
+      const retry = await t.generate({ 'idempotency-key': 'sealed-1' });
+      expect(retry.body).toEqual(first.body);
+      expect(retry.headers?.['idempotency-replayed']).toBe('true');
     });
   });
 });

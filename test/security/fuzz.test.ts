@@ -149,14 +149,24 @@ const check = async (
   table = after;
 };
 
-/** The request every case starts from: the route, the dialect's valid credentials, a JSON body. */
+let idempotencyKeys = 0;
+
+/**
+ * The request every case starts from: the route, the dialect's valid credentials, a JSON body.
+ * Every generate carries a fresh `Idempotency-Key`, so the oracle's "a refusal writes nothing"
+ * also proves that no refusal is ever stored as an answer to replay.
+ */
 const baseRequest = (route: RouteDef, body: unknown): RawRequest => {
   const auth = authParts(route.dialect);
   return {
     method: route.method,
     path: concretePath(route),
     body: body === undefined ? null : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...auth.headers },
+    headers: {
+      'content-type': 'application/json',
+      ...auth.headers,
+      ...(route.sends && { 'idempotency-key': `fuzz-${++idempotencyKeys}` }),
+    },
     query: auth.query ?? null,
   };
 };

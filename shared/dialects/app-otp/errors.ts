@@ -80,6 +80,8 @@ const HTTP_ERRORS: Record<number, AppOtpErrorName> = {
 export const mapAppOtpError = (error: unknown): HttpResponse => {
   const c = classify(error);
   switch (c.kind) {
+    case 'refusal':
+      return c.response;
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation': {

@@ -4,6 +4,7 @@ import { issue, verify } from '../../engine';
 import type { MessageContent } from '../../engine/types';
 import { UnauthorizedError } from '../../errors';
 import { verifyTenantJwt } from '../../http/auth';
+import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { hasVerifiedPhone, markPhoneVerified, type VerifiedPhoneRef } from '../../store/verified-phones';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
@@ -80,7 +81,7 @@ const send = async (req: RouteRequest): Promise<HttpResponse> => {
   const caller = await authenticate(req);
   const body = registerBody.parse(req.body);
   const phone = resolvePhone(body.phone_number, body.countryCode);
-  if (!phone.ok) return appOtpError(400, phone.error);
+  if (!phone.ok) return refuse(appOtpError(400, phone.error), phone.error);
   const known = await hasVerifiedPhone(verifiedRef(req, caller, phone.phone.e164));
   const issued = await issue(req.deps, {
     tenant: caller.tenant,
@@ -100,7 +101,7 @@ const check = async (req: RouteRequest): Promise<HttpResponse> => {
   const caller = await authenticate(req);
   const body = verifyBody.parse(req.body);
   const phone = resolvePhone(body.phone_number, body.countryCode);
-  if (!phone.ok) return appOtpError(400, phone.error);
+  if (!phone.ok) return refuse(appOtpError(400, phone.error), phone.error);
   const { verifiedAt } = await verify(req.deps, {
     tenant: caller.tenant,
     purpose: purposeOf(caller),

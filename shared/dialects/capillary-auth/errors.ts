@@ -1,5 +1,6 @@
 import type { OtpError, OtpErrorKind } from '../../errors';
 import { classify } from '../../http/classify';
+import { Refusal } from '../../http/refusal';
 import type { HttpResponse } from '../../http/types';
 
 /** Capillary's auth engine response codes (docs "Status codes"), plus the seed's 5004. */
@@ -37,60 +38,43 @@ export const envelope = (
 });
 
 /** A refusal the dialect decides itself (session, brand, hash), with its vendor code and status. */
-export class AuthEngineRefusal extends Error {
-  constructor(
-    readonly code: number,
-    readonly httpStatus: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthEngineRefusal';
-  }
-}
+const aeRefusal = (code: number, httpStatus: number, message: string): Refusal =>
+  new Refusal(envelope(httpStatus, code, message), `capillary-auth-${code}`);
 
 /** The refusals, each with Capillary's wording where its docs have one. */
 export const refusals = {
-  unknownBrand: () =>
-    new AuthEngineRefusal(AE_CODES.INVALID_DETAILS, 400, 'Invalid details passed: unknown brand'),
-  tampered: () => new AuthEngineRefusal(AE_CODES.RESPONSE_TAMPERED, 403, 'Response tampered'),
-  invalidSession: () => new AuthEngineRefusal(AE_CODES.INVALID_SESSION, 400, 'Invalid session'),
+  unknownBrand: () => aeRefusal(AE_CODES.INVALID_DETAILS, 400, 'Invalid details passed: unknown brand'),
+  tampered: () => aeRefusal(AE_CODES.RESPONSE_TAMPERED, 403, 'Response tampered'),
+  invalidSession: () => aeRefusal(AE_CODES.INVALID_SESSION, 400, 'Invalid session'),
   mobileMismatch: () =>
-    new AuthEngineRefusal(
+    aeRefusal(
       AE_CODES.MOBILE_MISMATCH,
       400,
       'Mobile number does not match with the mobile number used to generate token/session',
     ),
   identifierMismatch: () =>
-    new AuthEngineRefusal(
+    aeRefusal(
       AE_CODES.IDENTIFIER_MISMATCH,
       400,
       'Identifier used to generate session does not match with the identifier used to generate or validate OTP',
     ),
   deviceMismatch: () =>
-    new AuthEngineRefusal(
+    aeRefusal(
       AE_CODES.DEVICE_MISMATCH,
       400,
       'Device ID does not match with the device ID used to generate token/session',
     ),
   brandMismatch: () =>
-    new AuthEngineRefusal(
+    aeRefusal(
       AE_CODES.BRAND_MISMATCH,
       400,
       'Brand name does not match with the brand name used to generate token/session',
     ),
   noDestination: () =>
-    new AuthEngineRefusal(
-      AE_CODES.MOBILE_OR_EMAIL_REQUIRED,
-      400,
-      'Either mobile or email is required to send OTP',
-    ),
-  invalidOtp: () => new AuthEngineRefusal(AE_CODES.INVALID_OTP, 400, 'Invalid OTP'),
+    aeRefusal(AE_CODES.MOBILE_OR_EMAIL_REQUIRED, 400, 'Either mobile or email is required to send OTP'),
+  invalidOtp: () => aeRefusal(AE_CODES.INVALID_OTP, 400, 'Invalid OTP'),
   cannotRegenerate: () =>
-    new AuthEngineRefusal(
-      AE_CODES.CANNOT_REGENERATE,
-      400,
-      'Cannot regenerate token, please authenticate again',
-    ),
+    aeRefusal(AE_CODES.CANNOT_REGENERATE, 400, 'Cannot regenerate token, please authenticate again'),
 };
 
 /** Which endpoint failed: the same engine error reads differently on generate and validate. */
@@ -159,9 +143,10 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError, op: Operation) => HttpRe
 
 /** Maps any error to the auth engine envelope; never throws, never leaks internals. */
 export const mapAuthEngineError = (error: unknown): HttpResponse => {
-  if (error instanceof AuthEngineRefusal) return envelope(error.httpStatus, error.code, error.message);
   const c = classify(error);
   switch (c.kind) {
+    case 'refusal':
+      return c.response;
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error, operationOf(error) ?? 'token');
     case 'validation':

@@ -70,6 +70,8 @@ const FIELD_CODES: Record<string, number> = {
 export const mapV2Error = (error: unknown): HttpResponse => {
   const c = classify(error);
   switch (c.kind) {
+    case 'refusal':
+      return c.response;
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation': {

@@ -4,6 +4,7 @@ import { issue, verify } from '../../engine';
 import type { Delivery, MessageContent } from '../../engine/types';
 import { InvalidInputError, UnauthorizedError } from '../../errors';
 import { parseBasic, parseBearer, verifyTenantJwt } from '../../http/auth';
+import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { normalizeEmail, type Phone, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
@@ -17,7 +18,7 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
   const basic = parseBasic(header);
   if (basic) {
     const tenant = await req.deps.tenants.authenticate('basic', basic.id, basic.secret);
-    if (!tenant) throw new UnauthorizedError('Invalid client credentials');
+    if (!tenant) throw new UnauthorizedError('Invalid client credentials', { credentialId: basic.id });
     return tenant;
   }
   const bearer = parseBearer(header);
@@ -56,7 +57,7 @@ type Entity = ReturnType<typeof entityOf>;
  * Validates the channels (607, 621, 8056, 603) before anything is written or sent. No channels
  * means SMS to a MOBILE entity or e-mail to an EMAIL one, with the entity as parsed already.
  */
-const deliveriesOf = (body: GenerateBody, entity: Entity, tenant: Tenant): Delivery[] | HttpResponse => {
+const deliveriesOf = (body: GenerateBody, entity: Entity, tenant: Tenant): Delivery[] => {
   if (!body.channels?.length) {
     return [
       entity.phone
@@ -68,23 +69,33 @@ const deliveriesOf = (body: GenerateBody, entity: Entity, tenant: Tenant): Deliv
   for (const { type, value } of body.channels) {
     const channel = CHANNEL_OF[type] as ChannelType;
     if (channel === 'WHATSAPP' && !body.whatsappTemplateName?.trim()) {
-      return v2Error(
-        400,
-        V2_CODES.WHATSAPP_TEMPLATE_MISSING,
-        'Mandatory template name not passed for whatsapp type channel',
+      refuse(
+        v2Error(
+          400,
+          V2_CODES.WHATSAPP_TEMPLATE_MISSING,
+          'Mandatory template name not passed for whatsapp type channel',
+        ),
+        'whatsapp-template-missing',
       );
     }
     if (channel === 'ZALO' && !body.zaloTemplateIdentifier?.trim()) {
-      return v2Error(400, V2_CODES.ZALO_TEMPLATE_MISSING, 'Zalo template identifier cannot be empty');
+      refuse(
+        v2Error(400, V2_CODES.ZALO_TEMPLATE_MISSING, 'Zalo template identifier cannot be empty'),
+        'zalo-template-missing',
+      );
     }
     let delivery: Delivery;
     if (channel === 'EMAIL') {
       const to = normalizeEmail(value);
-      if (!to) return v2Error(400, V2_CODES.INVALID_CHANNEL, `Invalid channel value for ${type}`);
+      if (!to)
+        return refuse(
+          v2Error(400, V2_CODES.INVALID_CHANNEL, `Invalid channel value for ${type}`),
+          'invalid-channel',
+        );
       delivery = { channel, to };
     } else {
       const phone = parsePhone(value, tenant.policy.defaultCountry);
-      if (!phone) return v2Error(400, V2_CODES.INVALID_MOBILE, 'Invalid mobile');
+      if (!phone) return refuse(v2Error(400, V2_CODES.INVALID_MOBILE, 'Invalid mobile'), 'invalid-mobile');
       delivery = { channel, to: phone.e164, phone };
     }
     if (!deliveries.some((d) => d.channel === delivery.channel && d.to === delivery.to))
@@ -117,7 +128,6 @@ const generate = async (req: RouteRequest): Promise<HttpResponse> => {
   const body = generateBody.parse(req.body);
   const entity = entityOf(body.entityType, body.entityValue, tenant);
   const deliveries = deliveriesOf(body, entity, tenant);
-  if (!Array.isArray(deliveries)) return deliveries;
   const content = contentOf(body, tenant);
   const issued = await issue(req.deps, {
     tenant,

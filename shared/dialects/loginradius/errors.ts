@@ -1,6 +1,7 @@
 import type { ZodError } from 'zod';
 import type { OtpError, OtpErrorKind, RateLimitedError, RateLimitReason } from '../../errors';
 import { classify } from '../../http/classify';
+import { Refusal } from '../../http/refusal';
 import type { HttpResponse } from '../../http/types';
 import { REQUIRED } from './schemas';
 
@@ -56,17 +57,9 @@ export const lrError = (
   ...(options.headers ? { headers: options.headers } : {}),
 });
 
-/** A refusal decided by the dialect itself (missing key, bad OTP type, missing Uid). */
-export class LoginRadiusRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: number,
-    readonly description: string,
-  ) {
-    super(description);
-    this.name = 'LoginRadiusRequestError';
-  }
-}
+/** A refusal decided by the dialect itself (missing key, bad OTP type, missing Uid): throw it. */
+export const lrRefusal = (status: number, code: number, description: string): Refusal =>
+  new Refusal(lrError(status, code, description), `loginradius-${code}`);
 
 const RATE_LIMIT_TEXT: Record<RateLimitReason, string> = {
   'resend-gap': 'An OTP was sent to this phone number moments ago, please wait before requesting another.',
@@ -154,9 +147,10 @@ const validationError = (error: ZodError): HttpResponse => {
 
 /** Maps any error to LoginRadius's error shape; never throws, never leaks internals. */
 export const mapLoginRadiusError = (error: unknown): HttpResponse => {
-  if (error instanceof LoginRadiusRequestError) return lrError(error.status, error.code, error.description);
   const c = classify(error);
   switch (c.kind) {
+    case 'refusal':
+      return c.response;
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation':

@@ -5,21 +5,21 @@ import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { type Phone, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
 import type { Tenant } from '../../tenants';
-import { LoginRadiusRequestError, LR_CODES, mapLoginRadiusError } from './errors';
+import { LR_CODES, lrRefusal, mapLoginRadiusError } from './errors';
 import { canonicalType, generateBody, type SmsOtpType, verifyBody } from './schemas';
 
 /** `?apikey=&apisecret=`: the key names the tenant, the secret must match (compared in constant time). */
 const authenticate = async (req: RouteRequest): Promise<Tenant> => {
   const { apikey, apisecret } = req.query;
   if (!apikey) {
-    throw new LoginRadiusRequestError(
+    throw lrRefusal(
       401,
       LR_CODES.API_KEY_MISSING,
       'The request is missing the API key, please use the valid API key parameter in order to process this request.',
     );
   }
   if (!apisecret) {
-    throw new LoginRadiusRequestError(
+    throw lrRefusal(
       401,
       LR_CODES.API_SECRET_MISSING,
       'The request is missing the API secret, please use the valid API secret parameter in order to process this request.',
@@ -27,7 +27,7 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
   }
   const tenant = await req.deps.tenants.authenticate('apikey', apikey, apisecret);
   // One answer for an unknown key and a wrong secret, so the API does not confirm which keys exist.
-  if (!tenant) throw new UnauthorizedError('Invalid API key or secret');
+  if (!tenant) throw new UnauthorizedError('Invalid API key or secret', { credentialId: apikey });
   return tenant;
 };
 
@@ -35,7 +35,7 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
 const smsOtpType = (req: RouteRequest): SmsOtpType => {
   const type = canonicalType(req.pathParameters.smsotptype);
   if (!type) {
-    throw new LoginRadiusRequestError(
+    throw lrRefusal(
       400,
       LR_CODES.INVALID_SMS_OTP_TYPE,
       'The sms otp type must be one of addphone, phoneverification (phoneidverification), forgotpassword, forgotpin, onetouchlogin, smartlogin or passwordlesslogin.',
@@ -78,7 +78,7 @@ const generate = async (req: RouteRequest): Promise<HttpResponse> => {
   const type = smsOtpType(req);
   const body = generateBody.parse(req.body);
   if (type === 'addphone' && !body.uid) {
-    throw new LoginRadiusRequestError(400, LR_CODES.PARAMETER_FORMAT, 'The uid is a required parameter.');
+    throw lrRefusal(400, LR_CODES.PARAMETER_FORMAT, 'The uid is a required parameter.');
   }
   const phone = phoneOf(body.phone, tenant);
   // This service keeps no LoginRadius accounts, so every type sends to the number given: the

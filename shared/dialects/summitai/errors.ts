@@ -74,6 +74,8 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError) => HttpResponse> = {
 export const mapSummitError = (error: unknown): HttpResponse => {
   const c = classify(error);
   switch (c.kind) {
+    case 'refusal':
+      return c.response;
     case 'otp':
       return ENGINE_ERRORS[c.error.kind](c.error);
     case 'validation':

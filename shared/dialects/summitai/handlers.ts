@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-deps';
 import { issue, verify } from '../../engine';
 import type { Delivery, MessageContent } from '../../engine/types';
 import { UnauthorizedError } from '../../errors';
+import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { maskEmailStrict, maskPhoneTail } from '../../mask';
 import { normalizeEmail, parsePhone } from '../../phone';
@@ -29,7 +30,8 @@ const authenticate = async (deps: AppDeps, p: ProxyDetails): Promise<Tenant> => 
       : type === 'APIKEY' && p.APIKey
         ? await deps.tenants.authenticate('apikey', apiKeyCredentialId(p.OrgID, p.APIKey), p.APIKey)
         : undefined;
-  if (!tenant) throw new UnauthorizedError(`SummitAI ${type} authentication failed`);
+  if (!tenant)
+    throw new UnauthorizedError(`SummitAI ${type} authentication failed`, { credentialId: p.OrgID });
   return tenant;
 };
 
@@ -66,10 +68,13 @@ const generate = async (req: RouteRequest, tenant: Tenant, orgId: string): Promi
   // The caller holds the organisation's own credentials, so saying the user is unknown tells it
   // nothing it could not see in its own directory (documented).
   const contact = await req.deps.tenants.contact(tenant.tenantId, userId);
-  if (!contact) return summitError(400, 'User not found');
+  if (!contact) return refuse(summitError(400, 'User not found'), 'user-not-found');
   const deliveries = deliveriesFor(contact, tenant);
   if (deliveries.length === 0)
-    return summitError(400, 'No registered mobile number or e-mail address for the user');
+    return refuse(
+      summitError(400, 'No registered mobile number or e-mail address for the user'),
+      'no-contact',
+    );
   const issued = await issue(req.deps, {
     tenant,
     purpose: PURPOSE,
@@ -137,7 +142,11 @@ const service = async (req: RouteRequest): Promise<HttpResponse> => {
   const proxy = objCommonParameters._ProxyDetails;
   const tenant = await authenticate(req.deps, proxy);
   const run = SERVICES.get(ServiceName.toLowerCase());
-  if (!run) return summitError(400, 'Invalid ServiceName: expected ADM_GenerateOTP or ADM_ValidateOTP');
+  if (!run)
+    return refuse(
+      summitError(400, 'Invalid ServiceName: expected ADM_GenerateOTP or ADM_ValidateOTP'),
+      'invalid-service',
+    );
   return run(req, tenant, proxy.OrgID);
 };
 

@@ -99,9 +99,12 @@ describe('capillary-auth errors', () => {
     it.each(Object.entries(refusals))('maps the refusal %s with its own code and status', (_, make) => {
       const refusal = make();
       const res = mapAuthEngineError(refusal);
-      expect(res.status).toBe(refusal.httpStatus);
-      expect(res.body).toEqual({ status: { success: false, code: refusal.code, message: refusal.message } });
-      expect(refusal.code).toBeGreaterThanOrEqual(1505);
+      expect(res).toEqual(refusal.response);
+      const { status } = res.body as { status: { success: boolean; code: number; message: string } };
+      expect(status.success).toBe(false);
+      expect(status.code).toBeGreaterThanOrEqual(1505);
+      expect(refusal.reason).toBe(`capillary-auth-${status.code}`);
+      expect([400, 403]).toContain(res.status);
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createError } from '@middy/util';
-import { LoginRadiusRequestError, mapLoginRadiusError } from '../../../shared/dialects/loginradius/errors';
+import { lrRefusal, mapLoginRadiusError } from '../../../shared/dialects/loginradius/errors';
 import { canonicalType, generateBody, verifyBody } from '../../../shared/dialects/loginradius/schemas';
 import { InvalidInputError, type OtpErrorKind, RateLimitedError } from '../../../shared/errors';
 import { oneOfEachEngineError } from '../../support/engine-errors';
@@ -100,7 +100,7 @@ describe('loginradius-errors', () => {
       ['malformed JSON', createError(415, 'Invalid or malformed JSON was provided'), 400, 965],
       ['a body over the limit', createError(413, 'Request body too large'), 413, 965],
       ['an unknown route', createError(404, 'Route does not exist'), 404, 404],
-      ['a dialect refusal', new LoginRadiusRequestError(400, 1182, 'bad type'), 400, 1182],
+      ['a dialect refusal', lrRefusal(400, 1182, 'bad type'), 400, 1182],
     ])('maps %s', (_, error, status, code) => {
       const res = mapLoginRadiusError(error);
       expect(res.status).toBe(status);
