@@ -42,6 +42,8 @@ export const verifyTenantJwt = async (
     issuer: settings.issuer,
     ...(settings.audience ? { audience: settings.audience } : {}),
     clockTolerance: 30,
+    // The deps clock, not jose's own: one clock for the whole request, and tests can move it.
+    currentDate: new Date(deps.now()),
   };
   try {
     if (settings.hs256Secret) {

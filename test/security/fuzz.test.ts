@@ -151,7 +151,7 @@ const check = async (
 
 /** The request every case starts from: the route, the dialect's valid credentials, a JSON body. */
 const baseRequest = (route: RouteDef, body: unknown): RawRequest => {
-  const auth = authParts(route.dialect);
+  const auth = authParts(route.dialect, h.clock.now());
   return {
     method: route.method,
     path: concretePath(route),
