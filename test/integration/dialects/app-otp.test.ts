@@ -509,6 +509,18 @@ describe('app-otp', () => {
       expect((await t.verify(body, token)).status).toBe(200);
     });
 
+    it('accepts a demo token for its day and refuses it after (the demo tenant allows day-long tokens)', async () => {
+      const t = await setup({ tenant: demoTenantPatch });
+      const token = demoUserToken(t.clock.now());
+      t.clock.advance((86_400 - 60) * 1000);
+      expect((await t.register(SEED.resend, token)).status).toBe(200);
+      t.clock.advance(120_000);
+      expect(await t.register(SEED.resend, token)).toMatchObject({
+        status: 401,
+        body: { message: 'UN_AUTHORIZED' },
+      });
+    });
+
     it('has a curl command for every endpoint, each with one demo token that the demo tenant accepts now', async () => {
       const tokens = ['register', 'resend', 'verify'].map((path) => {
         const command = demoCurl.find((c) => c.includes(`/fe/users/auth/otp/${path} `));
