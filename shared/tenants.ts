@@ -148,6 +148,13 @@ export const jwtSettingsSchema = z
     audience: z.string().min(1).optional(),
     hs256Secret: z.string().min(32).optional(),
     jwksUrl: z.url().optional(),
+    /**
+     * Longest a token may live: its lifetime `exp - iat` and its age `now - iat` must both be at
+     * most this. Tokens must carry `exp` and `iat`, so a token that leaks stops working within
+     * this time. One hour by default (ID and access tokens of common identity providers live an
+     * hour or less); at most a day.
+     */
+    maxTokenAgeSeconds: z.number().int().min(60).max(86_400).default(3600),
   })
   .refine((j) => j.hs256Secret ?? j.jwksUrl, { message: 'hs256Secret or jwksUrl is required' });
 

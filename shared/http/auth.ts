@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import type { AppDeps } from '../app-deps';
 import { UnauthorizedError } from '../errors';
 import type { Tenant } from '../tenants';
@@ -19,10 +19,17 @@ export const parseBearer = (header: string | undefined): string | undefined =>
 
 const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
+/** Seconds a token's `exp`, `nbf` and `iat` may be off against our clock (IdP clock skew). */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
 /**
  * Verifies a JWT issued by a tenant's identity provider: the (unverified) `iss` names the
  * tenant, whose settings then fix the key (HS256 secret or JWKS URL), issuer and audience.
- * `alg: none`, a wrong key, a wrong issuer or audience and an expired token all fail.
+ * `alg: none`, a wrong key, a wrong issuer or audience, an expired token, a token without `exp`
+ * or `iat`, one issued in the future, and one that lives or has lived longer than the tenant's
+ * `maxTokenAgeSeconds` all fail, with the same UnauthorizedError: the dialects answer every one
+ * with the same bytes, so a refusal does not say which check failed. Times are read from
+ * `deps.now()`.
  */
 export const verifyTenantJwt = async (
   deps: AppDeps,
@@ -38,27 +45,44 @@ export const verifyTenantJwt = async (
   const tenant = issuer ? await deps.tenants.forIssuer(issuer) : undefined;
   const settings = tenant?.jwt;
   if (!tenant || !settings) throw new UnauthorizedError('Unknown issuer', { credentialId: issuer ?? '' });
-  const options = {
+  const maxAge = settings.maxTokenAgeSeconds;
+  const options: JWTVerifyOptions = {
     issuer: settings.issuer,
     ...(settings.audience ? { audience: settings.audience } : {}),
-    clockTolerance: 30,
+    // Without `exp` a token that leaks works forever.
+    requiredClaims: ['exp'],
+    // `maxTokenAge` makes jose require `iat` and refuse an `iat` older than this or later than
+    // now (both within the tolerance). We require `iat` on purpose: without it a token's
+    // lifetime cannot be measured, so a token minted to expire in ten years would pass; the
+    // tokens of common identity providers (Cognito, Auth0, Okta, Entra ID, Firebase,
+    // Keycloak) all carry it.
+    maxTokenAge: maxAge,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    // The deps clock, not jose's own: one clock for the whole request, and tests can move it.
+    currentDate: new Date(deps.now()),
   };
   try {
+    let payload: JWTPayload;
     if (settings.hs256Secret) {
       const key = new TextEncoder().encode(settings.hs256Secret);
-      const { payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] });
-      return { tenant, claims: payload };
+      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
+    } else {
+      const url = settings.jwksUrl as string;
+      let jwks = jwksCache.get(url);
+      if (!jwks) {
+        jwks = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+        jwksCache.set(url, jwks);
+      }
+      ({ payload } = await jwtVerify(token, jwks, {
+        ...options,
+        algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+      }));
     }
-    const url = settings.jwksUrl as string;
-    let jwks = jwksCache.get(url);
-    if (!jwks) {
-      jwks = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000 });
-      jwksCache.set(url, jwks);
-    }
-    const { payload } = await jwtVerify(token, jwks, {
-      ...options,
-      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
-    });
+    // jose bounds the age (`now - iat`); the lifetime the issuer granted (`exp - iat`) is ours
+    // to bound, or a fresh token valid for ten years passes every clock check until it is ten
+    // years old. Both are numbers here: jose required them and checked their type.
+    const lifetime = (payload.exp as number) - (payload.iat as number);
+    if (lifetime > maxAge) throw new Error(`Token lifetime ${lifetime} s over ${maxAge} s`);
     return { tenant, claims: payload };
   } catch (error) {
     throw new UnauthorizedError('Invalid token', { cause: error, credentialId: settings.issuer });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { APP_OTP_DEMO, demoTenantPatch, seedDemo } from '../../local/demo/app-otp';
+import { demoTenantPatch, demoUserToken, seedDemo } from '../../local/demo/app-otp';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
 /** The seed's resend example body (its register example uses the placeholder country "XX"). */
@@ -20,7 +20,8 @@ describe('app-otp over HTTP', () => {
     await stack.stop();
   });
 
-  const post = async (endpoint: string, body: unknown, token: string = APP_OTP_DEMO.userToken) => {
+  // The local stack runs on the real clock.
+  const post = async (endpoint: string, body: unknown, token: string = demoUserToken(Date.now())) => {
     const response = await fetch(`${stack.baseUrl}/fe/users/auth/otp/${endpoint}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-jwt-token': token },
@@ -59,7 +60,7 @@ describe('app-otp over HTTP', () => {
 
   it('answers 401 UN_AUTHORIZED for a bad token and sends nothing', async () => {
     await stack.clearOutbox();
-    const res = await post('register', PHONE_BODY, `${APP_OTP_DEMO.userToken.slice(0, -2)}xx`);
+    const res = await post('register', PHONE_BODY, `${demoUserToken(Date.now()).slice(0, -2)}xx`);
     expect(res).toEqual({ status: 401, body: { message: 'UN_AUTHORIZED' } });
     expect(await stack.outbox()).toEqual([]);
   });

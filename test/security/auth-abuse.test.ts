@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type JWTPayload, SignJWT } from 'jose';
-import { APP_OTP_DEMO } from '../../local/demo/app-otp';
+import { APP_OTP_DEMO, demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
 import { SEED_GENERATE, SUMMITAI_DEMO } from '../../local/demo/summitai';
@@ -54,31 +54,41 @@ const allIdentical = (results: APIGatewayProxyResult[]): APIGatewayProxyResult =
 };
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The harness clock, in seconds: the verifier reads that clock, so tokens are minted on it. */
+const nowSeconds = () => Math.floor(h.clock.now() / 1000);
 const DEMO_CLAIMS = { sub: 'abuser-1', iss: APP_OTP_DEMO.issuer, aud: APP_OTP_DEMO.audience };
 
 /** An HS256 JWT (or another HMAC alg) over `claims` with `secret`. */
 const hsToken = (claims: JWTPayload, secret: string = APP_OTP_DEMO.hs256Secret, alg = 'HS256') =>
   new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 
-/** Every way a user JWT can be wrong, each of which must be refused the same way. */
+/**
+ * Every way a user JWT can be wrong, each of which must be refused the same way. Each carries a
+ * valid `iat` and `exp` unless the point is their absence (token-lifetime.test.ts covers those).
+ */
 const badTokens = async (): Promise<Record<string, string>> => {
-  const exp = nowSeconds() + 3600;
+  const iat = nowSeconds();
+  const exp = iat + 3600;
+  const demoToken = demoUserToken(h.clock.now());
   return {
-    'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...DEMO_CLAIMS, exp })}.`,
-    'alg none, signature kept': `${b64({ alg: 'none' })}.${b64({ ...DEMO_CLAIMS, exp })}.${(await hsToken({ ...DEMO_CLAIMS, exp })).split('.')[2]}`,
-    'wrong key': await hsToken({ ...DEMO_CLAIMS, exp }, 'another-secret-of-the-right-length-0123456789'),
-    'HS512 with the right key': await hsToken({ ...DEMO_CLAIMS, exp }, APP_OTP_DEMO.hs256Secret, 'HS512'),
-    expired: await hsToken({ ...DEMO_CLAIMS, exp: nowSeconds() - 3600, iat: nowSeconds() - 7200 }),
-    'not yet valid': await hsToken({ ...DEMO_CLAIMS, exp, nbf: nowSeconds() + 3600 }),
-    'wrong issuer': await hsToken({ ...DEMO_CLAIMS, iss: 'https://idp.evil.example', exp }),
-    'wrong audience': await hsToken({ ...DEMO_CLAIMS, aud: 'another-app', exp }),
-    'no audience': await hsToken({ sub: DEMO_CLAIMS.sub, iss: DEMO_CLAIMS.iss, exp }),
+    'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...DEMO_CLAIMS, iat, exp })}.`,
+    'alg none, signature kept': `${b64({ alg: 'none' })}.${b64({ ...DEMO_CLAIMS, iat, exp })}.${(await hsToken({ ...DEMO_CLAIMS, iat, exp })).split('.')[2]}`,
+    'wrong key': await hsToken({ ...DEMO_CLAIMS, iat, exp }, 'another-secret-of-the-right-length-0123456789'),
+    'HS512 with the right key': await hsToken(
+      { ...DEMO_CLAIMS, iat, exp },
+      APP_OTP_DEMO.hs256Secret,
+      'HS512',
+    ),
+    expired: await hsToken({ ...DEMO_CLAIMS, exp: iat - 3600, iat: iat - 7200 }),
+    'not yet valid': await hsToken({ ...DEMO_CLAIMS, iat, exp, nbf: iat + 3600 }),
+    'wrong issuer': await hsToken({ ...DEMO_CLAIMS, iss: 'https://idp.evil.example', iat, exp }),
+    'wrong audience': await hsToken({ ...DEMO_CLAIMS, aud: 'another-app', iat, exp }),
+    'no audience': await hsToken({ sub: DEMO_CLAIMS.sub, iss: DEMO_CLAIMS.iss, iat, exp }),
     'payload swapped': (() => {
-      const [head, , sig] = APP_OTP_DEMO.userToken.split('.');
-      return `${head}.${b64({ ...DEMO_CLAIMS, exp })}.${sig}`;
+      const [head, , sig] = demoToken.split('.');
+      return `${head}.${b64({ ...DEMO_CLAIMS, iat, exp })}.${sig}`;
     })(),
-    'signature stripped': APP_OTP_DEMO.userToken.split('.').slice(0, 2).join('.'),
+    'signature stripped': demoToken.split('.').slice(0, 2).join('.'),
     garbage: 'not.a.jwt',
   };
 };
@@ -105,8 +115,8 @@ describe('security', () => {
       });
 
       it('accepts the demo token and a fresh token signed with the demo key (positive control)', async () => {
-        expect((await register(APP_OTP_DEMO.userToken)).statusCode).toBe(200);
-        const fresh = await hsToken({ ...DEMO_CLAIMS, exp: nowSeconds() + 600 });
+        expect((await register(demoUserToken(h.clock.now()))).statusCode).toBe(200);
+        const fresh = await hsToken({ ...DEMO_CLAIMS, iat: nowSeconds(), exp: nowSeconds() + 600 });
         const res = await raw('app-otp', {
           method: 'POST',
           path: '/fe/users/auth/otp/register',
@@ -156,7 +166,7 @@ describe('security', () => {
 
       it('accepts the demo Basic credential and a valid demo-issuer Bearer token (positive control)', async () => {
         expect((await generate(DEMO_AUTH_PARTS.basic, '919812345673')).statusCode).toBe(200);
-        const bearer = await hsToken({ ...DEMO_CLAIMS, exp: nowSeconds() + 600 });
+        const bearer = await hsToken({ ...DEMO_CLAIMS, iat: nowSeconds(), exp: nowSeconds() + 600 });
         expect((await generate(`Bearer ${bearer}`, '919812345674')).statusCode).toBe(200);
       });
     });

@@ -20,7 +20,7 @@ import { createHandler as capillaryAuthHandler } from '../../functions/capillary
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
 import { createHandler as loginRadiusHandler } from '../../functions/loginradius';
 import { createHandler as summitAiHandler } from '../../functions/summitai';
-import { APP_OTP_DEMO } from '../../local/demo/app-otp';
+import { demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
 import { SEED_GENERATE, validateBody } from '../../local/demo/summitai';
@@ -268,7 +268,7 @@ const DRIVERS: Record<DialectId, (h: DialectHarness) => Driver> = {
   },
   'app-otp': (h) => {
     const handler = appOtpHandler(h.deps);
-    const headers = { 'user-jwt-token': APP_OTP_DEMO.userToken };
+    const headers = { 'user-jwt-token': demoUserToken(h.clock.now()) };
     const phone = { phone_number: '9876500003', countryCode: '+91' };
     let authCode = '';
     const unavailable = { message: 'SERVICE_UNAVAILABLE' };

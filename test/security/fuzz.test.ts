@@ -157,7 +157,7 @@ let idempotencyKeys = 0;
  * also proves that no refusal is ever stored as an answer to replay.
  */
 const baseRequest = (route: RouteDef, body: unknown): RawRequest => {
-  const auth = authParts(route.dialect);
+  const auth = authParts(route.dialect, h.clock.now());
   return {
     method: route.method,
     path: concretePath(route),

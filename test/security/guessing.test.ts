@@ -204,7 +204,7 @@ describe('security › guessing (count before compare, DynamoDB Local)', () => {
       console.log(
         `${flow.dialect}: compared per trial max ${Math.max(...compared)}, answered max ${Math.max(...answered)}, accepted ${accepted}/${TRIALS}`,
       );
-    });
+    }, 240_000); // 4,000 guesses: about 10 s alone, more on a loaded machine
   });
 
   describe('engine › daily budget per recipient', () => {

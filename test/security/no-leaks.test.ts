@@ -44,7 +44,7 @@ const send = async (
   body: unknown,
   extra: Partial<RawRequest> = {},
 ): Promise<{ status: number; body: Record<string, unknown>; raw: Answer }> => {
-  const auth = authParts(dialect);
+  const auth = authParts(dialect, h.clock.now());
   const { result, thrown } = await runRaw(
     h.handlers[dialect],
     rawEvent({

@@ -438,14 +438,17 @@ describe('security › number policy (DynamoDB Local, dialect handlers)', () => 
     let register: (body: unknown) => Promise<Answer>;
     beforeAll(async () => {
       h = await appHarness({
-        tenant: defaultPolicyTenant({ jwt: { issuer: ISSUER, hs256Secret: HS_SECRET } }),
+        tenant: defaultPolicyTenant({
+          jwt: { issuer: ISSUER, hs256Secret: HS_SECRET, maxTokenAgeSeconds: 3600 },
+        }),
       });
       const handler = appOtpHandler(h.deps);
       const token = await new SignJWT({ sub: 'user-1' })
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer(ISSUER)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
+        // Issued on the harness clock, which the verifier reads.
+        .setIssuedAt(Math.floor(h.clock.now() / 1000))
+        .setExpirationTime(Math.floor(h.clock.now() / 1000) + 3600)
         .sign(new TextEncoder().encode(HS_SECRET));
       register = (body) =>
         invoke(

@@ -33,7 +33,7 @@ describe('security', () => {
           method: 'POST',
           path: `/identity/v2/manage/account/smsotp/${name}`,
           headers: { 'content-type': 'application/json' },
-          query: authParts('loginradius').query ?? null,
+          query: authParts('loginradius', h.clock.now()).query ?? null,
           body: JSON.stringify({ Phone: '+919876543210' }),
         }),
       );

@@ -5,7 +5,7 @@ import { createHandler as capillaryAuthHandler } from '../../functions/capillary
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
 import { createHandler as loginRadiusHandler } from '../../functions/loginradius';
 import { createHandler as summitAiHandler } from '../../functions/summitai';
-import { APP_OTP_DEMO } from '../../local/demo/app-otp';
+import { demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
 import { SEED_GENERATE, validateBody } from '../../local/demo/summitai';
@@ -184,7 +184,6 @@ export type SecurityHarness = Awaited<ReturnType<typeof securityHarness>>;
 export const DEMO_AUTH_PARTS = {
   basic: `Basic ${Buffer.from(`${DEMO.basic.clientId}:${DEMO.basic.secret}`).toString('base64')}`,
   lrQuery: { apikey: LOGINRADIUS_DEMO.apikey, apisecret: LOGINRADIUS_DEMO.apisecret },
-  userJwt: APP_OTP_DEMO.userToken,
 } as const;
 
 /** Options of one raw request; `body` is sent as given (a string) or JSON-encoded. */
@@ -231,13 +230,13 @@ export type DialectAnswer = { status: number; body: Record<string, unknown> };
 
 /** One JSON request to a dialect's handler with the demo credentials; the answer parsed. */
 export const callDialect = async (
-  h: { handlers: Record<DialectId, LambdaHandler> },
+  h: { handlers: Record<DialectId, LambdaHandler>; clock: { now: () => number } },
   dialect: DialectId,
   method: string,
   path: string,
   body: unknown,
 ): Promise<DialectAnswer> => {
-  const auth = authParts(dialect);
+  const auth = authParts(dialect, h.clock.now());
   const { result, thrown } = await runRaw(
     h.handlers[dialect],
     rawEvent({
@@ -257,14 +256,15 @@ export const concretePath = (route: RouteDef, smsOtpType = 'forgotpassword'): st
   route.path.replace('{smsotptype}', smsOtpType);
 
 /** The credentials a valid request of this dialect carries outside the body. */
-export const authParts = (dialect: DialectId): Pick<RawRequest, 'headers' | 'query'> => {
+export const authParts = (dialect: DialectId, nowMs: number): Pick<RawRequest, 'headers' | 'query'> => {
   switch (dialect) {
     case 'capillary-v2':
       return { headers: { authorization: DEMO_AUTH_PARTS.basic } };
     case 'loginradius':
       return { query: { ...DEMO_AUTH_PARTS.lrQuery } };
     case 'app-otp':
-      return { headers: { 'user-jwt-token': DEMO_AUTH_PARTS.userJwt } };
+      // Minted at the harness clock's time: the verifier reads that clock.
+      return { headers: { 'user-jwt-token': demoUserToken(nowMs) } };
     default:
       return {};
   }

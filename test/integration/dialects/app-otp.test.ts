@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { createHandler } from '../../../functions/app-otp';
-import { APP_OTP_DEMO, demoCurl, demoTenantPatch } from '../../../local/demo/app-otp';
+import { demoCurl, demoTenantPatch, demoUserToken } from '../../../local/demo/app-otp';
 import { LOCAL_AWS } from '../../../local/dynamo-local';
 import type { Tenant } from '../../../shared/tenants';
 import { apiEvent, appHarness, invoke } from '../../support/app-harness';
@@ -22,18 +22,25 @@ const SEED = {
   resend: { phone_number: '9876543219', countryCode: '+91' },
 };
 
-/** A JWT signed with the tenant's HS256 secret; `claims` and `options` override the defaults. */
+/**
+ * A JWT signed with the tenant's HS256 secret, issued at `nowMs` (the harness clock's time: the
+ * verifier reads that clock) and valid for an hour, the default `maxTokenAgeSeconds`; `claims`
+ * and `options` override the defaults.
+ */
 const hsToken = async (
+  nowMs: number,
   claims: JWTPayload = {},
-  options: { secret?: string; issuer?: string; audience?: string; expiresAt?: number } = {},
-) =>
-  new SignJWT({ sub: 'user-1', ...claims })
+  options: { secret?: string; issuer?: string; audience?: string } = {},
+) => {
+  const iat = Math.floor(nowMs / 1000);
+  return new SignJWT({ sub: 'user-1', ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresAt ?? Math.floor(Date.now() / 1000) + 600)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 3600)
     .sign(new TextEncoder().encode(options.secret ?? HS_SECRET));
+};
 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -60,7 +67,7 @@ const setup = async (
     ...(options.fail ? { fail: options.fail } : {}),
   });
   const handler = createHandler(h.deps);
-  const token = await hsToken();
+  const token = await hsToken(h.clock.now());
   const post = (path: string, body: unknown, jwt: string | null = token) =>
     invoke(handler, apiEvent('POST', path, { body, headers: jwt === null ? {} : { 'user-jwt-token': jwt } }));
   const register = (body: unknown = SEED.resend, jwt?: string | null) =>
@@ -183,14 +190,14 @@ describe('app-otp', () => {
 
     it('gives two users of one phone separate codes while the daily limit counts per phone', async () => {
       const t = await setup({ tenant: { policy: { maxDailySendsPerDestination: 2 } } });
-      const other = await hsToken({ sub: 'user-2' });
+      const other = await hsToken(t.clock.now(), { sub: 'user-2' });
       const first = await registered(t);
       const second = await registered(t, other);
       expect(t.sent).toHaveLength(2);
       // user-2's code does not verify user-1's challenge, and the reverse.
       const crossed = await t.verify({ ...SEED.resend, authCode: second.authCode, otp: second.otp });
       expect(crossed.status).toBe(400);
-      const third = await t.register(SEED.resend, await hsToken({ sub: 'user-3' }));
+      const third = await t.register(SEED.resend, await hsToken(t.clock.now(), { sub: 'user-3' }));
       expect(third).toMatchObject({ status: 429, body: { message: 'TOO_MANY_REQUESTS' } });
       expect(t.sent).toHaveLength(2);
       const ok = await t.verify({ ...SEED.resend, authCode: first.authCode, otp: first.otp });
@@ -277,7 +284,9 @@ describe('app-otp', () => {
       });
       t.clock.advance(31_000);
       expect((await t.register()).body.isNewUser).toBe(false);
-      expect((await t.register(SEED.resend, await hsToken({ sub: 'user-2' }))).body.isNewUser).toBe(true);
+      expect(
+        (await t.register(SEED.resend, await hsToken(t.clock.now(), { sub: 'user-2' }))).body.isNewUser,
+      ).toBe(true);
       // The record names neither the phone nor the user.
       const table = JSON.stringify(await scanItems(t.ddb, t.tableName));
       expect(table).not.toContain('9876543219');
@@ -336,7 +345,10 @@ describe('app-otp', () => {
       const none = await t.verify({ ...SEED.resend, authCode: '1234', otp: '123456' });
       expect(none).toMatchObject({ status: 400, body: { message: 'OTP_NOT_FOUND' } });
       const { authCode, otp } = await registered(t);
-      const stranger = await t.verify({ ...SEED.resend, authCode, otp }, await hsToken({ sub: 'user-2' }));
+      const stranger = await t.verify(
+        { ...SEED.resend, authCode, otp },
+        await hsToken(t.clock.now(), { sub: 'user-2' }),
+      );
       expect(stranger).toMatchObject({ status: 400, body: { message: 'OTP_NOT_FOUND' } });
       expect((await t.verify({ ...SEED.resend, authCode, otp })).status).toBe(200);
       const again = await t.verify({ ...SEED.resend, authCode, otp });
@@ -370,26 +382,26 @@ describe('app-otp', () => {
   });
 
   describe('authentication', () => {
-    const refusals: Array<[string, () => Promise<string | null>]> = [
+    const refusals: Array<[string, (nowMs: number) => Promise<string | null>]> = [
       ['a missing header', async () => null],
       ['an empty header', async () => ''],
       ['a token that is not a JWT', async () => 'not-a-jwt'],
       ['alg none', async () => unsignedToken()],
-      ['an expired token', () => hsToken({}, { expiresAt: Math.floor(Date.now() / 1000) - 3600 })],
+      ['an expired token', (now) => hsToken(now - 2 * 3_600_000)],
       [
         'a token signed with another key',
-        () => hsToken({}, { secret: 'another-secret-0123456789-0123456789-xx' }),
+        (now) => hsToken(now, {}, { secret: 'another-secret-0123456789-0123456789-xx' }),
       ],
-      ['an unknown issuer', () => hsToken({}, { issuer: 'https://someone-else.test' })],
-      ['a wrong audience', () => hsToken({}, { audience: 'another-app' })],
-      ['a token without sub', () => hsToken({ sub: undefined })],
+      ['an unknown issuer', (now) => hsToken(now, {}, { issuer: 'https://someone-else.test' })],
+      ['a wrong audience', (now) => hsToken(now, {}, { audience: 'another-app' })],
+      ['a token without sub', (now) => hsToken(now, { sub: undefined })],
     ];
 
     it.each(refusals)(
       'returns 401 UN_AUTHORIZED for %s on every endpoint and writes nothing',
       async (_, make) => {
         const t = await setup();
-        const jwt = await make();
+        const jwt = await make(t.clock.now());
         const before = await t.itemCount();
         for (const path of ['register', 'resend', 'verify']) {
           const body = path === 'verify' ? { ...SEED.resend, authCode: '1234', otp: '123456' } : SEED.resend;
@@ -414,8 +426,8 @@ describe('app-otp', () => {
     describe('with a JWKS URL', () => {
       let server: Server;
       let jwksUrl: string;
-      let sign: (claims?: JWTPayload) => Promise<string>;
-      let signWithStrangerKey: () => Promise<string>;
+      let sign: (nowMs: number) => Promise<string>;
+      let signWithStrangerKey: (nowMs: number) => Promise<string>;
 
       beforeAll(async () => {
         const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -427,14 +439,17 @@ describe('app-otp', () => {
         });
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
-        const build = (claims: JWTPayload = {}) =>
-          new SignJWT({ sub: 'jwks-user', ...claims })
+        const build = (nowMs: number) => {
+          const iat = Math.floor(nowMs / 1000);
+          return new SignJWT({ sub: 'jwks-user' })
             .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
             .setIssuer('https://jwks.app-otp.test')
             .setAudience(AUDIENCE)
-            .setExpirationTime('10m');
-        sign = (claims) => build(claims).sign(privateKey);
-        signWithStrangerKey = () => build().sign(stranger.privateKey);
+            .setIssuedAt(iat)
+            .setExpirationTime(iat + 600);
+        };
+        sign = (nowMs) => build(nowMs).sign(privateKey);
+        signWithStrangerKey = (nowMs) => build(nowMs).sign(stranger.privateKey);
       });
 
       afterAll(async () => {
@@ -442,11 +457,20 @@ describe('app-otp', () => {
       });
 
       const jwksSetup = () =>
-        setup({ tenant: { jwt: { issuer: 'https://jwks.app-otp.test', audience: AUDIENCE, jwksUrl } } });
+        setup({
+          tenant: {
+            jwt: {
+              issuer: 'https://jwks.app-otp.test',
+              audience: AUDIENCE,
+              jwksUrl,
+              maxTokenAgeSeconds: 3600,
+            },
+          },
+        });
 
       it('registers and verifies with a token the JWKS key verifies', async () => {
         const t = await jwksSetup();
-        const jwt = await sign();
+        const jwt = await sign(t.clock.now());
         const res = await t.register(SEED.resend, jwt);
         expect(res).toMatchObject({ status: 200, body: { isNewUser: true } });
         const ok = await t.verify(
@@ -458,7 +482,7 @@ describe('app-otp', () => {
 
       it('returns 401 UN_AUTHORIZED for a token signed by a key not in the JWKS', async () => {
         const t = await jwksSetup();
-        const res = await t.register(SEED.resend, await signWithStrangerKey());
+        const res = await t.register(SEED.resend, await signWithStrangerKey(t.clock.now()));
         expect(res).toMatchObject({ status: 401, body: { message: 'UN_AUTHORIZED' } });
         expect(t.sent).toHaveLength(0);
       });
@@ -467,7 +491,7 @@ describe('app-otp', () => {
         const t = await jwksSetup();
         const res = await t.register(
           SEED.resend,
-          await hsToken({}, { issuer: 'https://jwks.app-otp.test', secret: HS_SECRET }),
+          await hsToken(t.clock.now(), {}, { issuer: 'https://jwks.app-otp.test', secret: HS_SECRET }),
         );
         expect(res).toMatchObject({ status: 401, body: { message: 'UN_AUTHORIZED' } });
         expect(t.sent).toHaveLength(0);
@@ -476,19 +500,38 @@ describe('app-otp', () => {
   });
 
   describe('local demo', () => {
-    it('registers and verifies with the demo token against a tenant carrying the demo patch', async () => {
+    it('registers and verifies with a demo token against a tenant carrying the demo patch', async () => {
       const t = await setup({ tenant: demoTenantPatch });
-      const res = await t.register(SEED.resend, APP_OTP_DEMO.userToken);
+      const token = demoUserToken(t.clock.now());
+      const res = await t.register(SEED.resend, token);
       expect(res).toMatchObject({ status: 200, body: { isNewUser: true } });
       const body = { ...SEED.resend, authCode: res.body.authCode, otp: lastCode(t.sent) };
-      expect((await t.verify(body, APP_OTP_DEMO.userToken)).status).toBe(200);
+      expect((await t.verify(body, token)).status).toBe(200);
     });
 
-    it('has a curl command for every endpoint of the dialect, each with the demo token', () => {
-      for (const path of ['register', 'resend', 'verify']) {
+    it('accepts a demo token for its day and refuses it after (the demo tenant allows day-long tokens)', async () => {
+      const t = await setup({ tenant: demoTenantPatch });
+      const token = demoUserToken(t.clock.now());
+      t.clock.advance((86_400 - 60) * 1000);
+      expect((await t.register(SEED.resend, token)).status).toBe(200);
+      t.clock.advance(120_000);
+      expect(await t.register(SEED.resend, token)).toMatchObject({
+        status: 401,
+        body: { message: 'UN_AUTHORIZED' },
+      });
+    });
+
+    it('has a curl command for every endpoint, each with one demo token that the demo tenant accepts now', async () => {
+      const tokens = ['register', 'resend', 'verify'].map((path) => {
         const command = demoCurl.find((c) => c.includes(`/fe/users/auth/otp/${path} `));
-        expect(command).toContain(`user-jwt-token: ${APP_OTP_DEMO.userToken}`);
-      }
+        return /user-jwt-token: ([\w.-]+)'/.exec(command ?? '')?.[1];
+      });
+      const [token] = tokens;
+      expect(tokens).toEqual([token, token, token]);
+      // The commands are built when the module loads, on the real clock: `npm start` runs on it.
+      const t = await setup({ tenant: demoTenantPatch });
+      t.clock.set(Date.now());
+      expect((await t.register(SEED.resend, token)).status).toBe(200);
     });
   });
 
