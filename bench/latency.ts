@@ -84,7 +84,10 @@ export const setUpDialect = async (
     now: options.now ?? Date.now,
     logger: quietLogger(),
     // The production default: a warm container reads a tenant once a minute.
-    tenants: new TenantDirectory(options.ddb, options.tableName, 60),
+    tenants: new TenantDirectory(options.ddb, options.tableName, {
+      tenantKey: async () => TENANT_KEY,
+      cacheSeconds: 60,
+    }),
   };
   const tenant = benchTenant(driver.tenantPatch);
   await deps.tenants.putTenant(tenant);
@@ -99,6 +102,7 @@ export const setUpDialect = async (
 };
 
 const PEPPER = Buffer.from('bench-pepper-0123456789abcdef-0123456789');
+const TENANT_KEY = Buffer.from('bench-tenant-sealing-key-0123456789abcdef');
 const SIGNING_KEY = Buffer.from('bench-signing-key-0123456789abcdef-0123456789');
 
 /** A fresh DynamoDB Local client and table for one measurement. */

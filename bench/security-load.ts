@@ -119,6 +119,7 @@ const main = async (): Promise<void> => {
     ['info', 'warn', 'error', 'debug', 'trace', 'log'].map((k) => [k, (s: string) => logLines.push(s)]),
   );
   const pepper = Buffer.from('security-load-pepper-0123456789abcdef');
+  const tenantKey = Buffer.from('security-load-tenant-sealing-key-0123456789');
   const deps: AppDeps = {
     ddb,
     tableName,
@@ -128,7 +129,7 @@ const main = async (): Promise<void> => {
     now: Date.now,
     logger,
     // As in AWS (TENANT_CACHE_SECONDS default).
-    tenants: new TenantDirectory(ddb, tableName, 60),
+    tenants: new TenantDirectory(ddb, tableName, { tenantKey: async () => tenantKey, cacheSeconds: 60 }),
   };
   await seedDemoTenant(deps.tenants);
   const { handlers } = await loadDialects(deps);

@@ -3,13 +3,20 @@
  * against the local runtime and a deployed stack:
  *
  *   local:     DYNAMODB_ENDPOINT=http://127.0.0.1:8000 TABLE_NAME=otp-local npm run admin -- <command>
- *   deployed:  TABLE_NAME=<TableName output of the stack> AWS_PROFILE=… npm run admin -- <command>
+ *   deployed:  TABLE_NAME=<TableName output of the stack>
+ *              SEALING_KEY_SECRET_ARN=<SealingKeySecretArn output of the stack>
+ *              AWS_PROFILE=… npm run admin -- <command>
+ *
+ * Tenant secrets (jwt.hs256Secret, brands.*.payloadSigningSecret, channels.zalo.accessToken) are
+ * sealed in the table under the tenant sealing key: the stack's secret in AWS (read with your
+ * credentials), the local runtime's fixed key against DynamoDB Local (or TENANT_SEALING_KEY).
  *
  * Commands:
  *   tenant put --file tenant.json           create or replace a tenant (validated; see shared/tenants.ts)
- *   tenant show --tenant ID                 print a tenant record
+ *   tenant show --tenant ID                 print a tenant record, every secret as ***
  *   tenant migrate --tenant ID              rewrite a record in today's form (allowedCountryCodes
- *                                           dialling codes become allowedRegions; prints the result)
+ *                                           dialling codes become allowedRegions; secrets written in
+ *                                           clear before sealing are sealed; prints the result)
  *   credential create --tenant ID --kind basic|apikey|form --id CLIENT_ID [--secret S]
  *                                           store a credential; prints a generated secret once
  *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
@@ -18,10 +25,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CONSTANTS } from '../local/config';
 import { randomId } from '../shared/crypto';
 import { normalizeEmail, parsePhone } from '../shared/phone';
+import { secretValue } from '../shared/secrets';
 import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
+import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
 import { type CredentialKind, tenantSchema } from '../shared/tenants';
 
 const usage = (message?: string): never => {
@@ -53,7 +63,20 @@ const ddb = new DynamoDBClient(
     ? { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
     : {},
 );
-const tenants = new TenantDirectory(ddb, tableName, 0);
+// Against DynamoDB Local the local runtime's key, so records the CLI writes open in `npm start`.
+const localKey = process.env.TENANT_SEALING_KEY ?? (endpoint ? LOCAL_CONSTANTS.tenantSealingKey : undefined);
+const sealingKeyArn = process.env.SEALING_KEY_SECRET_ARN;
+const loadTenantKey = secretValue(localKey, sealingKeyArn, 'tenant sealing key');
+const tenants = new TenantDirectory(ddb, tableName, {
+  // Asked for only when a tenant with secrets is read or written.
+  tenantKey: () =>
+    localKey || sealingKeyArn
+      ? loadTenantKey()
+      : usage(
+          'set SEALING_KEY_SECRET_ARN (the stack output SealingKeySecretArn) to read or write tenant secrets',
+        ),
+  cacheSeconds: 0,
+});
 const need = (name: keyof typeof values): string => values[name] ?? usage(`--${name} is required`);
 
 const [noun, verb] = positionals;
@@ -73,19 +96,31 @@ try {
     case 'tenant show': {
       const tenant = await tenants.get(need('tenant'));
       if (!tenant) usage(`no tenant ${values.tenant}`);
-      console.log(
-        JSON.stringify({ ...tenant, jwt: tenant?.jwt && { ...tenant.jwt, hs256Secret: '***' } }, null, 2),
-      );
+      // Every secret field, through the one list of them (shared/tenant-secrets.ts).
+      if (tenant)
+        console.log(
+          JSON.stringify(
+            mapTenantSecrets(tenant, () => '***'),
+            null,
+            2,
+          ),
+        );
       break;
     }
     case 'tenant migrate': {
-      // Reading parses the record, which maps legacy fields (shared/tenants.ts); writing stores that.
+      // Reading parses the record, which maps legacy fields (shared/tenants.ts) and opens sealed
+      // secrets or takes clear ones as they are; writing stores that, every secret sealed.
       const tenant = await tenants.get(need('tenant'));
       if (!tenant) usage(`no tenant ${values.tenant}`);
       else {
         await tenants.putTenant(tenant);
         console.log(
-          JSON.stringify({ tenantId: tenant.tenantId, allowedRegions: tenant.policy.allowedRegions }),
+          JSON.stringify({
+            tenantId: tenant.tenantId,
+            allowedRegions: tenant.policy.allowedRegions,
+            // putTenant seals every secret field: these are now sealed in the table.
+            sealedSecrets: tenantSecretFields(tenant).map((f) => f.path.join('.')),
+          }),
         );
       }
       break;

@@ -28,7 +28,7 @@ const byDialect = <T>(make: (dialect: DialectId) => T): Record<DialectId, T> =>
   Object.fromEntries(DIALECT_IDS.map((dialect) => [dialect, make(dialect)])) as Record<DialectId, T>;
 
 /**
- * The whole OTP service: one table, two secrets, one function per dialect, a REST API built from
+ * The whole OTP service: one table, three secrets, one function per dialect, a REST API built from
  * the route table behind WAF, and alarms. Environment-agnostic and free of lookups so `cdk synth`
  * works offline; no physical names, so two copies can live in one account.
  */
@@ -54,6 +54,12 @@ export class OtpServiceStack extends Stack {
       generateSecretString: secretString,
       removalPolicy,
     });
+    // Its own key, not the pepper: rotating the pepper must not make tenant secrets unreadable.
+    const tenantSealingKey = new secretsmanager.Secret(this, 'TenantSealingKey', {
+      description: 'Key that seals tenant secrets (JWT, payload-signing and provider secrets) in the table',
+      generateSecretString: secretString,
+      removalPolicy,
+    });
     Validations.of(pepper).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -64,6 +70,11 @@ export class OtpServiceStack extends Stack {
       reason:
         'Rotating the token signing key on a schedule would invalidate every issued access token at once; the key is rotated deliberately with a grace period, not by Secrets Manager rotation.',
     });
+    Validations.of(tenantSealingKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Tenant secrets in the table are sealed under this key: a scheduled rotation would leave every sealed secret unreadable until each tenant is re-sealed, so it is rotated by a planned re-seal (README, Security), not by Secrets Manager rotation.',
+    });
 
     this.functions = byDialect(
       (dialect) =>
@@ -72,6 +83,7 @@ export class OtpServiceStack extends Stack {
           table,
           pepper,
           signingKey,
+          tenantSealingKey,
           settings,
           code: props.codeOverrides?.[dialect],
         }),
@@ -104,6 +116,11 @@ export class OtpServiceStack extends Stack {
     new CfnOutput(this, 'TableName', {
       description: 'The DynamoDB table (tenants, codes)',
       value: table.tableName,
+    });
+    new CfnOutput(this, 'SealingKeySecretArn', {
+      description:
+        'The tenant sealing key: the admin CLI reads it (SEALING_KEY_SECRET_ARN) to write and show tenants',
+      value: tenantSealingKey.secretArn,
     });
     // SNS SMS attributes are account-wide: the stack sets the spend limit only when the operator
     // names one (`-c smsMonthlySpendLimit=50`), so a deploy never lowers a limit raised elsewhere.

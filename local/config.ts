@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * Fixed values of the local runtime. They are LOCAL-ONLY: they are in the source tree, so anything
- * protected by them is public. In AWS the pepper and signing key come from Secrets Manager
+ * protected by them is public. In AWS the pepper, signing key and sealing key come from Secrets Manager
  * (shared/app-deps.ts) and none of these constants is read.
  */
 export const LOCAL_CONSTANTS = {
@@ -12,6 +12,8 @@ export const LOCAL_CONSTANTS = {
   pepper: 'local-only-pepper-never-use-in-aws-0123456789',
   /** Key that signs access tokens (Capillary auth engine), local only. */
   signingKey: 'local-only-token-signing-key-never-use-in-aws-0123456789',
+  /** Key that seals tenant secrets in the table (shared/tenant-secrets.ts), local only. */
+  tenantSealingKey: 'local-only-tenant-sealing-key-never-use-in-aws-0123456789',
   /** Sender address of e-mails; the SES emulator accepts any syntactically valid address. */
   sesFrom: 'no-reply@example.com',
 } as const;

@@ -23,7 +23,8 @@ export interface LocalDepsOptions {
 /**
  * The app deps of the local runtime: the same handlers and engine as in AWS, with DynamoDB Local,
  * the real SES sender pointed at the emulator, and outbox sinks for the channels that have no
- * local emulator (SMS, voice, WhatsApp, Zalo). Pepper and signing key are the local constants.
+ * local emulator (SMS, voice, WhatsApp, Zalo). Pepper, signing key and tenant sealing key are the
+ * local constants.
  */
 export const createLocalDeps = (options: LocalDepsOptions): AppDeps => {
   const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: options.dynamoEndpoint });
@@ -31,6 +32,7 @@ export const createLocalDeps = (options: LocalDepsOptions): AppDeps => {
   const { outbox } = options;
   const pepper = Buffer.from(LOCAL_CONSTANTS.pepper);
   const signingKey = Buffer.from(LOCAL_CONSTANTS.signingKey);
+  const tenantKey = Buffer.from(LOCAL_CONSTANTS.tenantSealingKey);
   return {
     ddb,
     tableName: options.tableName,
@@ -45,6 +47,9 @@ export const createLocalDeps = (options: LocalDepsOptions): AppDeps => {
     },
     now: Date.now,
     logger: options.logger ?? sharedLogger,
-    tenants: new TenantDirectory(ddb, options.tableName, options.tenantCacheSeconds ?? 0),
+    tenants: new TenantDirectory(ddb, options.tableName, {
+      tenantKey: async () => tenantKey,
+      cacheSeconds: options.tenantCacheSeconds ?? 0,
+    }),
   };
 };

@@ -43,7 +43,10 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     senders,
     now: Date.now,
     logger,
-    tenants: new TenantDirectory(ddb, c.TABLE_NAME, c.TENANT_CACHE_SECONDS),
+    tenants: new TenantDirectory(ddb, c.TABLE_NAME, {
+      tenantKey: secretValue(c.TENANT_SEALING_KEY, c.SEALING_KEY_SECRET_ARN, 'tenant sealing key'),
+      cacheSeconds: c.TENANT_CACHE_SECONDS,
+    }),
   };
   return deps;
 };

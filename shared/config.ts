@@ -16,6 +16,13 @@ const configSchema = z
     SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
     /** The signing key itself (local runtime and tests only). */
     TOKEN_SIGNING_KEY: z.string().min(32).optional(),
+    /**
+     * Secrets Manager ARN of the key that seals tenant secrets in the table (JWT HS256 secrets,
+     * payload-signing secrets, provider tokens). Not the pepper: rotating one leaves the other.
+     */
+    SEALING_KEY_SECRET_ARN: z.string().min(1).optional(),
+    /** The tenant sealing key itself (local runtime and tests only). */
+    TENANT_SEALING_KEY: z.string().min(32).optional(),
     /** Endpoint overrides for local emulators (DynamoDB Local, aws-ses-v2-local). */
     DYNAMODB_ENDPOINT: z.url().optional(),
     SES_ENDPOINT: z.url().optional(),
@@ -27,6 +34,11 @@ const configSchema = z
   .refine((c) => c.PEPPER_SECRET_ARN ?? c.OTP_PEPPER, {
     message: 'set PEPPER_SECRET_ARN (AWS) or OTP_PEPPER (local)',
     path: ['PEPPER_SECRET_ARN'],
+  })
+  // Every function reads tenants, and a tenant with secrets cannot be read without this key.
+  .refine((c) => c.SEALING_KEY_SECRET_ARN ?? c.TENANT_SEALING_KEY, {
+    message: 'set SEALING_KEY_SECRET_ARN (AWS) or TENANT_SEALING_KEY (local)',
+    path: ['SEALING_KEY_SECRET_ARN'],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -46,29 +46,51 @@ export const safeEqual = (a: string, b: string): boolean =>
 /** A random opaque identifier (base64url of 18 bytes = 144 bits). */
 export const randomId = (bytes = 18): string => randomBytes(bytes).toString('base64url');
 
-const encryptionKey = (pepper: Buffer): Buffer =>
-  Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'otp-code-encryption-v1', 32));
+/**
+ * What a sealing key is for: the HKDF `info` that derives the AES key, so one secret never keys
+ * two purposes. `code` is keyed from the pepper, `tenant-secret` from the tenant sealing key.
+ */
+export type SealPurpose = 'code' | 'tenant-secret';
+
+const HKDF_INFO: Record<SealPurpose, string> = {
+  code: 'otp-code-encryption-v1',
+  'tenant-secret': 'otp-tenant-secret-encryption-v1',
+};
+
+const aesKey = (secret: Buffer, purpose: SealPurpose): Buffer =>
+  Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), HKDF_INFO[purpose], 32));
+
+/**
+ * AES-256-GCM under a key derived from `secret` for `purpose`, bound to `aad` (opening with any
+ * other AAD fails): base64url of IV (12 bytes), tag (16) and ciphertext.
+ */
+export const seal = (secret: Buffer, purpose: SealPurpose, aad: string, plaintext: string): string => {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', aesKey(secret, purpose), iv);
+  cipher.setAAD(Buffer.from(aad));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+};
+
+/** Reverses `seal`; throws when the ciphertext, its binding, the key or the purpose differs. */
+export const open = (secret: Buffer, purpose: SealPurpose, aad: string, sealed: string): string => {
+  const raw = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', aesKey(secret, purpose), raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(aad));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+};
 
 /**
  * Encrypts a code so a resend within expiry can send the same code again without storing it in
  * clear (AES-256-GCM, key derived from the pepper, bound to the challenge by its AAD).
  */
-export const sealCode = (pepper: Buffer, aad: string, code: string): string => {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', encryptionKey(pepper), iv);
-  cipher.setAAD(Buffer.from(aad));
-  const body = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-};
+export const sealCode = (pepper: Buffer, aad: string, code: string): string =>
+  seal(pepper, 'code', aad, code);
 
 /** Reverses `sealCode`; throws when the ciphertext or its binding was tampered with. */
-export const openCode = (pepper: Buffer, aad: string, sealed: string): string => {
-  const raw = Buffer.from(sealed, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', encryptionKey(pepper), raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-};
+export const openCode = (pepper: Buffer, aad: string, sealed: string): string =>
+  open(pepper, 'code', aad, sealed);
 
 const SCRYPT = { N: 2 ** 14, r: 8, p: 1, keylen: 32 } as const;
 

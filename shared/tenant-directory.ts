@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
+import { isSealed, openTenantSecrets, sealTenantSecrets, tenantSecretFields } from './tenant-secrets';
 import { type CredentialKind, type Tenant, tenantSchema } from './tenants';
 
 /** A user of a tenant, for dialects that name a user instead of a destination (SummitAI, USERNAME). */
@@ -25,19 +26,36 @@ interface CredentialItem {
   secretHash: string;
 }
 
+export interface TenantDirectoryOptions {
+  /**
+   * The tenant sealing key (Secrets Manager in AWS, a fixed constant locally): seals the tenant's
+   * secrets on write and opens them on read (shared/tenant-secrets.ts). Called only for a tenant
+   * that has secrets.
+   */
+  tenantKey: () => Promise<Buffer>;
+  /** Seconds a tenant and its credentials stay cached in a warm container; 0 reads every time. */
+  cacheSeconds?: number;
+}
+
 /**
  * Tenants, their credentials and contacts, read from the table and cached in a warm container
  * for `cacheSeconds` (so a warm generate costs no extra read). Unknown credentials are cached
- * too, for a shorter time, so a flood of bad keys cannot multiply table reads.
+ * too, for a shorter time, so a flood of bad keys cannot multiply table reads. Tenant secrets
+ * are sealed in the table and in clear only in this cache.
  */
 export class TenantDirectory {
   private readonly cache = new Map<string, { value: unknown; until: number }>();
+  private readonly tenantKey: () => Promise<Buffer>;
+  private readonly cacheSeconds: number;
 
   constructor(
     private readonly ddb: DynamoDBClient,
     private readonly tableName: string,
-    private readonly cacheSeconds = 60,
-  ) {}
+    options: TenantDirectoryOptions,
+  ) {
+    this.tenantKey = options.tenantKey;
+    this.cacheSeconds = options.cacheSeconds ?? 60;
+  }
 
   private async cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const hit = this.cache.get(key);
@@ -60,7 +78,11 @@ export class TenantDirectory {
   async get(tenantId: string): Promise<Tenant | undefined> {
     return this.cached(`tenant:${tenantId}`, async () => {
       const item = await this.getItem(tenantPk(tenantId), TENANT_SK);
-      return item ? tenantSchema.parse(JSON.parse(String(item.record))) : undefined;
+      if (!item) return undefined;
+      const stored = tenantSchema.parse(JSON.parse(String(item.record)));
+      // The key is fetched only when there is something sealed to open.
+      const sealed = tenantSecretFields(stored).some((f) => isSealed(f.value));
+      return sealed ? openTenantSecrets(await this.tenantKey(), stored) : stored;
     });
   }
 
@@ -122,13 +144,15 @@ export class TenantDirectory {
     });
   }
 
-  /** Creates or replaces a tenant (admin). */
+  /** Creates or replaces a tenant (admin), its secrets sealed under the tenant key. */
   async putTenant(tenant: Tenant): Promise<void> {
     const parsed = tenantSchema.parse(tenant);
+    const stored =
+      tenantSecretFields(parsed).length > 0 ? sealTenantSecrets(await this.tenantKey(), parsed) : parsed;
     await this.ddb.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall({ pk: tenantPk(parsed.tenantId), sk: TENANT_SK, record: JSON.stringify(parsed) }),
+        Item: marshall({ pk: tenantPk(parsed.tenantId), sk: TENANT_SK, record: JSON.stringify(stored) }),
       }),
     );
     this.cache.delete(`tenant:${parsed.tenantId}`);

@@ -39,6 +39,8 @@ export interface DialectFunctionProps {
   readonly table: dynamodb.ITable;
   readonly pepper: secretsmanager.ISecret;
   readonly signingKey: secretsmanager.ISecret;
+  /** Seals tenant secrets in the table; every function reads tenants, so every function reads it. */
+  readonly tenantSealingKey: secretsmanager.ISecret;
   readonly settings: OtpSettings;
   /** Prebuilt code instead of bundling the entry with esbuild (infrastructure tests). */
   readonly code?: lambda.Code;
@@ -96,6 +98,7 @@ export class DialectFunction extends Construct {
         TABLE_NAME: props.table.tableName,
         PEPPER_SECRET_ARN: props.pepper.secretArn,
         SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
+        SEALING_KEY_SECRET_ARN: props.tenantSealingKey.secretArn,
         SES_FROM_ADDRESS: settings.sesFromAddress,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
@@ -124,7 +127,7 @@ export class DialectFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.pepper.secretArn, props.signingKey.secretArn],
+        resources: [props.pepper.secretArn, props.signingKey.secretArn, props.tenantSealingKey.secretArn],
       }),
     );
     const acknowledgements: Acknowledgment[] = [

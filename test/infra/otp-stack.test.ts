@@ -11,6 +11,12 @@ const { template } = synthStack();
 
 const tableId = onlyId(template.findResources('AWS::DynamoDB::Table'), 'table');
 const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+const sealingKeyId = onlyId(
+  template.findResources('AWS::SecretsManager::Secret', {
+    Properties: { Description: Match.stringLikeRegexp('seals tenant secrets') },
+  }),
+  'tenant sealing key',
+);
 const apiId = onlyId(template.findResources('AWS::ApiGateway::RestApi'), 'REST API');
 const stageId = onlyId(template.findResources('AWS::ApiGateway::Stage'), 'stage');
 
@@ -102,12 +108,46 @@ describe('OtpServiceStack', () => {
   });
 
   describe('secrets', () => {
-    it('generates the pepper and the signing key as 64 characters without punctuation', () => {
-      expect(secretIds).toHaveLength(2);
+    it('generates the pepper, the signing key and the tenant sealing key as 64 characters without punctuation', () => {
+      expect(secretIds).toHaveLength(3);
       template.allResourcesProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
         Name: Match.absent(),
       });
+    });
+  });
+
+  describe('tenant sealing key', () => {
+    it('is a secret of its own, not the pepper, retained by default', () => {
+      template.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ Description: Match.stringLikeRegexp('seals tenant secrets') }),
+      });
+      for (const dialect of DIALECT_IDS) {
+        const variables = fnProps(dialect).Environment.Variables;
+        expect(variables.SEALING_KEY_SECRET_ARN).toEqual({ Ref: sealingKeyId });
+        expect(variables.PEPPER_SECRET_ARN).not.toEqual({ Ref: sealingKeyId });
+      }
+    });
+
+    it.each(DIALECT_IDS)('lets %s read it (every function reads tenants)', (dialect) => {
+      expect(resourcesFor(dialect, 'secretsmanager:GetSecretValue')).toContain(
+        JSON.stringify({ Ref: sealingKeyId }),
+      );
+    });
+
+    it('grants it to the dialect functions only', () => {
+      const readers = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties?.PolicyDocument).includes(`{"Ref":"${sealingKeyId}"}`),
+      );
+      const roles = readers.flatMap((p) =>
+        (p.Properties as { Roles: { Ref: string }[] }).Roles.map((r) => r.Ref),
+      );
+      expect(roles.sort()).toEqual(DIALECT_IDS.map(roleOf).sort());
+    });
+
+    it('outputs its ARN for the admin CLI (SEALING_KEY_SECRET_ARN)', () => {
+      template.hasOutput('SealingKeySecretArn', { Value: { Ref: sealingKeyId } });
     });
   });
 
@@ -136,12 +176,18 @@ describe('OtpServiceStack', () => {
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
-      const secretRefs = [variables.PEPPER_SECRET_ARN, variables.SIGNING_KEY_SECRET_ARN];
+      const secretRefs = [
+        variables.PEPPER_SECRET_ARN,
+        variables.SIGNING_KEY_SECRET_ARN,
+        variables.SEALING_KEY_SECRET_ARN,
+      ];
       expect(secretRefs).toEqual(expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))));
-      expect(variables.PEPPER_SECRET_ARN).not.toEqual(variables.SIGNING_KEY_SECRET_ARN);
-      // Local-only settings must never reach AWS: the plain pepper and key come from Secrets Manager.
+      expect(new Set(secretRefs.map((r) => JSON.stringify(r))).size).toBe(3);
+      // Local-only settings must never reach AWS: the plain pepper and keys come from Secrets Manager.
       expect(Object.keys(variables)).not.toEqual(
-        expect.arrayContaining([expect.stringMatching(/^(OTP_PEPPER|TOKEN_SIGNING_KEY|DYNAMODB_ENDPOINT)$/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/^(OTP_PEPPER|TOKEN_SIGNING_KEY|TENANT_SEALING_KEY|DYNAMODB_ENDPOINT)$/),
+        ]),
       );
     });
 
@@ -154,7 +200,7 @@ describe('OtpServiceStack', () => {
 
   describe('permissions', () => {
     it.each(DIALECT_IDS)(
-      'lets %s use only item actions on the table and read only the two secrets',
+      'lets %s use only item actions on the table and read only the three secrets',
       (dialect) => {
         const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
         expect(dynamo.map((g) => g.action).sort()).toEqual([
@@ -170,6 +216,7 @@ describe('OtpServiceStack', () => {
 
         const secrets = grantsOf(dialect).filter((g) => g.action.startsWith('secretsmanager:'));
         expect(secrets.map((g) => g.action)).toEqual([
+          'secretsmanager:GetSecretValue',
           'secretsmanager:GetSecretValue',
           'secretsmanager:GetSecretValue',
         ]);

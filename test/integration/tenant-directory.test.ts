@@ -4,12 +4,12 @@ import { describe, expect, it } from '@jest/globals';
 import { sha256 } from '../../shared/crypto';
 import { credentialPk } from '../../shared/store/keys';
 import { TenantDirectory } from '../../shared/tenant-directory';
-import { freshTable, localDynamo, testTenant } from '../support/harness';
+import { freshTable, localDynamo, testDirectoryOptions, testTenant } from '../support/harness';
 
 const setup = async () => {
   const ddb = localDynamo();
   const tableName = await freshTable(ddb);
-  const tenants = new TenantDirectory(ddb, tableName, 60);
+  const tenants = new TenantDirectory(ddb, tableName, testDirectoryOptions());
   const tenant = testTenant();
   await tenants.putTenant(tenant);
   const stored = async (kind: string, id: string) =>

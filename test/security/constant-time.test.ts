@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { countRequests, freshTable, localDynamo, testTenant } from '../support/harness';
+import { countRequests, freshTable, localDynamo, testDirectoryOptions, testTenant } from '../support/harness';
 
 /**
  * TenantDirectory.authenticate promises that an unknown id costs the same comparison as a known
@@ -23,7 +23,7 @@ const SECRET = 's'.repeat(43);
 beforeAll(async () => {
   tableName = await freshTable(ddb);
   // No cache: every call reads the table, as a cold container does.
-  tenants = new TenantDirectory(ddb, tableName, 0);
+  tenants = new TenantDirectory(ddb, tableName, testDirectoryOptions(0));
   await tenants.putTenant(tenant);
   await tenants.putCredential('basic', 'known-client', tenant.tenantId, SECRET);
   await tenants.putCredential('form', '1:known@example.com', tenant.tenantId, 'Password@123');

@@ -43,6 +43,7 @@ import {
   rejection,
   scanItems,
   smsIssue,
+  testDirectoryOptions,
   testTenant,
 } from '../support/harness';
 
@@ -176,7 +177,7 @@ const chargeState = async (deps: AppDeps) =>
 const dialectHarness = async () => {
   const h = await engineHarness();
   const faults = injectFaults(h.ddb);
-  const tenants = new TenantDirectory(h.ddb, h.tableName, 60);
+  const tenants = new TenantDirectory(h.ddb, h.tableName, testDirectoryOptions());
   await seedDemoTenant(tenants);
   const deps: AppDeps = {
     ...h.deps,

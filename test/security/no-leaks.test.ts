@@ -3,6 +3,7 @@ import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { SEED_GENERATE, SUMMITAI_DEMO, validateBody } from '../../local/demo/summitai';
 import { maskDestination } from '../../shared/mask';
 import type { DialectId } from '../../shared/routes';
+import { TENANT_SK, tenantPk } from '../../shared/store/keys';
 import { scanItems, wrongCodeFor } from '../support/harness';
 import {
   authParts,
@@ -17,8 +18,9 @@ import {
 /**
  * "No leaks": a full flow per dialect (generate → the code from the recording senders → a wrong
  * verify → the right one → a replay), then every answer (body and headers), every log line of
- * the capturing AppDeps logger and every table item are searched for each issued code, and for
- * every phone number and e-mail address in clear.
+ * the capturing AppDeps logger and every table item are searched for each issued code, for
+ * every phone number and e-mail address in clear, and for the demo tenant's secrets (its HS256
+ * JWT secret, a brand's payload-signing secret and its Zalo token, which the flows use).
  */
 
 interface Answer {
@@ -93,6 +95,18 @@ const D = DESTINATIONS;
 const clearForms = (value: string): string[] =>
   value.startsWith('+') ? [value, value.slice(1), value.slice(3)] : [value];
 
+/** The demo tenant's secrets in clear (DESIGN §4: stored sealed, never in clear). */
+const tenantSecrets = (): string[] => {
+  const secrets = [
+    h.tenant.jwt?.hs256Secret,
+    h.tenant.brands[DEMO_AUTH.signedBrand]?.payloadSigningSecret,
+    h.tenant.channels.zalo?.accessToken,
+  ];
+  // Not vacuous: the demo tenant carries all three.
+  expect(secrets.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
+  return secrets as string[];
+};
+
 /** Everything a leak could hide in: answers, log lines, table items (contacts aside: see below). */
 const surfaces = async () => {
   const items = await scanItems(h.ddb, h.tableName);
@@ -102,14 +116,22 @@ const surfaces = async () => {
     // Contacts are the operator's directory of users (SummitAI, USERNAME): they hold a phone and
     // an e-mail address by design. Every other item names destinations only through HMACs.
     table: items.filter((i) => !String(i.sk).startsWith('CONTACT#')).map((i) => JSON.stringify(i)),
+    // Tenant secrets may not appear in any item, contacts included.
+    wholeTable: items.map((i) => JSON.stringify(i)),
   };
 };
 
-/** Asserts no issued code and no destination in clear anywhere so far. */
+/** Asserts no issued code, no destination and no tenant secret in clear anywhere so far. */
 const assertNoLeaks = async () => {
   const codes = [...new Set(h.sent.map((m) => m.code))];
   expect(codes.length).toBeGreaterThan(0);
-  const s = await surfaces();
+  const { wholeTable, ...s } = await surfaces();
+  for (const [surface, texts] of Object.entries({ ...s, table: wholeTable })) {
+    for (const secret of tenantSecrets()) {
+      const hit = texts.find((t) => t.includes(secret));
+      expect({ surface, secret, hit }).toEqual({ surface, secret, hit: undefined });
+    }
+  }
   for (const [surface, texts] of Object.entries(s)) {
     for (const code of codes) {
       const hit = texts.find((t) => codePattern(code).test(t));
@@ -256,12 +278,23 @@ describe('security', () => {
       await assertNoLeaks();
     });
 
+    it('scans the whole table at the end: no tenant secret in clear in any item', async () => {
+      const items = await scanItems(h.ddb, h.tableName);
+      // The tenant item is there (the flows above authenticated with its secrets).
+      expect(items.some((i) => i.pk === tenantPk(h.tenant.tenantId) && i.sk === TENANT_SK)).toBe(true);
+      const table = items.map((i) => JSON.stringify(i));
+      for (const secret of tenantSecrets()) {
+        expect({ secret, hit: table.find((t) => t.includes(secret)) }).toEqual({ secret, hit: undefined });
+      }
+    });
+
     it('would catch a code or a phone in a log line or an answer (the search is not blind)', async () => {
       const code = h.sent[0]?.code as string;
       for (const leak of [
         `{"message":"otp issued","code":"${code}"}`,
         `{"to":"${D.lr}"}`,
         `{"to":"${D.v2Email}"}`,
+        `{"settings":{"zalo":{"accessToken":"${h.tenant.channels.zalo?.accessToken}"}}}`,
       ]) {
         h.logLines.push(leak);
         await expect(assertNoLeaks()).rejects.toThrow();

@@ -5,12 +5,12 @@ import type { LambdaHandler } from '../../shared/http/types';
 import { ROUTES } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
 import type { Tenant } from '../../shared/tenants';
-import { engineHarness, testTenant } from './harness';
+import { engineHarness, testDirectoryOptions, testTenant } from './harness';
 
 /** AppDeps against DynamoDB Local with one tenant and a Basic credential. */
 export const appHarness = async (options: { tenant?: Partial<Tenant>; fail?: ChannelType[] } = {}) => {
   const h = await engineHarness({ fail: options.fail });
-  const tenants = new TenantDirectory(h.ddb, h.tableName, 60);
+  const tenants = new TenantDirectory(h.ddb, h.tableName, testDirectoryOptions());
   const tenant = testTenant(options.tenant as never);
   await tenants.putTenant(tenant);
   const clientId = `client-${tenant.tenantId}`;

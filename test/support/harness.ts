@@ -137,6 +137,15 @@ export const testTenant = (
 
 export const PEPPER = Buffer.from('test-pepper-0123456789abcdef-0123456789');
 
+/** The tenant sealing key of the tests (not the pepper: the two are separate keys in AWS too). */
+export const TENANT_KEY = Buffer.from('test-tenant-sealing-key-0123456789abcdef');
+
+/** TenantDirectory options with the test sealing key. */
+export const testDirectoryOptions = (cacheSeconds = 60) => ({
+  tenantKey: async () => TENANT_KEY,
+  cacheSeconds,
+});
+
 /** Engine deps against DynamoDB Local with recording channels and a manual clock. */
 export const engineHarness = async (options: { fail?: ChannelType[] } = {}) => {
   const ddb = localDynamo();

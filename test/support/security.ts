@@ -17,7 +17,7 @@ import { OPERATION_SCHEMAS } from '../../shared/dialects/schemas';
 import type { LambdaHandler } from '../../shared/http/types';
 import { type DialectId, ROUTES, type RouteDef } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
-import { engineHarness, scanItems } from './harness';
+import { engineHarness, scanItems, testDirectoryOptions } from './harness';
 
 /** Security headers the plumbing promises on every answer, errors included. */
 export const SECURITY_HEADERS = {
@@ -172,7 +172,11 @@ export const SIGNING_KEY = Buffer.from('security-test-signing-key-0123456789abcd
  */
 export const securityHarness = async (options: { tenantCacheSeconds?: number } = {}) => {
   const h = await engineHarness();
-  const tenants = new TenantDirectory(h.ddb, h.tableName, options.tenantCacheSeconds ?? 60);
+  const tenants = new TenantDirectory(
+    h.ddb,
+    h.tableName,
+    testDirectoryOptions(options.tenantCacheSeconds ?? 60),
+  );
   const tenant = await seedDemoTenant(tenants);
   const deps: AppDeps = { ...h.deps, tenants, signingKey: async () => SIGNING_KEY };
   const handlers = dialectHandlers(deps);

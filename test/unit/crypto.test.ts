@@ -3,9 +3,11 @@ import {
   generateCode,
   hmac,
   normalizeCode,
+  open,
   openCode,
   randomId,
   safeEqual,
+  seal,
   sealCode,
   sha256,
 } from '../../shared/crypto';
@@ -120,6 +122,15 @@ describe('crypto', () => {
       const raw = Buffer.from(sealed, 'base64url');
       raw[raw.length - 1] = (raw[raw.length - 1] ?? 0) ^ 1;
       expect(() => openCode(PEPPER, aad, raw.toString('base64url'))).toThrow();
+    });
+  });
+
+  describe('seal / open', () => {
+    it('keys each purpose apart: a value sealed for one does not open for the other under the same secret', () => {
+      const sealed = seal(PEPPER, 'tenant-secret', 'aad', 'secret value');
+      expect(open(PEPPER, 'tenant-secret', 'aad', sealed)).toBe('secret value');
+      expect(() => open(PEPPER, 'code', 'aad', sealed)).toThrow();
+      expect(() => openCode(PEPPER, 'aad', sealed)).toThrow();
     });
   });
 });
