@@ -6,7 +6,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { PROJECT_ROOT } from '../../lib/constructs/dialect-function';
-import { APP_OTP_DEMO } from '../../local/demo/app-otp';
+import { APP_OTP_DEMO, demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { DEMO } from '../../local/demo-tenant';
 import { TENANT_SK, tenantPk } from '../../shared/store/keys';
@@ -48,7 +48,11 @@ const SECRETS = {
 const tenantWithSecrets = (tenantId?: string): Tenant =>
   testTenant({
     ...(tenantId ? { tenantId } : {}),
-    jwt: { issuer: `https://idp.${tenantId ?? 'x'}.example`, hs256Secret: SECRETS.hs256 },
+    jwt: {
+      issuer: `https://idp.${tenantId ?? 'x'}.example`,
+      hs256Secret: SECRETS.hs256,
+      maxTokenAgeSeconds: 3600,
+    },
     brands: {
       SIGNED: { payloadSigningSecret: SECRETS.payload },
       OTHER: { payloadSigningSecret: SECRETS.payload },
@@ -223,7 +227,7 @@ describe('dialects with sealed tenant secrets', () => {
     );
 
   it('app-otp accepts a user JWT signed with the sealed HS256 secret, and refuses another key', async () => {
-    expect((await register(APP_OTP_DEMO.userToken)).result?.statusCode).toBe(200);
+    expect((await register(demoUserToken(h.clock.now()))).result?.statusCode).toBe(200);
     const forged = await new SignJWT({ sub: 'demo-user-1' })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(APP_OTP_DEMO.issuer)
@@ -278,14 +282,14 @@ describe('dialects with sealed tenant secrets', () => {
       h.ddb.send(new PutItemCommand({ TableName: h.tableName, Item: marshall(item) }));
     await put({ ...original, record: JSON.stringify(moved) });
     try {
-      const { result } = await register(APP_OTP_DEMO.userToken, '9876543212');
+      const { result } = await register(demoUserToken(h.clock.now()), '9876543212');
       expect(result?.statusCode).toBe(500);
       expect(result?.body).not.toContain('hs256Secret');
       expect(result?.body).not.toContain('does not open');
     } finally {
       await put(original);
     }
-    expect((await register(APP_OTP_DEMO.userToken, '9876543212')).result?.statusCode).toBe(200);
+    expect((await register(demoUserToken(h.clock.now()), '9876543212')).result?.statusCode).toBe(200);
   });
 
   it('leaves none of the three secrets in clear in the table after the flows', async () => {
