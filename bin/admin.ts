@@ -24,7 +24,7 @@
  *                                           Password (salted scrypt)
  *                                           A given --secret is refused under 128 bits, estimated as length ×
  *                                           log2(alphabet) (shared/credential-secret.ts: e.g. 24 random
- *                                           base64url or 32 hex characters); a FORM password needs 12 characters
+ *                                           base64url or 32 hex characters); a FORM password needs 15 characters
  *   credential migrate                      rewrite credentials of the old shared kinds (basic → v2-basic,
  *                                           form → summitai-form, apikey → summitai-apikey when its id is
  *                                           <OrgID>:<its own stored hash>, else loginradius-apikey) and delete

@@ -11,8 +11,12 @@ import type { CredentialKind } from './tenants';
 
 /** Bits a key or client secret must reach by `estimateSecretBits`. */
 export const MIN_SECRET_BITS = 128;
-/** Characters a SummitAI FORM password must have (scrypt-hashed; NIST 800-63B sets no composition rules). */
-export const MIN_PASSWORD_LENGTH = 12;
+/**
+ * Characters a SummitAI FORM password must have. It is the only factor of that login, and NIST
+ * SP 800-63B rev. 4 asks 15 characters of a password used alone (and forbids composition rules,
+ * so there are none); scrypt makes each guess of a leaked hash cost tens of milliseconds.
+ */
+export const MIN_PASSWORD_LENGTH = 15;
 /** Longer than this, `TenantDirectory.authenticate` would never accept the secret. */
 export const MAX_SECRET_LENGTH = 1024;
 /** Distinct characters a key must use, so `aaaa…` and `abab…` are refused however long. */
@@ -45,7 +49,7 @@ export const estimateSecretBits = (secret: string): number => {
 
 /**
  * Why a secret given for `kind` is refused, or undefined when it may be stored.
- * - `summitai-form` (a person's password, scrypt): 12 to 1024 characters.
+ * - `summitai-form` (a person's password, scrypt): 15 to 1024 characters.
  * - every other kind (a key or client secret, SHA-256): printable ASCII without spaces, at most
  *   1024 characters, at least 8 distinct characters and at least 128 bits by
  *   `estimateSecretBits` (e.g. 24 random base64url characters, 32 hex digits, 39 decimal digits).

@@ -72,11 +72,14 @@ describe('credential-secret', () => {
       expect(secretProblem('summitai-form', 'x'.repeat(1025))).toMatch(/longer than 1024/);
     });
 
-    it('asks a FORM password (scrypt) for 12 characters, not 128 bits', () => {
-      expect(secretProblem('summitai-form', 'XXXX@123')).toMatch(/at least 12 characters/);
-      expect(secretProblem('summitai-form', 'elevenchars')).toMatch(/at least 12 characters/);
-      expect(secretProblem('summitai-form', 'twelve chars')).toBeUndefined();
-      expect(secretProblem('summitai-form', 'Zwölf Zeichen')).toBeUndefined();
+    it('asks a FORM password (scrypt) for 15 characters, not 128 bits', () => {
+      expect(secretProblem('summitai-form', 'XXXX@123')).toMatch(/at least 15 characters/);
+      expect(secretProblem('summitai-form', 'fourteen chars')).toMatch(/at least 15 characters/);
+      expect(secretProblem('summitai-form', 'fifteen chars!!')).toBeUndefined();
+      // Code points, not UTF-16 units or bytes: 15 characters with umlauts pass, 14 do not.
+      expect(secretProblem('summitai-form', 'Fünfzehn Zeich')).toMatch(/at least 15 characters/);
+      expect(secretProblem('summitai-form', 'Fünfzehn Zeiche')).toBeUndefined();
+      expect(secretProblem('summitai-form', '🔑'.repeat(15))).toBeUndefined();
     });
   });
 
