@@ -64,7 +64,7 @@ const basicHeader = `Basic ${Buffer.from(`${BASIC.clientId}:${BASIC.secret}`).to
 /** Seed 004: HTTP Basic, SMS to the entity's mobile. */
 const capillaryV2 = (base: number): DialectDriver => ({
   tenantPatch: {},
-  seed: (deps, tenantId) => deps.tenants.putCredential('basic', BASIC.clientId, tenantId, BASIC.secret),
+  seed: (deps, tenantId) => deps.tenants.putCredential('v2-basic', BASIC.clientId, tenantId, BASIC.secret),
   destination: (i) => benchPhone(base, i),
   generate: (i) =>
     apiEvent('POST', '/v2/otp/generate', {
@@ -85,7 +85,8 @@ const LR_PATH = '/identity/v2/manage/account/smsotp/phoneverification';
 /** Seed 000: apikey / apisecret in the query, JSON body. */
 const loginRadius = (base: number): DialectDriver => ({
   tenantPatch: {},
-  seed: (deps, tenantId) => deps.tenants.putCredential('apikey', LR.apikey, tenantId, LR.apisecret),
+  seed: (deps, tenantId) =>
+    deps.tenants.putCredential('loginradius-apikey', LR.apikey, tenantId, LR.apisecret),
   destination: (i) => benchPhone(base, i),
   generate: (i) => apiEvent('POST', LR_PATH, { body: { Phone: benchPhone(base, i) }, query: LR }),
   verify: (i, _state, _generated, code) =>
@@ -157,7 +158,7 @@ const summitAi = (base: number): DialectDriver => {
     tenantPatch: { summitAiChannels: 'SMS' },
     seed: async (deps, tenantId) => {
       await deps.tenants.putCredential(
-        'apikey',
+        'summitai-apikey',
         apiKeyCredentialId(SUMMIT.orgId, SUMMIT.apiKey),
         tenantId,
         SUMMIT.apiKey,

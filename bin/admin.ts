@@ -17,8 +17,25 @@
  *   tenant migrate --tenant ID              rewrite a record in today's form (allowedCountryCodes
  *                                           dialling codes become allowedRegions; secrets written in
  *                                           clear before sealing are sealed; prints the result)
- *   credential create --tenant ID --kind basic|apikey|form --id CLIENT_ID [--secret S]
- *                                           store a credential; prints a generated secret once
+ *   credential create --tenant ID --kind KIND (--id ID | --org ORG_ID [--user USERNAME]) [--secret S]
+ *                                           store a credential (hashed). Without --secret, one is generated
+ *                                           (32 random bytes, base64url) and printed once. A credential
+ *                                           works only for its kind's dialect. KIND is one of:
+ *     v2-basic            --id CLIENT_ID    capillary-v2 HTTP Basic: client id (no ':') and client secret
+ *     loginradius-apikey  --id APIKEY       LoginRadius ?apikey=…&apisecret=…: the secret is the apisecret
+ *     summitai-apikey     --org ORG_ID      SummitAI AuthType APIKey: the secret is the APIKey itself; the
+ *                                           id is computed here as <OrgID>:<sha256(APIKey)> (SHA-256 as
+ *                                           base64url, not hex) and printed
+ *     summitai-form       --org ORG_ID --user USERNAME
+ *                                           SummitAI AuthType FORM: id <OrgID>:<UserName>, the secret is the
+ *                                           Password (salted scrypt)
+ *                                           A given --secret is refused under 128 bits, estimated as length ×
+ *                                           log2(alphabet) (shared/credential-secret.ts: e.g. 24 random
+ *                                           base64url or 32 hex characters); a FORM password needs 15 characters
+ *   credential migrate                      rewrite credentials of the old shared kinds (basic → v2-basic,
+ *                                           form → summitai-form, apikey → summitai-apikey when its id is
+ *                                           <OrgID>:<its own stored hash>, else loginradius-apikey) and delete
+ *                                           the old items; prints one line per credential
  *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
  *   contact show --tenant ID --user USER_ID
  */
@@ -26,13 +43,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CONSTANTS } from '../local/config';
-import { randomId } from '../shared/crypto';
+import { generateSecret, secretProblem } from '../shared/credential-secret';
+import { apiKeyCredentialId, formCredentialId } from '../shared/dialects/summitai/credentials';
 import { normalizeEmail, parsePhone } from '../shared/phone';
 import { secretValue } from '../shared/secrets';
 import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
-import { type CredentialKind, tenantSchema } from '../shared/tenants';
+import { CREDENTIAL_KINDS, type CredentialKind, tenantSchema } from '../shared/tenants';
 
 const usage = (message?: string): never => {
   if (message) console.error(`error: ${message}\n`);
@@ -48,6 +66,7 @@ const { positionals, values } = parseArgs({
     tenant: { type: 'string' },
     kind: { type: 'string' },
     id: { type: 'string' },
+    org: { type: 'string' },
     secret: { type: 'string' },
     user: { type: 'string' },
     phone: { type: 'string' },
@@ -78,6 +97,37 @@ const tenants = new TenantDirectory(ddb, tableName, {
   cacheSeconds: 0,
 });
 const need = (name: keyof typeof values): string => values[name] ?? usage(`--${name} is required`);
+
+/** The kinds before credentials were per dialect, and what each became. */
+const RENAMED: Record<string, string> = {
+  basic: 'v2-basic',
+  apikey: 'loginradius-apikey or summitai-apikey',
+  form: 'summitai-form',
+};
+
+const credentialKind = (kind: string): CredentialKind => {
+  if ((CREDENTIAL_KINDS as readonly string[]).includes(kind)) return kind as CredentialKind;
+  if (RENAMED[kind]) usage(`--kind ${kind} is now per dialect: ${RENAMED[kind]}`);
+  return usage(`--kind must be one of ${CREDENTIAL_KINDS.join(', ')}`);
+};
+
+/** The id a dialect looks the credential up by (SummitAI's are computed, as its handler does). */
+const credentialId = (kind: CredentialKind, secret: string): string => {
+  const org = (): string => {
+    if (values.id) usage(`${kind} takes --org${kind === 'summitai-form' ? ' and --user' : ''}, not --id`);
+    const orgId = need('org');
+    if (!/^\d{1,15}$/.test(orgId)) usage('--org must be the numeric SummitAI OrgID');
+    return orgId;
+  };
+  let id: string;
+  if (kind === 'summitai-apikey') id = apiKeyCredentialId(org(), secret);
+  else if (kind === 'summitai-form') id = formCredentialId(org(), need('user').trim());
+  else id = need('id');
+  if (kind === 'v2-basic' && id.includes(':')) usage('a Basic client id cannot contain ":"');
+  // TenantDirectory.authenticate refuses longer ids.
+  if (id.length > 256) usage('the credential id is longer than 256 characters');
+  return id;
+};
 
 const [noun, verb] = positionals;
 try {
@@ -126,14 +176,23 @@ try {
       break;
     }
     case 'credential create': {
-      const kind = need('kind');
-      if (!['basic', 'apikey', 'form'].includes(kind)) usage('--kind must be basic, apikey or form');
+      const kind = credentialKind(need('kind'));
       const tenantId = need('tenant');
       if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
-      // Generated secrets are 32 random bytes: stored as SHA-256 only, shown once here.
-      const secret = values.secret ?? randomId(32);
-      await tenants.putCredential(kind as CredentialKind, need('id'), tenantId, secret);
-      console.log(JSON.stringify({ kind, id: values.id, tenantId, secret }, null, 2));
+      // Keys are stored as unsalted SHA-256: a guessable one (`--secret 1234`) is refused.
+      const problem = values.secret === undefined ? undefined : secretProblem(kind, values.secret);
+      if (problem) usage(`--secret refused: ${problem}`);
+      const secret = values.secret ?? generateSecret();
+      const id = credentialId(kind, secret);
+      await tenants.putCredential(kind, id, tenantId, secret);
+      // A generated secret is shown once, here; a given one is not printed back.
+      console.log(JSON.stringify({ kind, id, tenantId, ...(values.secret ? {} : { secret }) }, null, 2));
+      break;
+    }
+    case 'credential migrate': {
+      const migrated = await tenants.migrateLegacyCredentials();
+      for (const m of migrated) console.log(JSON.stringify(m));
+      console.log(`${migrated.length} credential(s) migrated`);
       break;
     }
     case 'contact put': {

@@ -27,7 +27,7 @@ export interface DemoCredential {
 
 /** Every credential seeded for the demo tenant. */
 export const DEMO_CREDENTIALS: DemoCredential[] = [
-  { kind: 'basic', id: DEMO.basic.clientId, secret: DEMO.basic.secret },
+  { kind: 'v2-basic', id: DEMO.basic.clientId, secret: DEMO.basic.secret },
 ];
 
 /** Users of the demo tenant, for dialects that name a user instead of a destination. */

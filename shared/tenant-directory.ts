@@ -1,11 +1,19 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
 import { isSealed, openTenantSecrets, sealTenantSecrets, tenantSecretFields } from './tenant-secrets';
-import { type CredentialKind, type Tenant, tenantSchema } from './tenants';
+import { type CredentialKind, type LegacyCredentialKind, type Tenant, tenantSchema } from './tenants';
 
 /** A user of a tenant, for dialects that name a user instead of a destination (SummitAI, USERNAME). */
 export const contactSchema = z.object({
@@ -35,6 +43,55 @@ export interface TenantDirectoryOptions {
   tenantKey: () => Promise<Buffer>;
   /** Seconds a tenant and its credentials stay cached in a warm container; 0 reads every time. */
   cacheSeconds?: number;
+}
+
+/**
+ * A pre-scoping `apikey` item that SummitAI wrote: its id is `<OrgID>:<sha256(APIKey)>` and its
+ * secretHash is that same sha256(APIKey), so the id ends in `:` and its own secretHash. Every
+ * SummitAI item has this form by construction; a LoginRadius item has it only if its apikey was
+ * named after the hash of its own apisecret, which nobody does by accident.
+ */
+const isSummitAiApiKeyItem = (id: string, item: CredentialItem): boolean =>
+  id.endsWith(`:${item.secretHash}`);
+
+/**
+ * Where each kind was stored before kinds were per dialect, and which of those items it may still
+ * use, so deployed credentials keep working until `credential migrate` rewrites them. `basic`
+ * was only ever v2's and `form` only SummitAI FORM's. `apikey` was shared, and is split by
+ * `isSummitAiApiKeyItem`: SummitAI APIKey takes only items of SummitAI's form, LoginRadius only
+ * the others, so a SummitAI key presented to LoginRadius as `apikey=<OrgID>:<sha256(key)>&
+ * apisecret=<key>` is refused, and a LoginRadius key can only reach SummitAI if its apikey is
+ * `<OrgID>:<sha256(apisecret)>` (then it is migrated to SummitAI and LoginRadius refuses it).
+ * Each old item belongs to exactly one kind. README "Operating it" states the same rule.
+ */
+const LEGACY_KINDS: Record<
+  CredentialKind,
+  { kind: LegacyCredentialKind; owns: (id: string, item: CredentialItem) => boolean }
+> = {
+  'v2-basic': { kind: 'basic', owns: () => true },
+  'summitai-form': { kind: 'form', owns: () => true },
+  'summitai-apikey': { kind: 'apikey', owns: isSummitAiApiKeyItem },
+  'loginradius-apikey': { kind: 'apikey', owns: (id, item) => !isSummitAiApiKeyItem(id, item) },
+};
+
+/** The current kind an old item belongs to (exactly one, see LEGACY_KINDS). */
+const currentKindOf = (legacy: LegacyCredentialKind, id: string, item: CredentialItem): CredentialKind => {
+  const kinds = (Object.keys(LEGACY_KINDS) as CredentialKind[]).filter(
+    (k) => LEGACY_KINDS[k].kind === legacy && LEGACY_KINDS[k].owns(id, item),
+  );
+  const [kind] = kinds;
+  if (!kind || kinds.length !== 1) throw new Error(`No single current kind for a ${legacy} credential`);
+  return kind;
+};
+
+/** One old credential rewritten by `migrateLegacyCredentials`. */
+export interface MigratedCredential {
+  from: LegacyCredentialKind;
+  to: CredentialKind;
+  id: string;
+  tenantId: string;
+  /** False when a credential of the new kind was already at that id: it wins, the old is dropped. */
+  copied: boolean;
 }
 
 /**
@@ -92,11 +149,8 @@ export class TenantDirectory {
    */
   async authenticate(kind: CredentialKind, id: string, secret: string): Promise<Tenant | undefined> {
     if (!id || !secret || id.length > 256 || secret.length > 1024) return undefined;
-    const cred = await this.cached(`cred:${kind}:${id}`, async () => {
-      const item = await this.getItem(credentialPk(kind, id), CREDENTIAL_SK);
-      return item as CredentialItem | undefined;
-    });
-    if (!cred && kind === 'form') {
+    const cred = await this.cached(`cred:${kind}:${id}`, () => this.credential(kind, id));
+    if (!cred && kind === 'summitai-form') {
       // scrypt takes tens of milliseconds: skipping it for unknown ids would time out which user names exist.
       scryptVerify(secret, DECOY_SCRYPT);
       return undefined;
@@ -105,6 +159,22 @@ export class TenantDirectory {
       ? await this.checkSlowSecret(kind, id, secret, cred.secretHash)
       : safeEqual(sha256(secret), cred?.secretHash ?? sha256(`absent:${id}`));
     return matches && cred ? this.get(cred.tenantId) : undefined;
+  }
+
+  /**
+   * The credential of `kind` at `id`: its own item, else an old item its kind still owns
+   * (LEGACY_KINDS). Both are read every time, in parallel, so an id that exists only under the old
+   * kind, or not at all, costs the same reads as a current one (the constant-time promise above).
+   */
+  private async credential(kind: CredentialKind, id: string): Promise<CredentialItem | undefined> {
+    const legacy = LEGACY_KINDS[kind];
+    const [current, old] = await Promise.all([
+      this.getItem(credentialPk(kind, id), CREDENTIAL_SK),
+      this.getItem(credentialPk(legacy.kind, id), CREDENTIAL_SK),
+    ]);
+    if (current) return current as unknown as CredentialItem;
+    const item = old as CredentialItem | undefined;
+    return item && legacy.owns(id, item) ? item : undefined;
   }
 
   /**
@@ -180,13 +250,69 @@ export class TenantDirectory {
           pk: credentialPk(kind, id),
           sk: CREDENTIAL_SK,
           tenantId,
-          // FORM passwords are chosen by people: salted scrypt. Generated keys and client secrets
-          // are 32 random bytes, for which SHA-256 is enough and costs nothing per request.
-          secretHash: kind === 'form' ? scryptHash(secret) : sha256(secret),
+          // FORM passwords are chosen by people: salted scrypt. Keys and client secrets are
+          // generated (32 random bytes) or refused under 128 bits by the admin CLI
+          // (credential-secret.ts), for which SHA-256 is enough and costs nothing per request.
+          secretHash: kind === 'summitai-form' ? scryptHash(secret) : sha256(secret),
         }),
       }),
     );
     this.cache.delete(`cred:${kind}:${id}`);
+  }
+
+  /**
+   * Rewrites every credential stored under an old shared kind (`basic`, `apikey`, `form`) as the
+   * kind of the dialect it belongs to (LEGACY_KINDS) and deletes the old item (admin,
+   * `credential migrate`). The new item is written first, so the credential never disappears;
+   * one already at the new id is kept (authenticate reads it first anyway). A scan of the whole
+   * table: run it once per deployment, not in a request path.
+   */
+  async migrateLegacyCredentials(): Promise<MigratedCredential[]> {
+    const legacyKinds: LegacyCredentialKind[] = ['basic', 'apikey', 'form'];
+    const migrated: MigratedCredential[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression:
+            'sk = :sk AND (begins_with(pk, :k0) OR begins_with(pk, :k1) OR begins_with(pk, :k2))',
+          ExpressionAttributeValues: marshall({
+            ':sk': CREDENTIAL_SK,
+            ...Object.fromEntries(legacyKinds.map((k, i) => [`:k${i}`, credentialPk(k, '')])),
+          }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of page.Items ?? []) {
+        const { pk, ...rest } = unmarshall(raw) as { pk: string; tenantId: string; secretHash: string };
+        const from = legacyKinds.find((k) => pk.startsWith(credentialPk(k, ''))) as LegacyCredentialKind;
+        const id = pk.slice(credentialPk(from, '').length);
+        const to = currentKindOf(from, id, rest);
+        const copied = await this.ddb
+          .send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: marshall({ ...rest, pk: credentialPk(to, id) }),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          )
+          .then(
+            () => true,
+            (error: unknown) => {
+              if (error instanceof ConditionalCheckFailedException) return false;
+              throw error;
+            },
+          );
+        await this.ddb.send(
+          new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk: CREDENTIAL_SK }) }),
+        );
+        this.cache.delete(`cred:${to}:${id}`);
+        migrated.push({ from, to, id, tenantId: rest.tenantId, copied });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return migrated;
   }
 
   /** Creates or replaces a contact (admin). */

@@ -179,8 +179,23 @@ export const tenantSchema = z.object({
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 
-/** Credential kinds and the dialects that present them. */
-export type CredentialKind =
-  | 'basic' // seed 004 HTTP Basic client id / secret
-  | 'apikey' // seed 000 apikey / apisecret, seed 003 APIKey
-  | 'form'; // seed 003 FORM UserName / Password (scoped to an OrgID)
+/**
+ * Credential kinds, one per dialect and auth type: a credential is looked up only by the dialect
+ * it was made for, so one stored at the id another dialect computes is still refused there
+ * (a SummitAI key presented to LoginRadius as `apikey=<OrgID>:<sha256(key)>&apisecret=<key>`).
+ * `jwt-issuer` pointers are not credentials (they hold no secret) and keep their own key.
+ */
+export const CREDENTIAL_KINDS = [
+  'v2-basic', // seed 004 HTTP Basic client id / secret
+  'loginradius-apikey', // seed 000 apikey / apisecret
+  'summitai-apikey', // seed 003 AuthType APIKey: id `<OrgID>:<sha256(APIKey)>`, secret the key
+  'summitai-form', // seed 003 AuthType FORM: id `<OrgID>:<UserName>`, secret the password
+] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/**
+ * Kinds stored before credentials were scoped to a dialect: `basic` (v2 only), `form` (SummitAI
+ * FORM only) and `apikey`, shared by LoginRadius and SummitAI APIKey. Still read, by the rule in
+ * tenant-directory.ts `LEGACY_KINDS`, until `npm run admin -- credential migrate` rewrites them.
+ */
+export type LegacyCredentialKind = 'basic' | 'apikey' | 'form';

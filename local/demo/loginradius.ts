@@ -10,9 +10,14 @@ export const LOGINRADIUS_DEMO = {
 /** The LoginRadius dialect needs nothing beyond the base demo tenant. */
 export const demoTenantPatch: Partial<Tenant> = {};
 
-/** Writes the demo tenant's `apikey` / `apisecret` credential (the secret is stored hashed). */
+/** Writes the demo tenant's `loginradius-apikey` credential (`apikey` / `apisecret`) (the secret is stored hashed). */
 export const seedDemo = async (tenants: TenantDirectory, tenantId: string): Promise<void> => {
-  await tenants.putCredential('apikey', LOGINRADIUS_DEMO.apikey, tenantId, LOGINRADIUS_DEMO.apisecret);
+  await tenants.putCredential(
+    'loginradius-apikey',
+    LOGINRADIUS_DEMO.apikey,
+    tenantId,
+    LOGINRADIUS_DEMO.apisecret,
+  );
 };
 
 const base = 'http://localhost:3000/identity/v2/manage/account/smsotp';

@@ -20,8 +20,13 @@ export const demoTenantPatch: Partial<Tenant> = { summitAiChannels: 'BOTH' };
 /** The FORM and APIKey credentials of OrgID 1 and the user 967, on `tenantId`. */
 export const seedDemo = async (tenants: TenantDirectory, tenantId: string): Promise<void> => {
   const { orgId, form, apiKey, user } = SUMMITAI_DEMO;
-  await tenants.putCredential('form', formCredentialId(orgId, form.userName), tenantId, form.password);
-  await tenants.putCredential('apikey', apiKeyCredentialId(orgId, apiKey), tenantId, apiKey);
+  await tenants.putCredential(
+    'summitai-form',
+    formCredentialId(orgId, form.userName),
+    tenantId,
+    form.password,
+  );
+  await tenants.putCredential('summitai-apikey', apiKeyCredentialId(orgId, apiKey), tenantId, apiKey);
   await tenants.putContact(tenantId, { ...user });
 };
 

@@ -36,7 +36,11 @@ describe('local runtime', () => {
 
   describe('seedDemoTenant', () => {
     it('seeds the demo tenant with its basic credential and every dialect demo patch', async () => {
-      const tenant = await stack.deps.tenants.authenticate('basic', DEMO.basic.clientId, DEMO.basic.secret);
+      const tenant = await stack.deps.tenants.authenticate(
+        'v2-basic',
+        DEMO.basic.clientId,
+        DEMO.basic.secret,
+      );
       expect(tenant).toMatchObject({
         tenantId: 'demo',
         // The default regions; SMS may reach fixed lines, as the seed 004 SMS example needs.
@@ -49,7 +53,7 @@ describe('local runtime', () => {
       for (const { demo } of await loadDialectDemos())
         expect(tenant).toMatchObject(demo.demoTenantPatch ?? {});
       expect(
-        await stack.deps.tenants.authenticate('basic', DEMO.basic.clientId, 'wrong-secret'),
+        await stack.deps.tenants.authenticate('v2-basic', DEMO.basic.clientId, 'wrong-secret'),
       ).toBeUndefined();
     });
   });

@@ -1,4 +1,7 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { CREDENTIAL_SK, credentialPk } from '../../shared/store/keys';
 import { countRequests, freshTable, localDynamo, testDirectoryOptions, testTenant } from '../support/harness';
 
 /**
@@ -25,13 +28,13 @@ beforeAll(async () => {
   // No cache: every call reads the table, as a cold container does.
   tenants = new TenantDirectory(ddb, tableName, testDirectoryOptions(0));
   await tenants.putTenant(tenant);
-  await tenants.putCredential('basic', 'known-client', tenant.tenantId, SECRET);
-  await tenants.putCredential('form', '1:known@example.com', tenant.tenantId, 'Password@123');
+  await tenants.putCredential('v2-basic', 'known-client', tenant.tenantId, SECRET);
+  await tenants.putCredential('summitai-form', '1:known@example.com', tenant.tenantId, 'Password@123');
 });
 afterAll(() => ddb.destroy());
 
 /** What one authenticate call did: its answer, comparisons and table reads. */
-const cost = async (kind: 'basic' | 'form', id: string, secret: string) => {
+const cost = async (kind: 'v2-basic' | 'summitai-form', id: string, secret: string) => {
   safeEqual.mockClear();
   scryptVerify.mockClear();
   requests.reset();
@@ -47,27 +50,49 @@ const cost = async (kind: 'basic' | 'form', id: string, secret: string) => {
 describe('security', () => {
   describe('tenant-directory authenticate', () => {
     it('accepts the right secret (control: the spies see the real comparisons)', async () => {
-      expect(await cost('basic', 'known-client', SECRET)).toEqual({
+      expect(await cost('v2-basic', 'known-client', SECRET)).toEqual({
         tenantId: tenant.tenantId,
         safeEqual: 1,
         scryptVerify: 0,
-        // The credential, then the tenant record.
-        reads: 2,
+        // The credential under its kind and its pre-scoping kind (in parallel), then the tenant.
+        reads: 3,
       });
-      expect((await cost('form', '1:known@example.com', 'Password@123')).tenantId).toBe(tenant.tenantId);
+      expect((await cost('summitai-form', '1:known@example.com', 'Password@123')).tenantId).toBe(
+        tenant.tenantId,
+      );
     });
 
     it('returns undefined for an unknown id after the same read and comparison as a wrong secret', async () => {
-      const wrong = await cost('basic', 'known-client', 'w'.repeat(43));
-      const unknown = await cost('basic', 'unknown-client', SECRET);
-      expect(wrong).toEqual({ tenantId: undefined, safeEqual: 1, scryptVerify: 0, reads: 1 });
+      const wrong = await cost('v2-basic', 'known-client', 'w'.repeat(43));
+      const unknown = await cost('v2-basic', 'unknown-client', SECRET);
+      expect(wrong).toEqual({ tenantId: undefined, safeEqual: 1, scryptVerify: 0, reads: 2 });
       expect(unknown).toEqual(wrong);
     });
 
+    it('costs the same for an id stored only under its pre-scoping kind as for a current one', async () => {
+      await ddb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: marshall({
+            pk: credentialPk('basic', 'legacy-client'),
+            sk: CREDENTIAL_SK,
+            tenantId: tenant.tenantId,
+            secretHash: crypto.sha256(SECRET),
+          }),
+        }),
+      );
+      expect(await cost('v2-basic', 'legacy-client', 'w'.repeat(43))).toEqual(
+        await cost('v2-basic', 'known-client', 'w'.repeat(43)),
+      );
+      expect(await cost('v2-basic', 'legacy-client', SECRET)).toEqual(
+        await cost('v2-basic', 'known-client', SECRET),
+      );
+    });
+
     it('runs scrypt for an unknown FORM user as for a known one with a wrong password', async () => {
-      const wrong = await cost('form', '1:known@example.com', 'Password@124');
-      const unknown = await cost('form', '1:nobody@example.com', 'Password@124');
-      expect(wrong).toMatchObject({ tenantId: undefined, scryptVerify: 1, reads: 1 });
+      const wrong = await cost('summitai-form', '1:known@example.com', 'Password@124');
+      const unknown = await cost('summitai-form', '1:nobody@example.com', 'Password@124');
+      expect(wrong).toMatchObject({ tenantId: undefined, scryptVerify: 1, reads: 2 });
       expect(unknown).toEqual(wrong);
     });
 
@@ -77,7 +102,7 @@ describe('security', () => {
       ['an oversize id', 'k'.repeat(257), SECRET],
       ['an oversize secret', 'known-client', 's'.repeat(1025)],
     ])('returns undefined for %s without touching the table', async (_, id, secret) => {
-      expect(await cost('basic', id, secret)).toEqual({
+      expect(await cost('v2-basic', id, secret)).toEqual({
         tenantId: undefined,
         safeEqual: 0,
         scryptVerify: 0,

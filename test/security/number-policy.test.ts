@@ -396,7 +396,7 @@ describe('security › number policy (DynamoDB Local, dialect handlers)', () => 
     let forgot: (phone: string) => Promise<Answer>;
     beforeAll(async () => {
       h = await appHarness({ tenant: defaultPolicyTenant() });
-      await h.tenants.putCredential('apikey', APIKEY, h.tenant.tenantId, APISECRET);
+      await h.tenants.putCredential('loginradius-apikey', APIKEY, h.tenant.tenantId, APISECRET);
       const handler = loginRadiusHandler(h.deps);
       forgot = (Phone) =>
         invoke(

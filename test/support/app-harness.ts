@@ -15,7 +15,7 @@ export const appHarness = async (options: { tenant?: Partial<Tenant>; fail?: Cha
   await tenants.putTenant(tenant);
   const clientId = `client-${tenant.tenantId}`;
   const clientSecret = 'secret-0123456789abcdef0123456789abcdef';
-  await tenants.putCredential('basic', clientId, tenant.tenantId, clientSecret);
+  await tenants.putCredential('v2-basic', clientId, tenant.tenantId, clientSecret);
   const deps: AppDeps = { ...h.deps, tenants, signingKey: async () => Buffer.from('k'.repeat(48)) };
   const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   return { ...h, deps, tenants, tenant, clientId, clientSecret, basic };

@@ -17,7 +17,7 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
   const header = req.headers.authorization;
   const basic = parseBasic(header);
   if (basic) {
-    const tenant = await req.deps.tenants.authenticate('basic', basic.id, basic.secret);
+    const tenant = await req.deps.tenants.authenticate('v2-basic', basic.id, basic.secret);
     if (!tenant) throw new UnauthorizedError('Invalid client credentials', { credentialId: basic.id });
     return tenant;
   }

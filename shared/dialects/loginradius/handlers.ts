@@ -25,7 +25,7 @@ const authenticate = async (req: RouteRequest): Promise<Tenant> => {
       'The request is missing the API secret, please use the valid API secret parameter in order to process this request.',
     );
   }
-  const tenant = await req.deps.tenants.authenticate('apikey', apikey, apisecret);
+  const tenant = await req.deps.tenants.authenticate('loginradius-apikey', apikey, apisecret);
   // One answer for an unknown key and a wrong secret, so the API does not confirm which keys exist.
   if (!tenant) throw new UnauthorizedError('Invalid API key or secret', { credentialId: apikey });
   return tenant;

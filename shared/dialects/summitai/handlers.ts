@@ -26,9 +26,13 @@ const authenticate = async (deps: AppDeps, p: ProxyDetails): Promise<Tenant> => 
   const type = (p.AuthType || (p.APIKey ? 'APIKEY' : 'FORM')).toUpperCase();
   const tenant =
     type === 'FORM'
-      ? await deps.tenants.authenticate('form', formCredentialId(p.OrgID, p.UserName ?? ''), p.Password ?? '')
+      ? await deps.tenants.authenticate(
+          'summitai-form',
+          formCredentialId(p.OrgID, p.UserName ?? ''),
+          p.Password ?? '',
+        )
       : type === 'APIKEY' && p.APIKey
-        ? await deps.tenants.authenticate('apikey', apiKeyCredentialId(p.OrgID, p.APIKey), p.APIKey)
+        ? await deps.tenants.authenticate('summitai-apikey', apiKeyCredentialId(p.OrgID, p.APIKey), p.APIKey)
         : undefined;
   if (!tenant)
     throw new UnauthorizedError(`SummitAI ${type} authentication failed`, { credentialId: p.OrgID });

@@ -28,7 +28,7 @@ const setup = async (
   fail?: NonNullable<Parameters<typeof appHarness>[0]>['fail'],
 ) => {
   const h = await appHarness({ ...(tenant && { tenant }), ...(fail && { fail }) });
-  await h.tenants.putCredential('apikey', APIKEY, h.tenant.tenantId, APISECRET);
+  await h.tenants.putCredential('loginradius-apikey', APIKEY, h.tenant.tenantId, APISECRET);
   const handler = createHandler(h.deps);
   const call = (method: 'POST' | 'PUT', path: string, body: unknown, o: Options = {}) =>
     invoke(

@@ -359,7 +359,7 @@ describe('summitai', () => {
       const other = testTenant();
       await t.tenants.putTenant(other);
       await t.tenants.putCredential(
-        'form',
+        'summitai-form',
         formCredentialId('2', 'google@sum.com'),
         other.tenantId,
         'other-pass',
