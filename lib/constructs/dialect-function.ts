@@ -38,20 +38,29 @@ export interface DialectFunctionProps {
   readonly dialect: DialectId;
   readonly table: dynamodb.ITable;
   readonly pepper: secretsmanager.ISecret;
-  readonly signingKey: secretsmanager.ISecret;
+  /**
+   * The key that signs the service's own access tokens: only for the dialect that issues them
+   * (the Capillary auth engine). Functions without it neither see its ARN nor may read it; their
+   * code never asks for it (`AppDeps.signingKey` is read lazily, by capillary-auth's handlers only).
+   */
+  readonly signingKey?: secretsmanager.ISecret;
   readonly settings: OtpSettings;
   /** Prebuilt code instead of bundling the entry with esbuild (infrastructure tests). */
   readonly code?: lambda.Code;
 }
 
-/** DynamoDB item actions the engine uses; no scans, no table-level or stream actions. */
+/**
+ * The DynamoDB item actions the code calls: GetItem, PutItem, UpdateItem and DeleteItem, and
+ * TransactWriteItems, whose Put, Update, Delete and ConditionCheck items IAM authorises as these
+ * single-item actions (TransactWriteItems has no action of its own). Nothing queries or scans the
+ * table (no QueryCommand or ScanCommand in shared/), so neither is granted.
+ */
 const TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
-  'dynamodb:Query',
 ];
 
 /**
@@ -95,7 +104,7 @@ export class DialectFunction extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         PEPPER_SECRET_ARN: props.pepper.secretArn,
-        SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
+        ...(props.signingKey ? { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn } : {}),
         SES_FROM_ADDRESS: settings.sesFromAddress,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
@@ -124,7 +133,7 @@ export class DialectFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.pepper.secretArn, props.signingKey.secretArn],
+        resources: [props.pepper.secretArn, ...(props.signingKey ? [props.signingKey.secretArn] : [])],
       }),
     );
     const acknowledgements: Acknowledgment[] = [

@@ -11,6 +11,18 @@ const { template } = synthStack();
 
 const tableId = onlyId(template.findResources('AWS::DynamoDB::Table'), 'table');
 const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+/** The two secrets, told apart by their descriptions. */
+const secretId = (description: RegExp): string =>
+  onlyId(
+    Object.fromEntries(
+      Object.entries(resourcesOf(template, 'AWS::SecretsManager::Secret')).filter(([, r]) =>
+        description.test(String(r.Properties?.Description)),
+      ),
+    ),
+    `secret ${description}`,
+  );
+const pepperId = secretId(/pepper/i);
+const signingKeyId = secretId(/signs the access tokens/i);
 const apiId = onlyId(template.findResources('AWS::ApiGateway::RestApi'), 'REST API');
 const stageId = onlyId(template.findResources('AWS::ApiGateway::Stage'), 'stage');
 
@@ -136,9 +148,11 @@ describe('OtpServiceStack', () => {
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
-      const secretRefs = [variables.PEPPER_SECRET_ARN, variables.SIGNING_KEY_SECRET_ARN];
-      expect(secretRefs).toEqual(expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))));
-      expect(variables.PEPPER_SECRET_ARN).not.toEqual(variables.SIGNING_KEY_SECRET_ARN);
+      expect(variables.PEPPER_SECRET_ARN).toEqual({ Ref: pepperId });
+      // Only the dialect that signs access tokens is told where the signing key is.
+      if (dialect === 'capillary-auth')
+        expect(variables.SIGNING_KEY_SECRET_ARN).toEqual({ Ref: signingKeyId });
+      else expect(variables).not.toHaveProperty('SIGNING_KEY_SECRET_ARN');
       // Local-only settings must never reach AWS: the plain pepper and key come from Secrets Manager.
       expect(Object.keys(variables)).not.toEqual(
         expect.arrayContaining([expect.stringMatching(/^(OTP_PEPPER|TOKEN_SIGNING_KEY|DYNAMODB_ENDPOINT)$/)]),
@@ -153,31 +167,49 @@ describe('OtpServiceStack', () => {
   });
 
   describe('permissions', () => {
-    it.each(DIALECT_IDS)(
-      'lets %s use only item actions on the table and read only the two secrets',
-      (dialect) => {
-        const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
-        expect(dynamo.map((g) => g.action).sort()).toEqual([
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ]);
-        for (const grant of dynamo)
-          expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+    it.each(DIALECT_IDS)('lets %s use only the item actions the code calls, on the table', (dialect) => {
+      const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
+      // GetItem, PutItem, UpdateItem, DeleteItem and TransactWriteItems (whose ConditionCheck,
+      // Put, Update and Delete items are authorised as the single-item actions); nothing queries.
+      expect(dynamo.map((g) => g.action).sort()).toEqual([
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      for (const grant of dynamo)
+        expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+    });
 
+    it('grants no role dynamodb:Query (no code path queries the table)', () => {
+      const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap(
+        (p) => (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+      );
+      const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((a) => /^dynamodb:(Query|Scan|\*)$/.test(a))).toEqual([]);
+    });
+
+    it.each(DIALECT_IDS)(
+      'lets %s read the pepper, and the signing key only if it signs tokens',
+      (dialect) => {
         const secrets = grantsOf(dialect).filter((g) => g.action.startsWith('secretsmanager:'));
-        expect(secrets.map((g) => g.action)).toEqual([
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:GetSecretValue',
-        ]);
+        expect(new Set(secrets.map((g) => g.action))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+        const expected = dialect === 'capillary-auth' ? [pepperId, signingKeyId] : [pepperId];
         expect(secrets.map((g) => g.resource).sort()).toEqual(
-          secretIds.map((id) => JSON.stringify({ Ref: id })).sort(),
+          expected.map((id) => JSON.stringify({ Ref: id })).sort(),
         );
       },
     );
+
+    it('lets only the capillary-auth role read the token signing key', () => {
+      const readers = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties?.PolicyDocument).includes(`{"Ref":"${signingKeyId}"}`))
+        .flatMap((p) => (p.Properties as { Roles: { Ref: string }[] }).Roles.map((r) => r.Ref));
+      expect(readers).toEqual([roleOf('capillary-auth')]);
+      expect(secretIds.sort()).toEqual([pepperId, signingKeyId].sort());
+    });
 
     it.each(DIALECT_IDS)('lets %s write only to its own log group', (dialect) => {
       const logs = grantsOf(dialect).filter((g) => g.action.startsWith('logs:'));
