@@ -311,10 +311,9 @@ describe('OtpServiceStack', () => {
       });
     });
 
-    it('throttles the stage, traces it, and writes JSON access logs to a one-month log group', () => {
+    it('throttles the stage and writes JSON access logs to a one-month log group', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         StageName: 'prod',
-        TracingEnabled: true,
         MethodSettings: Match.arrayWith([
           Match.objectLike({
             HttpMethod: '*',
@@ -336,6 +335,42 @@ describe('OtpServiceStack', () => {
       expect(logGroups).toHaveLength(1);
       expect(logGroups[0]?.[1].Properties).toMatchObject({ RetentionInDays: 30 });
       expect(() => JSON.parse(stage.AccessLogSetting.Format)).not.toThrow();
+    });
+
+    it('does not trace the stage by default (X-Ray would keep the URL with LoginRadius apisecret)', () => {
+      // API Gateway's X-Ray segment records the request URL with its query string, where
+      // LoginRadius clients send apikey and apisecret. Lambda's active tracing stays: its segments
+      // hold the function, request id and timings, never the event (see the firewall test too).
+      template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    });
+
+    it('writes no query string, header, body or authorizer data to the access log', () => {
+      const stage = resourcesOf(template, 'AWS::ApiGateway::Stage')[stageId]?.Properties as {
+        AccessLogSetting: { Format: string };
+      };
+      const format = JSON.parse(stage.AccessLogSetting.Format) as Record<string, string>;
+      // An allowlist: a new field is a decision, not an accident. resourcePath is the route
+      // template (`/identity/v2/manage/account/smsotp/{smsotptype}`), never the URL with its query.
+      expect(Object.values(format).sort()).toEqual(
+        [
+          '$context.requestId',
+          '$context.requestTime',
+          '$context.identity.sourceIp',
+          '$context.identity.userAgent',
+          '$context.httpMethod',
+          '$context.resourcePath',
+          '$context.status',
+          '$context.responseLength',
+          '$context.responseLatency',
+          '$context.integrationLatency',
+          '$context.integrationStatus',
+          '$context.wafResponseCode',
+          '$context.error.message',
+        ].sort(),
+      );
+      expect(stage.AccessLogSetting.Format).not.toMatch(
+        /querystring|header|\$input|\$method|authorizer|\$context\.path/i,
+      );
     });
 
     it('outputs the API URL', () => {
@@ -368,6 +403,25 @@ describe('OtpServiceStack', () => {
           }),
         ]),
       });
+    });
+
+    it('keeps no sampled requests on the web ACL or any rule (they hold every header, credentials too)', () => {
+      const acls = Object.values(resourcesOf(template, 'AWS::WAFv2::WebACL'));
+      expect(acls).toHaveLength(1);
+      const acl = acls[0]?.Properties as {
+        VisibilityConfig: { SampledRequestsEnabled: boolean; CloudWatchMetricsEnabled: boolean };
+        Rules: { Name: string; VisibilityConfig: { SampledRequestsEnabled: boolean } }[];
+      };
+      expect(acl.VisibilityConfig).toMatchObject({
+        SampledRequestsEnabled: false,
+        CloudWatchMetricsEnabled: true,
+      });
+      expect(acl.Rules.length).toBeGreaterThan(0);
+      for (const rule of acl.Rules)
+        expect({ rule: rule.Name, sampled: rule.VisibilityConfig.SampledRequestsEnabled }).toEqual({
+          rule: rule.Name,
+          sampled: false,
+        });
     });
 
     it('is associated with the API stage', () => {
@@ -478,6 +532,15 @@ describe('OtpServiceStack context', () => {
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
   });
 
+  it('traces the API stage only when apiTracing is true (an opt-in that records query strings)', () => {
+    synthStack({ apiTracing: 'true' }).template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+    });
+    synthStack({ apiTracing: 'false' }).template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: false,
+    });
+  });
+
   it('leaves the account-wide API Gateway logging role alone when apiGatewayCloudWatchRole is false', () => {
     expect(Object.keys(template.findResources('AWS::ApiGateway::Account'))).toHaveLength(1);
     const { template: without } = synthStack({ apiGatewayCloudWatchRole: 'false' });
@@ -494,6 +557,7 @@ describe('OtpServiceStack context', () => {
     ['sesFromAddress', 'not-an-address'],
     ['sesIdentityArn', 'identity/*'],
     ['logLevel', 'LOUD'],
+    ['apiTracing', 'yes'],
   ])('refuses context %s=%s and names the key', (key, value) => {
     expect(() => synthStack({ [key]: value })).toThrow(key);
   });
