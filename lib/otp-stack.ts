@@ -23,6 +23,12 @@ export interface OtpServiceStackProps extends StackProps {
 /** Ids of the five dialects, in the route table's order. */
 export const DIALECT_IDS = Object.keys(DIALECTS) as DialectId[];
 
+/**
+ * The dialects that sign access tokens of their own, and so get the signing key: only the
+ * Capillary auth engine (seed 002). Every other function can neither read the key nor learn its ARN.
+ */
+export const TOKEN_SIGNING_DIALECTS: readonly DialectId[] = ['capillary-auth'];
+
 /** A record with one entry per dialect. */
 const byDialect = <T>(make: (dialect: DialectId) => T): Record<DialectId, T> =>
   Object.fromEntries(DIALECT_IDS.map((dialect) => [dialect, make(dialect)])) as Record<DialectId, T>;
@@ -82,7 +88,7 @@ export class OtpServiceStack extends Stack {
           dialect,
           table,
           pepper,
-          signingKey,
+          signingKey: TOKEN_SIGNING_DIALECTS.includes(dialect) ? signingKey : undefined,
           tenantSealingKey,
           settings,
           code: props.codeOverrides?.[dialect],

@@ -24,6 +24,12 @@ export interface OtpSettings {
   readonly destroyOnRemoval: boolean;
   /** Let this stack set the account-wide API Gateway CloudWatch role (needed once per account and region for stage logging). */
   readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * X-Ray tracing of the API Gateway stage; off unless `-c apiTracing=true`. API Gateway's trace
+   * segment records the request URL with its query string, which holds LoginRadius's `apikey`
+   * and `apisecret`, so turning it on puts those secrets into X-Ray (kept 30 days).
+   */
+  readonly apiTracing: boolean;
   /** Powertools log level of the functions. */
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Existing SNS topic that receives alarm notifications (optional). */
@@ -97,6 +103,7 @@ export const readSettings = (scope: Construct): OtpSettings => {
     apiBurstLimit: positiveInt(scope, 'apiBurstLimit', 100, 1, 5_000),
     destroyOnRemoval: bool(scope, 'destroyOnRemoval', false),
     apiGatewayCloudWatchRole: bool(scope, 'apiGatewayCloudWatchRole', true),
+    apiTracing: bool(scope, 'apiTracing', false),
     logLevel: logLevel as OtpSettings['logLevel'],
     alarmTopicArn,
     smsMonthlySpendLimit:

@@ -10,7 +10,11 @@ import { TenantDirectory } from './tenant-directory';
 /** Everything a handler needs: the engine's deps plus tenants and the token signing key. */
 export interface AppDeps extends EngineDeps {
   tenants: TenantDirectory;
-  /** Key for the access tokens the service signs (Capillary auth engine), as raw bytes. */
+  /**
+   * Key for the access tokens the service signs (Capillary auth engine), as raw bytes. Read on
+   * first call, never at cold start: only capillary-auth's function is configured with (and
+   * allowed to read) the secret, and only its handlers call this.
+   */
   signingKey: () => Promise<Uint8Array>;
 }
 

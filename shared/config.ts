@@ -12,7 +12,10 @@ const configSchema = z
     PEPPER_SECRET_ARN: z.string().min(1).optional(),
     /** The pepper itself (local runtime and tests only; never set this in AWS). */
     OTP_PEPPER: z.string().min(16).optional(),
-    /** Secrets Manager ARN of the key that signs access tokens (Capillary auth engine). */
+    /**
+     * Secrets Manager ARN of the key that signs access tokens. Only the Capillary auth engine's
+     * function gets it (and may read the secret); the others start and answer without it.
+     */
     SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
     /** The signing key itself (local runtime and tests only). */
     TOKEN_SIGNING_KEY: z.string().min(32).optional(),

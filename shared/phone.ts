@@ -5,6 +5,7 @@ import {
   type NumberType,
   parsePhoneNumberFromString,
 } from 'libphonenumber-js/max';
+import { hasControlCharacters } from './control-characters';
 
 /**
  * A phone number parsed once, at the edge, and carried from there: the engine, the number policy
@@ -56,8 +57,13 @@ export const parsePhone = (raw: string, defaultRegion: string): Phone | undefine
 export const parseE164 = (e164: string): Phone | undefined =>
   e164.startsWith('+') ? phoneOf(parsePhoneNumberFromString(e164)) : undefined;
 
-/** Lower-cased, trimmed e-mail address, or undefined when it is not one. */
+/**
+ * Lower-cased, trimmed e-mail address, or undefined when it is not one. An address becomes a
+ * message header, so one with a control character anywhere (even a trailing CR/LF that trimming
+ * would hide) is refused, whichever dialect passed it.
+ */
 export const normalizeEmail = (raw: string): string | undefined => {
+  if (hasControlCharacters(raw)) return undefined;
   const email = raw.trim().toLowerCase();
   return /^[^\s@]{1,64}@[^\s@]{1,253}\.[a-z0-9-]{2,63}$/.test(email) && email.length <= 254
     ? email

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { BoundedCache } from './bounded-cache';
 import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
@@ -43,6 +44,10 @@ export interface TenantDirectoryOptions {
   tenantKey: () => Promise<Buffer>;
   /** Seconds a tenant and its credentials stay cached in a warm container; 0 reads every time. */
   cacheSeconds?: number;
+  /** Cache bound (default TENANT_CACHE_MAX_ENTRIES). */
+  readonly maxCacheEntries?: number;
+  /** Milliseconds clock for the cache TTLs (tests); default `performance.now`. */
+  readonly now?: () => number;
 }
 
 /**
@@ -95,13 +100,24 @@ export interface MigratedCredential {
 }
 
 /**
+ * Entries a warm container's directory holds at most: tenants, credentials, issuers, contacts,
+ * remembered misses and checked scrypt secrets together. A few KB each at most, so well under
+ * the function's memory however many made-up ids arrive; past it the least recently used go.
+ */
+export const TENANT_CACHE_MAX_ENTRIES = 10_000;
+
+/** Unknown ids are remembered for this long at most (a new credential works within it). */
+const UNKNOWN_CACHE_SECONDS = 5;
+
+/**
  * Tenants, their credentials and contacts, read from the table and cached in a warm container
  * for `cacheSeconds` (so a warm generate costs no extra read). Unknown credentials are cached
- * too, for a shorter time, so a flood of bad keys cannot multiply table reads. Tenant secrets
- * are sealed in the table and in clear only in this cache.
+ * too, for a shorter time, so a flood of bad keys cannot multiply table reads; the cache is
+ * bounded (LRU), so the same flood cannot grow the heap either. Tenant secrets are sealed in the
+ * table and in clear only in this cache.
  */
 export class TenantDirectory {
-  private readonly cache = new Map<string, { value: unknown; until: number }>();
+  private readonly cache: BoundedCache<unknown>;
   private readonly tenantKey: () => Promise<Buffer>;
   private readonly cacheSeconds: number;
 
@@ -112,15 +128,23 @@ export class TenantDirectory {
   ) {
     this.tenantKey = options.tenantKey;
     this.cacheSeconds = options.cacheSeconds ?? 60;
+    this.cache = new BoundedCache({
+      maxEntries: options.maxCacheEntries ?? TENANT_CACHE_MAX_ENTRIES,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /** Entries cached now (tests, and a bound to reason about). */
+  get cacheSize(): number {
+    return this.cache.size;
   }
 
   private async cached<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const hit = this.cache.get(key);
-    const now = Date.now();
-    if (hit && hit.until > now) return hit.value as T | undefined;
+    if (hit) return hit.value as T | undefined;
     const value = await load();
-    const ttl = value === undefined ? Math.min(5, this.cacheSeconds) : this.cacheSeconds;
-    if (ttl > 0) this.cache.set(key, { value, until: now + ttl * 1000 });
+    const ttl = value === undefined ? Math.min(UNKNOWN_CACHE_SECONDS, this.cacheSeconds) : this.cacheSeconds;
+    this.cache.set(key, value, ttl * 1000);
     return value;
   }
 
@@ -189,10 +213,9 @@ export class TenantDirectory {
   ): Promise<boolean> {
     const key = `slow:${kind}:${sha256(`${id}\u0000${secret}`)}`;
     const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.value === stored;
+    if (hit) return hit.value === stored;
     const ok = scryptVerify(secret, stored);
-    if (ok && this.cacheSeconds > 0)
-      this.cache.set(key, { value: stored, until: Date.now() + this.cacheSeconds * 1000 });
+    if (ok) this.cache.set(key, stored, this.cacheSeconds * 1000);
     return ok;
   }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from './control-characters';
 import { regionsOfCallingCode } from './phone';
 
 /**
@@ -124,7 +125,14 @@ const fromLegacyCountryCodes = (raw: unknown): unknown => {
 export const policySchema = z.preprocess(fromLegacyCountryCodes, policyObject);
 export type Policy = z.infer<typeof policyObject>;
 
-const emailTemplateSchema = z.object({ subject: z.string().min(1), body: z.string().min(1) });
+/** The subject becomes an e-mail header: no control characters, so no injected `Bcc:` lines. */
+const emailTemplateSchema = z.object({
+  subject: z
+    .string()
+    .min(1)
+    .refine((v) => !hasControlCharacters(v), { message: CONTROL_CHARACTERS_MESSAGE }),
+  body: z.string().min(1),
+});
 
 /** Action-level templates: the second choice after a template in the request body (seed 004). */
 export const actionTemplatesSchema = z.object({

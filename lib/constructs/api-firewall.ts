@@ -38,9 +38,11 @@ export class ApiFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiFirewallProps) {
     super(scope, id);
+    // Metrics only. Sampled requests would keep up to 3 hours of matched requests with every
+    // header, so HTTP Basic client secrets and bearer JWTs would sit in the WAF console and API.
     const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
-      sampledRequestsEnabled: true,
+      sampledRequestsEnabled: false,
       metricName,
     });
 
@@ -66,12 +68,19 @@ export class ApiFirewall extends Construct {
               // these cases, where STARTS_WITH `/prod/auth/v1/` would silently stop matching behind
               // a custom domain. No other route contains `/auth/v1/` (path parameters are single
               // segments), so the looser match only also counts requests that reach no route.
+              // WAF inspects the path as sent, percent-encoding and all, while API Gateway decodes
+              // it before routing: URL_DECODE makes `/%61uth/v1/…` count too, and NORMALIZE_PATH
+              // (after it) `/auth//v1/…` and `/auth/./v1/…`, in case the gateway resolves those.
+              // Either only widens what is counted.
               scopeDownStatement: {
                 byteMatchStatement: {
                   fieldToMatch: { uriPath: {} },
                   positionalConstraint: 'CONTAINS',
                   searchString: ANONYMOUS_ROUTE_MARKER,
-                  textTransformations: [{ priority: 0, type: 'NONE' }],
+                  textTransformations: [
+                    { priority: 0, type: 'URL_DECODE' },
+                    { priority: 1, type: 'NORMALIZE_PATH' },
+                  ],
                 },
               },
             },

@@ -38,7 +38,12 @@ export interface DialectFunctionProps {
   readonly dialect: DialectId;
   readonly table: dynamodb.ITable;
   readonly pepper: secretsmanager.ISecret;
-  readonly signingKey: secretsmanager.ISecret;
+  /**
+   * The key that signs the service's own access tokens: only for the dialect that issues them
+   * (the Capillary auth engine). Functions without it neither see its ARN nor may read it; their
+   * code never asks for it (`AppDeps.signingKey` is read lazily, by capillary-auth's handlers only).
+   */
+  readonly signingKey?: secretsmanager.ISecret;
   /** Seals tenant secrets in the table; every function reads tenants, so every function reads it. */
   readonly tenantSealingKey: secretsmanager.ISecret;
   readonly settings: OtpSettings;
@@ -46,14 +51,18 @@ export interface DialectFunctionProps {
   readonly code?: lambda.Code;
 }
 
-/** DynamoDB item actions the engine uses; no scans, no table-level or stream actions. */
+/**
+ * The DynamoDB item actions the code calls: GetItem, PutItem, UpdateItem and DeleteItem, and
+ * TransactWriteItems, whose Put, Update, Delete and ConditionCheck items IAM authorises as these
+ * single-item actions (TransactWriteItems has no action of its own). Nothing queries or scans the
+ * table (no QueryCommand or ScanCommand in shared/), so neither is granted.
+ */
 const TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
-  'dynamodb:Query',
 ];
 
 /**
@@ -97,7 +106,7 @@ export class DialectFunction extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         PEPPER_SECRET_ARN: props.pepper.secretArn,
-        SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
+        ...(props.signingKey ? { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn } : {}),
         SEALING_KEY_SECRET_ARN: props.tenantSealingKey.secretArn,
         SES_FROM_ADDRESS: settings.sesFromAddress,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
@@ -127,7 +136,11 @@ export class DialectFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.pepper.secretArn, props.signingKey.secretArn, props.tenantSealingKey.secretArn],
+        resources: [
+          props.pepper.secretArn,
+          props.tenantSealingKey.secretArn,
+          ...(props.signingKey ? [props.signingKey.secretArn] : []),
+        ],
       }),
     );
     const acknowledgements: Acknowledgment[] = [

@@ -49,12 +49,17 @@ export class OtpApi extends Construct {
         stageName: STAGE_NAME,
         throttlingRateLimit: settings.apiRateLimit,
         throttlingBurstLimit: settings.apiBurstLimit,
-        tracingEnabled: true,
+        // Off by default: the stage's X-Ray segment records the URL with its query string, where
+        // LoginRadius sends apikey and apisecret (see OtpSettings.apiTracing). The functions keep
+        // Lambda active tracing, whose segments carry no part of the request.
+        tracingEnabled: settings.apiTracing,
         metricsEnabled: true,
         // Execution logs at ERROR only and never the data trace: request bodies carry OTP codes.
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        // No query string, header (but the user agent), body or authorizer field: credentials
+        // travel in all of them. resourcePath is the route template, not the URL.
         accessLogFormat: apigateway.AccessLogFormat.custom(
           JSON.stringify({
             requestId: apigateway.AccessLogField.contextRequestId(),

@@ -19,3 +19,14 @@ export class ChannelProviderError extends Error {
     this.name = 'ChannelProviderError';
   }
 }
+
+/**
+ * The message holds a character that would break the provider's headers (a line break in an
+ * e-mail subject or address). The dialects refuse these earlier; this is the last guard.
+ */
+export class UnsafeMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeMessageError';
+  }
+}

@@ -1,5 +1,7 @@
 import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
+import { hasControlCharacters } from '../control-characters';
 import { CHANNEL_CLIENT_OPTIONS } from './client-options';
+import { UnsafeMessageError } from './errors';
 import type { OutboundMessage, Sender } from './types';
 
 /**
@@ -34,9 +36,28 @@ export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): S
   },
 });
 
-/** E-mail through SES v1 `SendEmail` (plain text); SDK errors propagate to the engine. */
+/**
+ * Refuses a subject or recipient with a control character before SES sees it. SES builds the
+ * message headers from both, so a CR/LF there would add headers (`Bcc: …`) whatever the dialect
+ * that produced the message let through: the dialect schemas and `normalizeEmail` refuse these
+ * first, and this guard holds for any future caller or a tenant template stored before they did.
+ */
+const assertHeaderSafe = (input: SendEmailCommandInput): void => {
+  const subject = input.Message?.Subject?.Data ?? '';
+  const recipients = input.Destination?.ToAddresses ?? [];
+  if (hasControlCharacters(subject)) throw new UnsafeMessageError('E-mail subject holds a control character');
+  if (recipients.some(hasControlCharacters))
+    throw new UnsafeMessageError('E-mail recipient holds a control character');
+};
+
+/**
+ * E-mail through SES v1 `SendEmail` (plain text); SDK errors propagate to the engine, and so does
+ * an `UnsafeMessageError` for a header-breaking subject or address (nothing is sent).
+ */
 export const createEmailSender =
   (client: () => SESClient, defaultFrom: string): Sender =>
   async (message) => {
-    await client().send(new SendEmailCommand(sendEmailInput(message, defaultFrom)));
+    const input = sendEmailInput(message, defaultFrom);
+    assertHeaderSafe(input);
+    await client().send(new SendEmailCommand(input));
   };

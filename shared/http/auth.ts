@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../app-deps';
 import { UnauthorizedError } from '../errors';
 import type { Tenant } from '../tenants';
@@ -17,7 +18,27 @@ export const parseBasic = (header: string | undefined): { id: string; secret: st
 export const parseBearer = (header: string | undefined): string | undefined =>
   /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header ?? '')?.[1];
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+/**
+ * Key sets a warm container keeps at most, one per JWKS URL. The URLs come from tenant records,
+ * not from callers, so this bound is only a backstop; each set caches its own keys (jose).
+ */
+export const JWKS_CACHE_MAX_ENTRIES = 100;
+const jwksCache = new LRUCache<string, ReturnType<typeof createRemoteJWKSet>>({
+  max: JWKS_CACHE_MAX_ENTRIES,
+});
+
+/** The remote key set of a JWKS URL, made once per URL while it stays in the cache. */
+export const jwksFor = (url: string): ReturnType<typeof createRemoteJWKSet> => {
+  let jwks = jwksCache.get(url);
+  if (!jwks) {
+    jwks = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+    jwksCache.set(url, jwks);
+  }
+  return jwks;
+};
+
+/** Key sets cached now (tests). */
+export const jwksCacheSize = (): number => jwksCache.size;
 
 /** Seconds a token's `exp`, `nbf` and `iat` may be off against our clock (IdP clock skew). */
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -67,13 +88,7 @@ export const verifyTenantJwt = async (
       const key = new TextEncoder().encode(settings.hs256Secret);
       ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
     } else {
-      const url = settings.jwksUrl as string;
-      let jwks = jwksCache.get(url);
-      if (!jwks) {
-        jwks = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000 });
-        jwksCache.set(url, jwks);
-      }
-      ({ payload } = await jwtVerify(token, jwks, {
+      ({ payload } = await jwtVerify(token, jwksFor(settings.jwksUrl as string), {
         ...options,
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       }));

@@ -8,6 +8,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { BoundedCache } from '../bounded-cache';
 import { guard, transact } from './dynamo';
 
 /**
@@ -51,9 +52,17 @@ export interface BrandPointer {
   brand: string;
 }
 
-const brandCache = new Map<string, { value: BrandPointer | undefined; until: number }>();
+/**
+ * Brands a warm container remembers at most, known and unknown: anonymous callers name any brand
+ * they like, and each made-up one is cached as a miss, so the cache is bounded (LRU).
+ */
+export const BRAND_CACHE_MAX_ENTRIES = 10_000;
+const brandCache = new BoundedCache<BrandPointer>({ maxEntries: BRAND_CACHE_MAX_ENTRIES });
 const BRAND_CACHE_MS = 60_000;
 const UNKNOWN_BRAND_CACHE_MS = 5_000;
+
+/** Brands cached now (tests). */
+export const brandCacheSize = (): number => brandCache.size;
 
 /**
  * The tenant a brand belongs to, or undefined. Cached in a warm container (unknown brands
@@ -64,11 +73,10 @@ export const brandPointer = async (ref: TableRef, brand: string): Promise<BrandP
   if (!key || key.length > 64) return undefined;
   const cacheKey = `${ref.tableName}|${key}`;
   const hit = brandCache.get(cacheKey);
-  const now = Date.now();
-  if (hit && hit.until > now) return hit.value;
+  if (hit) return hit.value;
   const item = await getItem(ref, `BRAND#${key}`, 'BRAND');
   const value = item ? { tenantId: String(item.tenantId), brand: String(item.brand) } : undefined;
-  brandCache.set(cacheKey, { value, until: now + (value ? BRAND_CACHE_MS : UNKNOWN_BRAND_CACHE_MS) });
+  brandCache.set(cacheKey, value, value ? BRAND_CACHE_MS : UNKNOWN_BRAND_CACHE_MS);
   return value;
 };
 

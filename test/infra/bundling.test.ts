@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -97,6 +97,45 @@ describe('OtpServiceStack bundling', () => {
         timeout: 20_000,
       });
       expect(out).toBe('function');
+    });
+
+    it('answers its first request without the signing key configured (only capillary-auth reads it)', () => {
+      // A cold start with the environment the stack gives this function: no SIGNING_KEY_SECRET_ARN.
+      // An unauthenticated generate is refused before any AWS call, so no credentials are needed.
+      const event = {
+        httpMethod: 'POST',
+        path: '/v2/otp/generate',
+        resource: '/v2/otp/generate',
+        headers: { 'content-type': 'application/json' },
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        pathParameters: null,
+        stageVariables: null,
+        isBase64Encoded: false,
+        body: JSON.stringify({ entityType: 'MOBILE', entityValue: '+919876543210', action: 'REGISTRATION' }),
+        requestContext: { requestId: 'cold-start', identity: { sourceIp: '127.0.0.1' } },
+      };
+      const context = "{ awsRequestId: 'cold-start', getRemainingTimeInMillis: () => 10000 }";
+      const script = `import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)})
+        .then((m) => m.handler(${JSON.stringify(event)}, ${context}))
+        .then((r) => process.stderr.write('RESULT ' + JSON.stringify(r)))`;
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          TABLE_NAME: 'otp-table',
+          PEPPER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pepper',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      const answer = /RESULT (.*)$/m.exec(result.stderr)?.[1];
+      expect({ status: result.status, answer: answer && JSON.parse(answer).statusCode }).toEqual({
+        status: 0,
+        answer: 401,
+      });
     });
   });
 });

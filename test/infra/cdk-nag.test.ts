@@ -62,6 +62,7 @@ describe('cdk-nag', () => {
         { destroyOnRemoval: 'true', alarmTopicArn: 'arn:aws:sns:eu-west-1:1:a' },
       ],
       ['the SMS spend limit set by the stack', { smsMonthlySpendLimit: '50' }],
+      ['API stage tracing opted in', { apiTracing: 'true' }],
     ])('reports nothing with %s', (_name, context) => {
       expect(findingsOf(buildApp(context))).toEqual([]);
     });

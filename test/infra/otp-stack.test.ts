@@ -17,6 +17,18 @@ const sealingKeyId = onlyId(
   }),
   'tenant sealing key',
 );
+/** A secret, told apart from the others by its description. */
+const secretId = (description: RegExp): string =>
+  onlyId(
+    Object.fromEntries(
+      Object.entries(resourcesOf(template, 'AWS::SecretsManager::Secret')).filter(([, r]) =>
+        description.test(String(r.Properties?.Description)),
+      ),
+    ),
+    `secret ${description}`,
+  );
+const pepperId = secretId(/pepper/i);
+const signingKeyId = secretId(/signs the access tokens/i);
 const apiId = onlyId(template.findResources('AWS::ApiGateway::RestApi'), 'REST API');
 const stageId = onlyId(template.findResources('AWS::ApiGateway::Stage'), 'stage');
 
@@ -176,14 +188,13 @@ describe('OtpServiceStack', () => {
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
-      const secretRefs = [
-        variables.PEPPER_SECRET_ARN,
-        variables.SIGNING_KEY_SECRET_ARN,
-        variables.SEALING_KEY_SECRET_ARN,
-      ];
-      expect(secretRefs).toEqual(expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))));
-      expect(new Set(secretRefs.map((r) => JSON.stringify(r))).size).toBe(3);
-      // Local-only settings must never reach AWS: the plain pepper and keys come from Secrets Manager.
+      expect(variables.PEPPER_SECRET_ARN).toEqual({ Ref: pepperId });
+      // Only the dialect that signs access tokens is told where the signing key is.
+      if (dialect === 'capillary-auth')
+        expect(variables.SIGNING_KEY_SECRET_ARN).toEqual({ Ref: signingKeyId });
+      else expect(variables).not.toHaveProperty('SIGNING_KEY_SECRET_ARN');
+      expect(variables.SEALING_KEY_SECRET_ARN).toEqual({ Ref: sealingKeyId });
+      // Local-only settings must never reach AWS: the plain pepper and key come from Secrets Manager.
       expect(Object.keys(variables)).not.toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^(OTP_PEPPER|TOKEN_SIGNING_KEY|TENANT_SEALING_KEY|DYNAMODB_ENDPOINT)$/),
@@ -199,32 +210,50 @@ describe('OtpServiceStack', () => {
   });
 
   describe('permissions', () => {
-    it.each(DIALECT_IDS)(
-      'lets %s use only item actions on the table and read only the three secrets',
-      (dialect) => {
-        const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
-        expect(dynamo.map((g) => g.action).sort()).toEqual([
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ]);
-        for (const grant of dynamo)
-          expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+    it.each(DIALECT_IDS)('lets %s use only the item actions the code calls, on the table', (dialect) => {
+      const dynamo = grantsOf(dialect).filter((g) => g.action.startsWith('dynamodb:'));
+      // GetItem, PutItem, UpdateItem, DeleteItem and TransactWriteItems (whose ConditionCheck,
+      // Put, Update and Delete items are authorised as the single-item actions); nothing queries.
+      expect(dynamo.map((g) => g.action).sort()).toEqual([
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      for (const grant of dynamo)
+        expect(grant.resource).toBe(JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
+    });
 
+    it('grants no role dynamodb:Query (no code path queries the table)', () => {
+      const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap(
+        (p) => (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+      );
+      const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((a) => /^dynamodb:(Query|Scan|\*)$/.test(a))).toEqual([]);
+    });
+
+    it.each(DIALECT_IDS)(
+      'lets %s read the pepper and the sealing key, and the signing key only if it signs tokens',
+      (dialect) => {
         const secrets = grantsOf(dialect).filter((g) => g.action.startsWith('secretsmanager:'));
-        expect(secrets.map((g) => g.action)).toEqual([
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:GetSecretValue',
-        ]);
+        expect(new Set(secrets.map((g) => g.action))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+        const expected =
+          dialect === 'capillary-auth' ? [pepperId, sealingKeyId, signingKeyId] : [pepperId, sealingKeyId];
         expect(secrets.map((g) => g.resource).sort()).toEqual(
-          secretIds.map((id) => JSON.stringify({ Ref: id })).sort(),
+          expected.map((id) => JSON.stringify({ Ref: id })).sort(),
         );
       },
     );
+
+    it('lets only the capillary-auth role read the token signing key', () => {
+      const readers = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties?.PolicyDocument).includes(`{"Ref":"${signingKeyId}"}`))
+        .flatMap((p) => (p.Properties as { Roles: { Ref: string }[] }).Roles.map((r) => r.Ref));
+      expect(readers).toEqual([roleOf('capillary-auth')]);
+      expect(secretIds.sort()).toEqual([pepperId, signingKeyId, sealingKeyId].sort());
+    });
 
     it.each(DIALECT_IDS)('lets %s write only to its own log group', (dialect) => {
       const logs = grantsOf(dialect).filter((g) => g.action.startsWith('logs:'));
@@ -326,10 +355,9 @@ describe('OtpServiceStack', () => {
       });
     });
 
-    it('throttles the stage, traces it, and writes JSON access logs to a one-month log group', () => {
+    it('throttles the stage and writes JSON access logs to a one-month log group', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         StageName: 'prod',
-        TracingEnabled: true,
         MethodSettings: Match.arrayWith([
           Match.objectLike({
             HttpMethod: '*',
@@ -351,6 +379,42 @@ describe('OtpServiceStack', () => {
       expect(logGroups).toHaveLength(1);
       expect(logGroups[0]?.[1].Properties).toMatchObject({ RetentionInDays: 30 });
       expect(() => JSON.parse(stage.AccessLogSetting.Format)).not.toThrow();
+    });
+
+    it('does not trace the stage by default (X-Ray would keep the URL with LoginRadius apisecret)', () => {
+      // API Gateway's X-Ray segment records the request URL with its query string, where
+      // LoginRadius clients send apikey and apisecret. Lambda's active tracing stays: its segments
+      // hold the function, request id and timings, never the event (see the firewall test too).
+      template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+    });
+
+    it('writes no query string, header, body or authorizer data to the access log', () => {
+      const stage = resourcesOf(template, 'AWS::ApiGateway::Stage')[stageId]?.Properties as {
+        AccessLogSetting: { Format: string };
+      };
+      const format = JSON.parse(stage.AccessLogSetting.Format) as Record<string, string>;
+      // An allowlist: a new field is a decision, not an accident. resourcePath is the route
+      // template (`/identity/v2/manage/account/smsotp/{smsotptype}`), never the URL with its query.
+      expect(Object.values(format).sort()).toEqual(
+        [
+          '$context.requestId',
+          '$context.requestTime',
+          '$context.identity.sourceIp',
+          '$context.identity.userAgent',
+          '$context.httpMethod',
+          '$context.resourcePath',
+          '$context.status',
+          '$context.responseLength',
+          '$context.responseLatency',
+          '$context.integrationLatency',
+          '$context.integrationStatus',
+          '$context.wafResponseCode',
+          '$context.error.message',
+        ].sort(),
+      );
+      expect(stage.AccessLogSetting.Format).not.toMatch(
+        /querystring|header|\$input|\$method|authorizer|\$context\.path/i,
+      );
     });
 
     it('outputs the API URL', () => {
@@ -383,6 +447,25 @@ describe('OtpServiceStack', () => {
           }),
         ]),
       });
+    });
+
+    it('keeps no sampled requests on the web ACL or any rule (they hold every header, credentials too)', () => {
+      const acls = Object.values(resourcesOf(template, 'AWS::WAFv2::WebACL'));
+      expect(acls).toHaveLength(1);
+      const acl = acls[0]?.Properties as {
+        VisibilityConfig: { SampledRequestsEnabled: boolean; CloudWatchMetricsEnabled: boolean };
+        Rules: { Name: string; VisibilityConfig: { SampledRequestsEnabled: boolean } }[];
+      };
+      expect(acl.VisibilityConfig).toMatchObject({
+        SampledRequestsEnabled: false,
+        CloudWatchMetricsEnabled: true,
+      });
+      expect(acl.Rules.length).toBeGreaterThan(0);
+      for (const rule of acl.Rules)
+        expect({ rule: rule.Name, sampled: rule.VisibilityConfig.SampledRequestsEnabled }).toEqual({
+          rule: rule.Name,
+          sampled: false,
+        });
     });
 
     it('is associated with the API stage', () => {
@@ -493,6 +576,15 @@ describe('OtpServiceStack context', () => {
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
   });
 
+  it('traces the API stage only when apiTracing is true (an opt-in that records query strings)', () => {
+    synthStack({ apiTracing: 'true' }).template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+    });
+    synthStack({ apiTracing: 'false' }).template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: false,
+    });
+  });
+
   it('leaves the account-wide API Gateway logging role alone when apiGatewayCloudWatchRole is false', () => {
     expect(Object.keys(template.findResources('AWS::ApiGateway::Account'))).toHaveLength(1);
     const { template: without } = synthStack({ apiGatewayCloudWatchRole: 'false' });
@@ -509,6 +601,7 @@ describe('OtpServiceStack context', () => {
     ['sesFromAddress', 'not-an-address'],
     ['sesIdentityArn', 'identity/*'],
     ['logLevel', 'LOUD'],
+    ['apiTracing', 'yes'],
   ])('refuses context %s=%s and names the key', (key, value) => {
     expect(() => synthStack({ [key]: value })).toThrow(key);
   });

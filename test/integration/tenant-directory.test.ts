@@ -159,4 +159,16 @@ describe('tenant-directory', () => {
       expect(await tenants.migrateLegacyCredentials()).toEqual([]);
     });
   });
+
+  describe('putTenant', () => {
+    it('refuses an action e-mail template whose subject holds CR/LF, writing nothing', async () => {
+      const { tenants } = await setup();
+      const tenant = testTenant();
+      const email = { subject: 'Your code\r\nBcc: x@evil.example', body: 'Code: {{ validation_code }}' };
+      await expect(tenants.putTenant({ ...tenant, templates: { REGISTRATION: { email } } })).rejects.toThrow(
+        /control characters/,
+      );
+      expect(await tenants.get(tenant.tenantId)).toBeUndefined();
+    });
+  });
 });

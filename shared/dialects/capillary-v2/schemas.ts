@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from '../../control-characters';
 import { registerSchemas } from '../schemas';
 
 /** Seed 004's actions. Matched case-insensitively. */
@@ -27,19 +28,26 @@ const upper = (values: readonly string[]) =>
 /** Every field has a cap so a huge body cannot make the engine do huge work. */
 const text = (max: number) => z.string().max(max);
 
+/**
+ * A single-line field that ends up in an e-mail header (a subject, an address, a value that may be
+ * one): no control characters, so "Hello\r\nBcc: …" cannot add headers (400 in the vendor shape).
+ */
+const line = (max: number) =>
+  text(max).refine((v) => !hasControlCharacters(v), { message: CONTROL_CHARACTERS_MESSAGE });
+
 export const generateBody = z.object({
   entityType: upper(['MOBILE', 'EMAIL']).describe('MOBILE or EMAIL (case-insensitive)'),
-  entityValue: text(254).min(1).describe('Mobile number or e-mail address of the customer'),
+  entityValue: line(254).min(1).describe('Mobile number or e-mail address of the customer'),
   action: upper(ACTIONS).describe('What the code is for'),
   template: text(1000).optional().describe('SMS template with exactly one {{ validation_code }}'),
   whatsappTemplateName: text(512).optional(),
   zaloTemplateIdentifier: text(512).optional(),
   emailTemplate: z
-    .object({ subject: text(998).min(1), body: text(20_000).min(1) })
+    .object({ subject: line(998).min(1), body: text(20_000).min(1) })
     .optional()
     .describe('E-mail template; body holds exactly one {{ validation_code }}'),
   channels: z
-    .array(z.object({ type: upper(CHANNEL_NAMES), value: text(254).min(1) }))
+    .array(z.object({ type: upper(CHANNEL_NAMES), value: line(254).min(1) }))
     .max(10)
     .optional()
     .describe('Channels to send to in parallel; default: SMS (MOBILE) or EMAIL (EMAIL) to entityValue'),
@@ -49,7 +57,7 @@ export type GenerateBody = z.infer<typeof generateBody>;
 export const validateBody = z
   .object({
     entityType: upper(['MOBILE', 'EMAIL']),
-    entityValue: text(254).min(1),
+    entityValue: line(254).min(1),
     action: upper(ACTIONS),
     code: z.union([text(32), z.number().int().nonnegative()]).optional(),
     otp: z

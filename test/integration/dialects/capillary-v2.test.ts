@@ -133,6 +133,41 @@ describe('capillary-v2', () => {
       expect(t.sent).toHaveLength(0);
     });
 
+    // Header injection: a subject or address with a line break would add headers (Bcc: …) to the
+    // message SES builds. Every control character is refused, not only CR and LF.
+    it.each([
+      ['a subject with CR/LF', { subject: 'Hello\r\nBcc: x@evil.example' }, {}, 608],
+      ['a subject with a lone LF', { subject: 'Hello\nBcc: x@evil.example' }, {}, 608],
+      ['a subject with a NUL', { subject: 'Hello\u0000' }, {}, 608],
+      ['a subject with a TAB', { subject: 'Hello\tthere' }, {}, 608],
+      ['a subject with a Unicode line separator', { subject: 'Hello\u2028Bcc: x@evil.example' }, {}, 608],
+      ['an e-mail entity with a control character', {}, { entityValue: 'tom\u001b@example.org' }, 602],
+      [
+        'an EMAIL channel address with a control character',
+        {},
+        { channels: [{ type: 'EMAIL', value: 'tom\u0000@example.org' }] },
+        603,
+      ],
+      [
+        'an EMAIL channel address followed by CR/LF and a header',
+        {},
+        { channels: [{ type: 'EMAIL', value: 'tom@example.org\r\nBcc: x@evil.example' }] },
+        603,
+      ],
+    ])('refuses %s with 400 in the vendor shape, sending nothing', async (_, template, fields, code) => {
+      const t = await setup();
+      const body = {
+        ...SEED.EMAIL,
+        channels: [{ type: 'EMAIL', value: 'tomsawyer@gmail.com' }],
+        emailTemplate: { ...SEED.EMAIL.emailTemplate, ...template },
+        ...fields,
+      };
+      const res = await t.post('/v2/otp/generate', body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: [{ code, message: expect.any(String) }], warnings: [] });
+      expect(t.sent).toEqual([]);
+    });
+
     it('returns 429 when the resend gap is not over', async () => {
       const t = await setup();
       await t.post('/v2/otp/generate', SEED.SMS);

@@ -126,6 +126,25 @@ describe('channels/aws', () => {
 
       expect(m.ses).toHaveReceivedCommandWith(SendEmailCommand, { Source: 'otp@acme.test' });
     });
+    // The provider-side guard: SES builds the message headers from the subject and the address,
+    // so a line break in either would add headers whatever the dialect let through.
+    it.each([
+      ['a subject with CR/LF', { subject: 'Your code\r\nBcc: x@evil.example' }],
+      ['a subject with a lone LF', { subject: 'Your code\nBcc: x@evil.example' }],
+      ['a subject with a lone CR', { subject: 'Your code\rBcc: x@evil.example' }],
+      ['a recipient with CR/LF', { to: 'tom@example.org\r\nBcc: x@evil.example' }],
+    ])('refuses %s with UnsafeMessageError and sends nothing', async (_, overrides) => {
+      const m = mockedClients();
+      m.ses.on(SendEmailCommand).resolves({ MessageId: 'e-1' });
+      const { EMAIL } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+
+      await expect(EMAIL?.(outbound('EMAIL', { to: 'tom@example.org', ...overrides }))).rejects.toMatchObject(
+        {
+          name: 'UnsafeMessageError',
+        },
+      );
+      expect(m.ses).toHaveReceivedCommandTimes(SendEmailCommand, 0);
+    });
   });
 
   describe('VOICE', () => {
