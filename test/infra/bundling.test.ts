@@ -126,6 +126,7 @@ describe('OtpServiceStack bundling', () => {
           AWS_REGION: 'eu-west-1',
           TABLE_NAME: 'otp-table',
           PEPPER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pepper',
+          SEALING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sealing',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
         encoding: 'utf8',
