@@ -52,27 +52,43 @@ import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
 import { CREDENTIAL_KINDS, type CredentialKind, tenantSchema } from '../shared/tenants';
 
+/** Prints the usage above; an error first when there is one (exit 2), else to stdout (exit 0). */
 const usage = (message?: string): never => {
-  if (message) console.error(`error: ${message}\n`);
   const doc = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] ?? '';
-  console.error(doc.replace(/^\/\*\*|^ \* ?/gm, '').trim());
+  const text = doc.replace(/^\/\*\*|^ \* ?/gm, '').trim();
+  if (message === undefined) {
+    console.log(text);
+    process.exit(0);
+  }
+  console.error(`error: ${message}\n\n${text}`);
   process.exit(2);
 };
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    file: { type: 'string' },
-    tenant: { type: 'string' },
-    kind: { type: 'string' },
-    id: { type: 'string' },
-    org: { type: 'string' },
-    secret: { type: 'string' },
-    user: { type: 'string' },
-    phone: { type: 'string' },
-    email: { type: 'string' },
-  },
-});
+const args = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        file: { type: 'string' },
+        tenant: { type: 'string' },
+        kind: { type: 'string' },
+        id: { type: 'string' },
+        org: { type: 'string' },
+        secret: { type: 'string' },
+        user: { type: 'string' },
+        phone: { type: 'string' },
+        email: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // An unknown or malformed option: say which, with the usage, not a stack.
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+})();
+const { positionals, values } = args;
+// Help needs no table: `--help`, `-h`, `help`, or no command at all.
+if (values.help || positionals.length === 0 || positionals[0] === 'help') usage();
 
 const tableName =
   process.env.TABLE_NAME ?? usage('set TABLE_NAME (the stack output TableName, or otp-local)');
@@ -96,7 +112,8 @@ const tenants = new TenantDirectory(ddb, tableName, {
         ),
   cacheSeconds: 0,
 });
-const need = (name: keyof typeof values): string => values[name] ?? usage(`--${name} is required`);
+const need = (name: Exclude<keyof typeof values, 'help'>): string =>
+  values[name] ?? usage(`--${name} is required`);
 
 /** The kinds before credentials were per dialect, and what each became. */
 const RENAMED: Record<string, string> = {
