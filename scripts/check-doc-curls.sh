@@ -64,8 +64,9 @@ curl() {
   label=${label#http://127.0.0.1:*/}
   local method=POST
   case " $* " in *" -X PUT "*) method=PUT ;; *" -X DELETE "*) method=DELETE ;; *" -d "* | *" --data"*) method=POST ;; *) method=GET ;; esac
-  __CURL="$method /$label"
-  echo "RAN	$rc	$__CURL" >>"$__WORK/results"
+  # A file, not a variable: `X=$(curl …)` runs the curl in a subshell.
+  echo "$method /$label" >"$__WORK/label"
+  echo "RAN	$rc	$method /$label" >>"$__WORK/results"
   return $rc
 }
 __expect() {
@@ -77,13 +78,14 @@ __expect() {
   done
   [ -n "$rest" ] && pat+=$(printf '%q' "$rest")
   pat+='*'
-  local got
+  local got label
   got=$(cat "$__LAST")
+  label=$(cat "$__WORK/label")
   # shellcheck disable=SC2053
   if [[ $got == $pat ]]; then
-    echo "PASS	$__CURL	$1" >>"$__WORK/results"
+    echo "PASS	$label	$1" >>"$__WORK/results"
   else
-    echo "FAIL	$__CURL	want: $1	got: ${got:0:300}" >>"$__WORK/results"
+    echo "FAIL	$label	want: $1	got: ${got:0:300}" >>"$__WORK/results"
   fi
 }
 EOF
