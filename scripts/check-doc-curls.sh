@@ -7,7 +7,7 @@
 #
 # How a page is read: every ```sh block that contains `curl ` runs, in page order, in one bash per
 # page (so `CODE=…` and `SESSION=…` carry from block to block). `http://localhost:3000` becomes
-# the fresh server's URL; a line `TOKEN='…'` gets the app-otp user token `npm start` printed. A
+# the fresh server's URL; a line `TOKEN='<…>'` gets the app-otp user token `npm start` printed. A
 # line `# → TEXT` checks that the last curl's answer contains TEXT, where `…` stands for any text.
 # Blocks without curl (install, deploy, admin CLI) are not run.
 #
@@ -102,7 +102,7 @@ for f in "${FILES[@]}"; do
         my $b = $1;
         next unless $b =~ /\bcurl /;
         $b =~ s{http://localhost:3000}{http://127.0.0.1:$port}g;
-        $b =~ s{^TOKEN=.*$}{TOKEN='"'"'$token'"'"'}mg;
+        $b =~ s{^TOKEN=\x27<.*$}{TOKEN='"'"'$token'"'"'}mg;
         print $b, "\n";
       }' "$PORT" "$TOKEN" <"$f"
   } >"$script"
