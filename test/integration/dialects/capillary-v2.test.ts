@@ -216,6 +216,21 @@ describe('capillary-v2', () => {
     });
   });
 
+  describe('routing', () => {
+    it('serves a request by its resource when the path carries a custom domain base path', async () => {
+      const t = await setup();
+      // Behind a custom domain mapped at /otp, API Gateway sends the base path in `path` and the
+      // route template in `resource`.
+      const event = apiEvent('POST', '/v2/otp/generate', {
+        body: SEED.SMS,
+        headers: { authorization: t.basic },
+      });
+      const res = await invoke(t.handler, { ...event, path: '/otp/v2/otp/generate' });
+      expect(res.status).toBe(200);
+      expect(t.sent.map((m) => m.channel).sort()).toEqual(['SMS', 'VOICE']);
+    });
+  });
+
   describe('validate', () => {
     it('gives entity true once, then entity false', async () => {
       const t = await setup();

@@ -277,6 +277,23 @@ describe('loginradius', () => {
     });
   });
 
+  describe('routing', () => {
+    it('takes the type from pathParameters when the path carries a custom domain base path', async () => {
+      const t = await setup();
+      const event = apiEvent('POST', `${BASE}/forgotpassword`, {
+        body: { Phone: PHONE },
+        query: { apikey: APIKEY, apisecret: APISECRET },
+      });
+      const res = await invoke(t.handler, { ...event, path: `/lr${BASE}/forgotpassword` });
+      expect(event).toMatchObject({
+        resource: `${BASE}/{smsotptype}`,
+        pathParameters: { smsotptype: 'forgotpassword' },
+      });
+      expect(res.status).toBe(200);
+      expect(t.sent).toHaveLength(1);
+    });
+  });
+
   describe('verify', () => {
     it.each(Object.keys(SEED))('verifies a %s code once, then refuses it with 1067', async (type) => {
       const t = await setup();
