@@ -82,7 +82,13 @@ const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> =
       const type = lowerKeys(request.event.headers as Record<string, string>)['content-type'] ?? '';
       if (request.event.httpMethod === 'GET') return;
       if (acceptForms && type.startsWith('application/x-www-form-urlencoded')) {
-        return form.before?.(request as never);
+        // The middy parser looks up `content-type` and `Content-Type` only; a client spelling it
+        // `Content-type` or `CONTENT-TYPE` (header names are case-insensitive) got its form left
+        // unparsed. Hand the parser a copy with the lower-case name; the event keeps its headers.
+        const parsing = { ...request, event: { ...request.event, headers: { 'content-type': type } } };
+        await form.before?.(parsing as never);
+        request.event.body = parsing.event.body;
+        return;
       }
       const { body, isBase64Encoded } = request.event;
       if (
