@@ -121,6 +121,12 @@ describe('capillary-v2', () => {
         400,
         608,
       ],
+      [
+        '608 for an SMS template over the 1,600 bytes of one SNS publish (600 Devanagari characters)',
+        { ...SEED.SMS, template: `${'क'.repeat(600)} {{ validation_code }}` },
+        400,
+        608,
+      ],
       ['600 for an invalid action', { ...SEED.SMS, action: 'LAUNCH' }, 400, 600],
       ['601 for an invalid entity type', { ...SEED.SMS, entityType: 'FAX' }, 400, 601],
       ['602 for an invalid e-mail entity', { ...SEED.EMAIL, entityValue: 'not-an-email' }, 400, 602],
