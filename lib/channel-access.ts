@@ -49,17 +49,35 @@ export const channelGrant = (
         sesIdentityArn ?? stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
       const nagResource =
         sesIdentityArn ?? 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*';
+      // When an identity has a default configuration set (or a send names one), SES authorises
+      // ses:SendEmail against the configuration set's ARN as well and answers AccessDenied
+      // without this. Which set applies is the identity's or tenant's setting, so any set of
+      // this account and region, also when the identity is pinned.
+      const configurationSets = stack.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: '*',
+      });
       return {
-        statements: [new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [resource] })],
-        acknowledgements: nagResource.includes('*')
-          ? [
-              {
-                id: iam5(nagResource),
-                reason:
-                  'ses:SendEmail is limited to SES identities of this account and region; tenants configure their own verified sender identities at run time. Set context sesIdentityArn to pin one identity.',
-              },
-            ]
-          : [],
+        statements: [
+          new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [resource, configurationSets] }),
+        ],
+        acknowledgements: [
+          ...(nagResource.includes('*')
+            ? [
+                {
+                  id: iam5(nagResource),
+                  reason:
+                    'ses:SendEmail is limited to SES identities of this account and region; tenants configure their own verified sender identities at run time. Set context sesIdentityArn to pin one identity.',
+                },
+              ]
+            : []),
+          {
+            id: iam5('arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/*'),
+            reason:
+              'SES also authorises ses:SendEmail against the configuration set an identity uses by default; which set applies is SES or tenant configuration, so the grant covers configuration sets of this account and region only, for this one action.',
+          },
+        ],
       };
     }
     case 'voice':

@@ -53,7 +53,7 @@ export const demoTenant = (): Tenant =>
     },
     channels: {
       voice: { originationIdentity: '+15550100000' },
-      whatsapp: { phoneNumberId: 'local-whatsapp-phone-number-id', languageCode: 'en' },
+      whatsapp: { phoneNumberId: 'phone-number-id-10ca10ca10ca10ca10ca10ca10ca10ca', languageCode: 'en' },
       zalo: { url: 'https://zalo.invalid/local-sink', accessToken: 'local-zalo-access-token' },
     },
   });

@@ -212,6 +212,21 @@ const sendJson = (
   res.end(text);
 };
 
+/**
+ * API Gateway REST renames a `WWW-Authenticate` response header from a Lambda proxy integration
+ * to `x-amzn-Remapped-WWW-Authenticate`, so a client waiting for the challenge never sees it;
+ * the local runtime renames it too, so nobody builds on a header AWS does not deliver.
+ */
+const remapReservedHeaders = (headers: Record<string, string | string[]>) => {
+  const values: string[] = [];
+  for (const name of Object.keys(headers)) {
+    if (name.toLowerCase() !== 'www-authenticate') continue;
+    values.push(...[headers[name] ?? []].flat());
+    delete headers[name];
+  }
+  if (values.length > 0) headers['x-amzn-Remapped-WWW-Authenticate'] = values;
+};
+
 const sendResult = (res: ServerResponse, result: APIGatewayProxyResult) => {
   const body = result.isBase64Encoded
     ? Buffer.from(result.body ?? '', 'base64')
@@ -221,6 +236,7 @@ const sendResult = (res: ServerResponse, result: APIGatewayProxyResult) => {
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     headers[name] = values.map(String);
   }
+  remapReservedHeaders(headers);
   headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);
   res.end(body);

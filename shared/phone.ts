@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import {
   type CountryCode,
   getCountries,
@@ -60,12 +61,19 @@ export const parseE164 = (e164: string): Phone | undefined =>
 /**
  * Lower-cased, trimmed e-mail address, or undefined when it is not one. An address becomes a
  * message header, so one with a control character anywhere (even a trailing CR/LF that trimming
- * would hide) is refused, whichever dialect passed it.
+ * would hide) is refused, whichever dialect passed it. SES sends to 7-bit addresses only: a
+ * non-ASCII local part is refused (SES would fail the send), an internationalised domain is
+ * written in punycode (`bücher.de` → `xn--bcher-kva.de`).
  */
 export const normalizeEmail = (raw: string): string | undefined => {
   if (hasControlCharacters(raw)) return undefined;
-  const email = raw.trim().toLowerCase();
-  return /^[^\s@]{1,64}@[^\s@]{1,253}\.[a-z0-9-]{2,63}$/.test(email) && email.length <= 254
+  const trimmed = raw.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  const local = trimmed.slice(0, at);
+  if (at < 0 || !/^[\x21-\x7e]+$/.test(local)) return undefined;
+  const domain = domainToASCII(trimmed.slice(at + 1));
+  const email = `${local}@${domain}`;
+  return domain && /^[^\s@]{1,64}@[^\s@]{1,253}\.[a-z0-9-]{2,63}$/.test(email) && email.length <= 254
     ? email
     : undefined;
 };

@@ -3,7 +3,8 @@
  * Lambda behind each), the local server and the OpenAPI document. Adding an endpoint is one entry
  * here plus its handler in the dialect's function.
  *
- * Paths use API Gateway's `{param}` template syntax, which @middy/http-router also understands.
+ * Paths use API Gateway's `{param}` template syntax; the Lambda dispatches on the template API
+ * Gateway matched (`event.resource`), so a route's path is also its dispatch key.
  */
 
 /** The five vendor dialects, one Lambda function each. */

@@ -134,18 +134,132 @@ const emailTemplateSchema = z.object({
   body: z.string().min(1),
 });
 
+/**
+ * The `VoiceId` values of @aws-sdk/client-pinpoint-sms-voice-v2, copied: importing the SDK's enum
+ * pulled the whole voice client (about 250 KB) into every dialect's bundle, which the lazy
+ * channel imports (shared/channels/aws.ts) exist to avoid. test/unit/tenants.test.ts fails when
+ * the SDK's list changes.
+ */
+export const VOICE_IDS = [
+  'AMY',
+  'ASTRID',
+  'BIANCA',
+  'BRIAN',
+  'CAMILA',
+  'CARLA',
+  'CARMEN',
+  'CELINE',
+  'CHANTAL',
+  'CONCHITA',
+  'CRISTIANO',
+  'DORA',
+  'EMMA',
+  'ENRIQUE',
+  'EWA',
+  'FILIZ',
+  'GERAINT',
+  'GIORGIO',
+  'GWYNETH',
+  'HANS',
+  'INES',
+  'IVY',
+  'JACEK',
+  'JAN',
+  'JOANNA',
+  'JOEY',
+  'JUSTIN',
+  'KARL',
+  'KENDRA',
+  'KIMBERLY',
+  'LEA',
+  'LIV',
+  'LOTTE',
+  'LUCIA',
+  'LUPE',
+  'MADS',
+  'MAJA',
+  'MARLENE',
+  'MATHIEU',
+  'MATTHEW',
+  'MAXIM',
+  'MIA',
+  'MIGUEL',
+  'MIZUKI',
+  'NAJA',
+  'NICOLE',
+  'PENELOPE',
+  'RAVEENA',
+  'RICARDO',
+  'RUBEN',
+  'RUSSELL',
+  'SALLI',
+  'SEOYEON',
+  'TAKUMI',
+  'TATYANA',
+  'VICKI',
+  'VITORIA',
+  'ZEINA',
+  'ZHIYU',
+] as const;
+
+/** Bytes one SNS SMS publish may carry. */
+export const MAX_SMS_TEMPLATE_BYTES = 1600;
+/** Characters a SendVoiceMessage body may have. */
+export const MAX_VOICE_TEMPLATE_CHARACTERS = 3000;
+
 /** Action-level templates: the second choice after a template in the request body (seed 004). */
 export const actionTemplatesSchema = z.object({
-  sms: z.string().min(1).optional(),
+  /**
+   * One SNS publish carries at most 1,600 bytes; SNS splits longer text into segments it bills
+   * separately, and refuses beyond that. Sized in UTF-8 bytes, not characters: 600 Devanagari
+   * characters are 1,800 bytes.
+   */
+  sms: z
+    .string()
+    .min(1)
+    .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_SMS_TEMPLATE_BYTES, {
+      message: `at most ${MAX_SMS_TEMPLATE_BYTES} bytes (UTF-8), the size of one SNS publish`,
+    })
+    .optional(),
   email: emailTemplateSchema.optional(),
-  voice: z.string().min(1).optional(),
+  /** SendVoiceMessage refuses a message body over 3,000 characters. */
+  voice: z.string().min(1).max(MAX_VOICE_TEMPLATE_CHARACTERS).optional(),
 });
 
+/**
+ * Provider settings are checked against what AWS accepts, so a typo fails when the tenant is
+ * saved rather than as a provider error on every send.
+ */
 export const channelSettingsSchema = z.object({
-  sms: z.object({ senderId: z.string().max(11).optional() }).optional(),
+  /** SNS sender ID: 3–11 ASCII letters, digits or hyphens, at least one letter. */
+  sms: z
+    .object({
+      senderId: z
+        .string()
+        .regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]{3,11}$/)
+        .optional(),
+    })
+    .optional(),
+  /** z.email() takes ASCII only: SES needs a 7-bit local part and a punycode domain. */
   email: z.object({ from: z.email() }).optional(),
-  voice: z.object({ originationIdentity: z.string().min(1), voiceId: z.string().optional() }).optional(),
-  whatsapp: z.object({ phoneNumberId: z.string().min(1), languageCode: z.string().default('en') }).optional(),
+  voice: z
+    .object({
+      originationIdentity: z.string().min(1),
+      /** One of the SDK's Polly voices (upper case, as SendVoiceMessage takes them). */
+      voiceId: z.enum(VOICE_IDS).optional(),
+    })
+    .optional(),
+  whatsapp: z
+    .object({
+      /** AWS End User Messaging Social's id (`phone-number-id-…`) or its ARN, not Meta's number id. */
+      phoneNumberId: z
+        .string()
+        .regex(
+          /^(phone-number-id-[0-9A-Za-z]+|arn:aws[a-z-]*:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9A-Za-z]+)$/,
+        ),
+      languageCode: z.string().default('en'),
+    })
+    .optional(),
   zalo: z.object({ url: z.url(), accessToken: z.string().min(1) }).optional(),
 });
 export type ChannelSettings = z.infer<typeof channelSettingsSchema>;

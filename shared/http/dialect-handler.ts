@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpRouterHandler from '@middy/http-router';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -83,7 +82,13 @@ const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> =
       const type = lowerKeys(request.event.headers as Record<string, string>)['content-type'] ?? '';
       if (request.event.httpMethod === 'GET') return;
       if (acceptForms && type.startsWith('application/x-www-form-urlencoded')) {
-        return form.before?.(request as never);
+        // The middy parser looks up `content-type` and `Content-Type` only; a client spelling it
+        // `Content-type` or `CONTENT-TYPE` (header names are case-insensitive) got its form left
+        // unparsed. Hand the parser a copy with the lower-case name; the event keeps its headers.
+        const parsing = { ...request, event: { ...request.event, headers: { 'content-type': type } } };
+        await form.before?.(parsing as never);
+        request.event.body = parsing.event.body;
+        return;
       }
       const { body, isBase64Encoded } = request.event;
       if (
@@ -182,11 +187,16 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
         ),
     };
   });
+  // Dispatch on `resource` (the route template API Gateway matched), never on `path`: behind a
+  // custom domain `path` carries the base path (`/otp/v2/otp/generate`), and API Gateway has
+  // already matched the template and decoded `pathParameters`. @middy/http-router matches `path`.
+  const byResource = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
   const router = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
-    httpRouterHandler(routes as never) as unknown as (
-      e: APIGatewayProxyEvent,
-      c: Context,
-    ) => Promise<APIGatewayProxyResult>,
+    (event: APIGatewayProxyEvent, context: Context) => {
+      const routeHandler = byResource.get(`${event.httpMethod} ${event.resource}`);
+      if (!routeHandler) throw createError(404, 'Route does not exist');
+      return routeHandler(event, context);
+    },
   )
     // Request id and cold-start flag on every log line; the event itself is never logged.
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))

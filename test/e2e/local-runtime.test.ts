@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DEMO, loadDialectDemos } from '../../local/demo-tenant';
 import { Outbox } from '../../local/outbox';
 import { createLocalServer, listen, MAX_REQUEST_BYTES } from '../../local/server';
@@ -202,6 +202,19 @@ describe('local runtime', () => {
       expect(await stack.outbox()).toEqual([]);
     });
   });
+
+  describe('response headers', () => {
+    it('renames the capillary-v2 WWW-Authenticate challenge to x-amzn-Remapped-WWW-Authenticate, as API Gateway does', async () => {
+      const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(response.headers.get('x-amzn-remapped-www-authenticate')).toBe('Basic realm="otp", Bearer');
+    });
+  });
 });
 
 describe('local server', () => {
@@ -209,7 +222,7 @@ describe('local server', () => {
   let server: Server;
   let baseUrl: string;
   const seen: Array<{ event: APIGatewayProxyEvent; context: Context }> = [];
-  let behaviour: 'echo' | 'throw' = 'echo';
+  let behaviour: 'echo' | 'throw' | 'challenge' = 'echo';
 
   beforeAll(async () => {
     ses = await startSesLocal(0);
@@ -217,9 +230,16 @@ describe('local server', () => {
     server = createLocalServer({
       outbox: new Outbox(ses.endpoint),
       handlers: {
-        loginradius: async (event, context) => {
+        loginradius: async (event, context): Promise<APIGatewayProxyResult> => {
           seen.push({ event, context });
           if (behaviour === 'throw') throw new Error('secret detail 123456');
+          if (behaviour === 'challenge')
+            return {
+              statusCode: 401,
+              headers: { 'WWW-Authenticate': 'Basic realm="a"' },
+              multiValueHeaders: { 'www-authenticate': ['Bearer realm="b"'] },
+              body: '{}',
+            };
           return { statusCode: 201, headers: { 'x-echo': 'yes' }, body: JSON.stringify({ ok: true }) };
         },
       },
@@ -296,6 +316,18 @@ describe('local server', () => {
       const text = await response.text();
       expect(JSON.parse(text)).toEqual({ message: 'Internal server error' });
       expect(text).not.toContain('123456');
+    });
+
+    it('renames WWW-Authenticate in any case, single- or multi-valued, to x-amzn-Remapped-WWW-Authenticate', async () => {
+      behaviour = 'challenge';
+      const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
+        method: 'POST',
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(response.headers.get('x-amzn-remapped-www-authenticate')).toBe(
+        'Basic realm="a", Bearer realm="b"',
+      );
     });
 
     it('answers 501 for a route whose dialect is not loaded', async () => {

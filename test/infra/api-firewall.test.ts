@@ -4,9 +4,11 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import {
   ANONYMOUS_RATE_RULE_NAME,
   ANONYMOUS_ROUTE_MARKER,
+  BODY_SIZE_RULE_NAME,
   RATE_RULE_NAME,
 } from '../../lib/constructs/api-firewall';
 import { STAGE_NAME } from '../../lib/constructs/otp-api';
+import { MAX_BODY_BYTES } from '../../shared/http/dialect-handler';
 import { ROUTES } from '../../shared/routes';
 import { onlyId, resourcesOf, synthStack } from './synth';
 
@@ -24,7 +26,19 @@ interface Rule {
   Name: string;
   Priority: number;
   Action?: Record<string, unknown>;
+  OverrideAction?: Record<string, unknown>;
   Statement: {
+    ManagedRuleGroupStatement?: {
+      VendorName: string;
+      Name: string;
+      RuleActionOverrides?: { Name: string; ActionToUse: Record<string, unknown> }[];
+    };
+    SizeConstraintStatement?: {
+      FieldToMatch: { Body?: { OversizeHandling?: string } };
+      ComparisonOperator: string;
+      Size: number;
+      TextTransformations: { Priority: number; Type: string }[];
+    };
     RateBasedStatement?: {
       Limit: number;
       AggregateKeyType: string;
@@ -173,6 +187,56 @@ describe('ApiFirewall', () => {
       if (!scopeDown) throw new Error('no scope-down statement');
       expect(uriPathMatches(scopeDown, `/${STAGE_NAME}/v2/otp/generate`)).toBe(false);
       expect(uriPathMatches(scopeDown, '/v2/otp/generate')).toBe(false);
+    });
+  });
+
+  describe('common rule set', () => {
+    it('counts, not blocks, the body-size, body-XSS and no-User-Agent rules the API legitimately trips', () => {
+      // The v2 API carries e-mail templates of up to 20,000 characters (HTML included), over the
+      // set's fixed 8 KB body limit, and server clients may send no User-Agent.
+      const common = ruleOf(template, 'AWSManagedRulesCommonRuleSet');
+      expect(common.OverrideAction).toEqual({ None: {} });
+      expect(common.Statement.ManagedRuleGroupStatement?.RuleActionOverrides).toEqual(
+        expect.arrayContaining(
+          ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'NoUserAgent_HEADER'].map((Name) => ({
+            Name,
+            ActionToUse: { Count: {} },
+          })),
+        ),
+      );
+      expect(common.Statement.ManagedRuleGroupStatement?.RuleActionOverrides).toHaveLength(3);
+    });
+  });
+
+  describe('body size rule', () => {
+    it('blocks a body over the API limit (MAX_BODY_BYTES, 64 KB), with 64 KB of body inspected', () => {
+      expect(MAX_BODY_BYTES).toBe(64 * 1024);
+      const rule = ruleOf(template, BODY_SIZE_RULE_NAME);
+      expect(rule).toMatchObject({
+        Action: { Block: {} },
+        Statement: {
+          SizeConstraintStatement: {
+            // A body past the inspection limit cannot be measured: oversize counts as a match.
+            FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+            ComparisonOperator: 'GT',
+            Size: MAX_BODY_BYTES,
+            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+          },
+        },
+        VisibilityConfig: { MetricName: BODY_SIZE_RULE_NAME, SampledRequestsEnabled: false },
+      });
+      // API Gateway's default inspection limit is 8 KB, so without this every body over 8 KB
+      // would be oversize and blocked.
+      const acls = resourcesOf(template, 'AWS::WAFv2::WebACL');
+      expect(acls[onlyId(acls, 'web ACL')]?.Properties?.AssociationConfig).toEqual({
+        RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } },
+      });
+    });
+
+    it('is evaluated before the common rule set', () => {
+      expect(ruleOf(template, BODY_SIZE_RULE_NAME).Priority).toBeLessThan(
+        ruleOf(template, 'AWSManagedRulesCommonRuleSet').Priority,
+      );
     });
   });
 

@@ -284,11 +284,24 @@ describe('OtpServiceStack', () => {
     it('gives e-mail only to the dialects that send e-mail, on SES identities of this account', () => {
       const emailing = DIALECT_IDS.filter((d) => actionsOf(d).includes('ses:SendEmail'));
       expect(emailing.sort()).toEqual(['capillary-auth', 'capillary-v2', 'summitai']);
-      const [ses, ...more] = resourcesFor('summitai', 'ses:SendEmail');
-      expect(more).toEqual([]);
+      const [ses] = resourcesFor('summitai', 'ses:SendEmail').filter((r) => r.includes(':identity/'));
       expect(ses).toContain(':identity/*');
       expect(ses).toContain('AWS::AccountId');
     });
+
+    it.each(['capillary-auth', 'capillary-v2', 'summitai'] as const)(
+      'lets %s send through any SES configuration set of this account (SES checks its ARN too)',
+      (dialect) => {
+        const resources = resourcesFor(dialect, 'ses:SendEmail');
+        expect(resources).toHaveLength(2);
+        const configurationSets = resources.filter((r) => r.includes(':configuration-set/'));
+        expect(configurationSets).toHaveLength(1);
+        expect(configurationSets[0]).toContain(':ses:');
+        expect(configurationSets[0]).toContain('AWS::Region');
+        expect(configurationSets[0]).toContain('AWS::AccountId');
+        expect(configurationSets[0]).toContain(':configuration-set/*');
+      },
+    );
 
     it('gives voice and WhatsApp permissions to capillary-v2 only', () => {
       for (const dialect of DIALECT_IDS) {
@@ -568,11 +581,16 @@ describe('OtpServiceStack context', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'otp@example.com' }) },
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'ses:SendEmail', Resource: identity }]),
-      },
-    });
+    const sesResources = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement.filter((st) =>
+        [st.Action].flat().includes('ses:SendEmail'),
+      ).flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r))),
+    );
+    // The pinned identity only; configuration sets stay account-wide (SES checks both ARNs).
+    expect(sesResources.filter((r) => r.includes(':identity/'))).toEqual(
+      Array(3).fill(JSON.stringify(identity)),
+    );
+    expect(sesResources.filter((r) => r.includes(':configuration-set/*'))).toHaveLength(3);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
   });
 

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { matchRoute } from '../../local/server';
 import type { AppDeps } from '../../shared/app-deps';
 import type { ChannelType } from '../../shared/channels/types';
 import type { LambdaHandler } from '../../shared/http/types';
-import { ROUTES } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
 import type { Tenant } from '../../shared/tenants';
 import { engineHarness, testDirectoryOptions, testTenant } from './harness';
@@ -21,20 +21,36 @@ export const appHarness = async (options: { tenant?: Partial<Tenant>; fail?: Cha
   return { ...h, deps, tenants, tenant, clientId, clientSecret, basic };
 };
 
+/**
+ * What API Gateway REST puts in `resource` and `pathParameters` for a method and a raw path: the
+ * matched route template and its decoded parameters (the local server's matcher), else the path
+ * itself and no parameters (a path API Gateway would not route; the Lambda answers 404).
+ */
+export const gatewayRouting = (
+  method: string,
+  path: string,
+): Pick<APIGatewayProxyEvent, 'resource' | 'pathParameters'> => {
+  let match: ReturnType<typeof matchRoute>;
+  try {
+    match = matchRoute(method, path);
+  } catch {
+    return { resource: path, pathParameters: null };
+  }
+  if (match.kind !== 'route') return { resource: path, pathParameters: null };
+  const any = Object.keys(match.pathParameters).length > 0;
+  return { resource: match.route.path, pathParameters: any ? match.pathParameters : null };
+};
+
 /** An API Gateway REST (v1) proxy event for a route of the route table. */
 export const apiEvent = (
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {},
 ): APIGatewayProxyEvent => {
-  const route = ROUTES.find((r) => {
-    const pattern = new RegExp(`^${r.path.replace(/\{[^/]+\}/g, '[^/]+')}$`);
-    return r.method === method && pattern.test(path);
-  });
   return {
     httpMethod: method,
     path,
-    resource: route?.path ?? path,
+    ...gatewayRouting(method, path),
     body:
       options.body === undefined
         ? null
@@ -45,7 +61,6 @@ export const apiEvent = (
     multiValueHeaders: {},
     queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
     stageVariables: null,
     isBase64Encoded: false,
     requestContext: { requestId: 'test', identity: { sourceIp: '127.0.0.1' } } as never,

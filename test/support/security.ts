@@ -17,6 +17,7 @@ import { OPERATION_SCHEMAS } from '../../shared/dialects/schemas';
 import type { LambdaHandler } from '../../shared/http/types';
 import { type DialectId, ROUTES, type RouteDef } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
+import { gatewayRouting } from './app-harness';
 import { engineHarness, scanItems, testDirectoryOptions } from './harness';
 
 /** Security headers the plumbing promises on every answer, errors included. */
@@ -206,13 +207,12 @@ const context = { awsRequestId: 'security', getRemainingTimeInMillis: () => 10_0
 export const rawEvent = (r: RawRequest): APIGatewayProxyEvent => ({
   httpMethod: r.method,
   path: r.path,
-  resource: r.path,
+  ...gatewayRouting(r.method, r.path),
   body: r.body ?? null,
   headers: r.headers ?? {},
   multiValueHeaders: {},
   queryStringParameters: r.query ?? null,
   multiValueQueryStringParameters: null,
-  pathParameters: null,
   stageVariables: null,
   isBase64Encoded: r.isBase64Encoded ?? false,
   requestContext: { requestId: 'security', identity: { sourceIp: '127.0.0.1' } } as never,

@@ -7,6 +7,15 @@ describe('phone', () => {
       expect(normalizeEmail('  Tom.Sawyer@Example.ORG ')).toBe('tom.sawyer@example.org');
     });
 
+    // SES takes 7-bit addresses only: a non-ASCII local part cannot be sent, an IDN domain goes
+    // in punycode.
+    it('refuses a non-ASCII local part and writes an internationalised domain in punycode', () => {
+      expect(normalizeEmail('ñame@example.com')).toBeUndefined();
+      expect(normalizeEmail('用户@example.com')).toBeUndefined();
+      expect(normalizeEmail('Otto@Bücher.de')).toBe('otto@xn--bcher-kva.de');
+      expect(normalizeEmail('otto@xn--bcher-kva.de')).toBe('otto@xn--bcher-kva.de');
+    });
+
     // Defence in depth behind the dialect schemas: an address is used as an e-mail header.
     it.each([
       ['a NUL in the local part', 'tom\u0000@example.org'],

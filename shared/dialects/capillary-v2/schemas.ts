@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from '../../control-characters';
+import { MAX_SMS_TEMPLATE_BYTES } from '../../tenants';
 import { registerSchemas } from '../schemas';
 
 /** Seed 004's actions. Matched case-insensitively. */
@@ -39,7 +40,13 @@ export const generateBody = z.object({
   entityType: upper(['MOBILE', 'EMAIL']).describe('MOBILE or EMAIL (case-insensitive)'),
   entityValue: line(254).min(1).describe('Mobile number or e-mail address of the customer'),
   action: upper(ACTIONS).describe('What the code is for'),
-  template: text(1000).optional().describe('SMS template with exactly one {{ validation_code }}'),
+  // 1,000 characters may be 4,000 bytes; one SNS publish takes 1,600 (608 in the vendor shape).
+  template: text(1000)
+    .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_SMS_TEMPLATE_BYTES, {
+      message: `SMS template over ${MAX_SMS_TEMPLATE_BYTES} bytes (UTF-8), the size of one SNS publish`,
+    })
+    .optional()
+    .describe('SMS template with exactly one {{ validation_code }}; at most 1,600 bytes in UTF-8'),
   whatsappTemplateName: text(512).optional(),
   zaloTemplateIdentifier: text(512).optional(),
   emailTemplate: z

@@ -121,6 +121,12 @@ describe('capillary-v2', () => {
         400,
         608,
       ],
+      [
+        '608 for an SMS template over the 1,600 bytes of one SNS publish (600 Devanagari characters)',
+        { ...SEED.SMS, template: `${'क'.repeat(600)} {{ validation_code }}` },
+        400,
+        608,
+      ],
       ['600 for an invalid action', { ...SEED.SMS, action: 'LAUNCH' }, 400, 600],
       ['601 for an invalid entity type', { ...SEED.SMS, entityType: 'FAX' }, 400, 601],
       ['602 for an invalid e-mail entity', { ...SEED.EMAIL, entityValue: 'not-an-email' }, 400, 602],
@@ -213,6 +219,21 @@ describe('capillary-v2', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ errors: [{ code: 400, message: 'Malformed request body' }], warnings: [] });
       expect(res.headers?.['cache-control']).toBe('no-store');
+    });
+  });
+
+  describe('routing', () => {
+    it('serves a request by its resource when the path carries a custom domain base path', async () => {
+      const t = await setup();
+      // Behind a custom domain mapped at /otp, API Gateway sends the base path in `path` and the
+      // route template in `resource`.
+      const event = apiEvent('POST', '/v2/otp/generate', {
+        body: SEED.SMS,
+        headers: { authorization: t.basic },
+      });
+      const res = await invoke(t.handler, { ...event, path: '/otp/v2/otp/generate' });
+      expect(res.status).toBe(200);
+      expect(t.sent.map((m) => m.channel).sort()).toEqual(['SMS', 'VOICE']);
     });
   });
 

@@ -92,6 +92,24 @@ describe('loginradius', () => {
       expect(t.sent[0]?.to).toBe(PHONE);
     });
 
+    it.each(['Content-type', 'CONTENT-TYPE'])(
+      'accepts a form body whose content type header is spelt %s',
+      async (name) => {
+        const t = await setup();
+        const event = apiEvent('POST', `${BASE}/forgotpassword`, {
+          body: `Phone=${encodeURIComponent(PHONE)}`,
+          query: { apikey: APIKEY, apisecret: APISECRET },
+        });
+        // Header names arrive as the client spelt them; no lower-case copy.
+        const res = await invoke(t.handler, {
+          ...event,
+          headers: { [name]: 'application/x-www-form-urlencoded' },
+        });
+        expect(res.status).toBe(200);
+        expect(t.sent[0]?.to).toBe(PHONE);
+      },
+    );
+
     it('re-sends the same code under the same Token within expiry', async () => {
       const t = await setup();
       const first = await t.generate('forgotpassword', { Phone: '9876543210' });
@@ -274,6 +292,23 @@ describe('loginradius', () => {
       const res = await t.call('POST', `${BASE}/forgotpassword/verify`, { Phone: PHONE });
       expect(res.status).toBe(404);
       expect(res.body).toEqual(lrError(404, 'Not Found'));
+    });
+  });
+
+  describe('routing', () => {
+    it('takes the type from pathParameters when the path carries a custom domain base path', async () => {
+      const t = await setup();
+      const event = apiEvent('POST', `${BASE}/forgotpassword`, {
+        body: { Phone: PHONE },
+        query: { apikey: APIKEY, apisecret: APISECRET },
+      });
+      const res = await invoke(t.handler, { ...event, path: `/lr${BASE}/forgotpassword` });
+      expect(event).toMatchObject({
+        resource: `${BASE}/{smsotptype}`,
+        pathParameters: { smsotptype: 'forgotpassword' },
+      });
+      expect(res.status).toBe(200);
+      expect(t.sent).toHaveLength(1);
     });
   });
 
