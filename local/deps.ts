@@ -4,6 +4,7 @@ import type { AppDeps } from '../shared/app-deps';
 import { createAwsSenders } from '../shared/channels/aws';
 import { logger as sharedLogger } from '../shared/logger';
 import { TenantDirectory } from '../shared/tenant-directory';
+import { dynamoClientOptions } from '../shared/timeouts';
 import { LOCAL_CONSTANTS } from './config';
 import { LOCAL_AWS } from './dynamo-local';
 import type { Outbox } from './outbox';
@@ -27,7 +28,12 @@ export interface LocalDepsOptions {
  * local constants.
  */
 export const createLocalDeps = (options: LocalDepsOptions): AppDeps => {
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: options.dynamoEndpoint });
+  // The production client settings, so a frozen DynamoDB Local is answered as AWS would be.
+  const ddb = new DynamoDBClient({
+    ...LOCAL_AWS,
+    endpoint: options.dynamoEndpoint,
+    ...dynamoClientOptions(),
+  });
   const ses = createAwsSenders({ sesFrom: LOCAL_CONSTANTS.sesFrom, sesEndpoint: options.sesEndpoint });
   const { outbox } = options;
   const pepper = Buffer.from(LOCAL_CONSTANTS.pepper);

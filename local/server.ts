@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { LambdaHandler } from '../shared/http/types';
 import { buildOpenApi } from '../shared/openapi';
 import { DIALECTS, type DialectId, ROUTES, type RouteDef } from '../shared/routes';
+import { API_GATEWAY_TIMEOUT_MS, LAMBDA_TIMEOUT_MS } from '../shared/timeouts';
 import { renderInbox } from './inbox-page';
 import type { Outbox } from './outbox';
 
@@ -11,7 +12,7 @@ import type { Outbox } from './outbox';
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** API Gateway's integration timeout: a handler slower than this answers 504, as in AWS. */
-const INTEGRATION_TIMEOUT_MS = 29_000;
+const INTEGRATION_TIMEOUT_MS = API_GATEWAY_TIMEOUT_MS;
 
 export interface LocalServerOptions {
   outbox: Outbox;
@@ -175,7 +176,8 @@ export const buildEvent = (
 
 /** A Lambda context with the fields handlers and Powertools read. */
 const lambdaContext = (dialect: DialectId, requestId: string): Context => {
-  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+  // The function's own timeout, as in AWS: the handler's early timeout counts down from it.
+  const deadline = Date.now() + LAMBDA_TIMEOUT_MS;
   const name = `otp-local-${dialect}`;
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported; return a promise');

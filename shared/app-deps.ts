@@ -6,6 +6,7 @@ import type { EngineDeps } from './engine/types';
 import { logger } from './logger';
 import { secretValue } from './secrets';
 import { TenantDirectory } from './tenant-directory';
+import { dynamoClientOptions } from './timeouts';
 
 /** Everything a handler needs: the engine's deps plus tenants and the token signing key. */
 export interface AppDeps extends EngineDeps {
@@ -34,10 +35,9 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
   );
   const ddb = new DynamoDBClient({
     ...(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {}),
-    // Bounded so a throttled or hung store answers the dialect's 503 well inside the 10 s Lambda
-    // timeout (SDK defaults: no request timeout, throttling backoff from a 1 s base).
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    // Bounded so a throttled or hung store answers the dialect's 503 inside the handler's early
+    // timeout (SDK defaults: no request timeout, 4 attempts): shared/timeouts.ts.
+    ...dynamoClientOptions(),
   });
   deps = {
     ddb,

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DIALECTS, type DialectId } from '../../shared/routes';
+import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { channelGrant, DIALECT_CHANNELS } from '../channel-access';
 import type { OtpSettings } from '../settings';
 
@@ -97,8 +98,9 @@ export class DialectFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
-      // Below API Gateway's 29 s integration limit so the function, not the gateway, answers.
-      timeout: Duration.seconds(10),
+      // Below API Gateway's 29 s integration limit so the function, not the gateway, answers; the
+      // handler answers 503 on its own before this (shared/timeouts.ts has the whole budget).
+      timeout: Duration.millis(LAMBDA_TIMEOUT_MS),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

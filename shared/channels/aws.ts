@@ -2,6 +2,10 @@ import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voic
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
+// Loaded eagerly (it is a few constants, no SDK): the lazily imported channel modules all share
+// it, and Jest's ESM loader fails concurrent dynamic imports whose shared dependency is still
+// being linked ("request for '../timeouts' is not in cache").
+import './client-options';
 import type { Sender, Senders } from './types';
 import { createZaloSender } from './zalo';
 

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { CHANNEL_TIMEOUTS } from '../timeouts';
 import { ChannelNotConfiguredError, ChannelProviderError } from './errors';
 import type { Sender } from './types';
 
-/** A provider that does not answer within this is treated as failed; the other channels still go. */
-const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * A provider that does not answer within this is treated as failed; the other channels still go.
+ * One attempt (no retry), so the AWS channels' request timeout from the budget.
+ */
+const DEFAULT_TIMEOUT_MS = CHANNEL_TIMEOUTS.requestTimeoutMs;
 
 /**
  * Zalo notification (ZNS) through the tenant's HTTPS provider: a JSON POST authenticated with an

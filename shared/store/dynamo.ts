@@ -6,7 +6,8 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ServiceUnavailableError } from '../errors';
+import { type FaultKind, ServiceUnavailableError } from '../errors';
+import { CONFLICT_RETRY } from '../timeouts';
 
 /** One item's outcome in a cancelled transaction; `item` is the old item when asked for. */
 export interface CancelReason {
@@ -16,28 +17,53 @@ export interface CancelReason {
 
 export type TransactOutcome = { ok: true } | { ok: false; reasons: CancelReason[] };
 
+/** Error names the SDK raises for a throttled or overloaded store (after its own retries). */
 const THROTTLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
-  'TimeoutError',
 ]);
 
+/**
+ * Names of a request that did not answer in time: @smithy/node-http-handler's TimeoutError (its
+ * connectionTimeout and, with throwOnRequestTimeout, requestTimeout), the service's
+ * RequestTimeout(Exception), and AbortError (an aborted request).
+ */
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+
+/** Node's codes for a store that cannot be reached at all. */
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up/;
+
+const codeOf = (error: Error): string => {
+  const code = (error as { code?: unknown }).code;
+  return `${typeof code === 'string' ? code : ''} ${error.message}`;
+};
+
+/** What kind of store fault an error is, or undefined when it is not transient (a bug, a bad request). */
+export const storeFault = (error: unknown): FaultKind | undefined => {
+  if (!(error instanceof Error)) return undefined;
+  if (THROTTLE_NAMES.has(error.name)) return 'store-throttled';
+  if (TIMEOUT_NAMES.has(error.name) || /ETIMEDOUT/.test(codeOf(error))) return 'store-timeout';
+  if (UNREACHABLE.test(codeOf(error))) return 'store-unreachable';
+  // Any other error the SDK itself marks retryable (a 5xx it knows).
+  const retryable = (error as { $retryable?: { throttling?: boolean } }).$retryable;
+  if (retryable !== undefined) return retryable.throttling ? 'store-throttled' : 'store-timeout';
+  return undefined;
+};
+
 /** True for failures a client should retry later (the SDK has already retried with backoff). */
-export const isTransient = (error: unknown): boolean =>
-  error instanceof Error &&
-  (THROTTLE_NAMES.has(error.name) ||
-    (error as { $retryable?: unknown }).$retryable !== undefined ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/.test(error.message));
+export const isTransient = (error: unknown): boolean => storeFault(error) !== undefined;
 
 /** Wraps a store call: transient failures become a `ServiceUnavailableError` (HTTP 503). */
 export const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
   try {
     return await operation();
   } catch (error) {
-    if (isTransient(error)) throw new ServiceUnavailableError('The store is unavailable', { cause: error });
+    const fault = storeFault(error);
+    if (fault) throw new ServiceUnavailableError('The store is unavailable', { cause: error, fault });
     throw error;
   }
 };
@@ -45,23 +71,18 @@ export const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * How `transact` retries a transaction cancelled by a conflict. DynamoDB cancels a transaction
- * that touches an item another transaction is writing (TransactionConflict), so parallel requests
- * on one hot item (a destination's day counter, one code verified twice at once) get through one
- * at a time, and the retry budget must outlast the queue. The earlier budget (7 attempts, under
- * 0.7 s of sleeps) was shorter than a burst of a few dozen requests takes to drain; capped
- * exponential backoff with full jitter spreads the retries, and a deadline instead of an attempt
- * count keeps the worst case (4 s) well inside the Lambda timeout (10 s). A longer burst gets a
- * clean 503 for the rest, never an extra send: test/security/races.test.ts simulates the
+ * How `transact` retries a transaction cancelled by a conflict (the numbers are in
+ * shared/timeouts.ts, with the rest of the budget). DynamoDB cancels a transaction that touches
+ * an item another transaction is writing (TransactionConflict), so parallel requests on one hot
+ * item (a destination's day counter, one code verified twice at once) get through one at a time,
+ * and the retry budget must outlast the queue. The earlier budget (7 attempts, under 0.7 s of
+ * sleeps) was shorter than a burst of a few dozen requests takes to drain; capped exponential
+ * backoff with full jitter spreads the retries, and a deadline instead of an attempt count keeps
+ * the worst case (budget + one SDK worst case) inside the handler's early timeout. A longer burst
+ * gets a clean 503 for the rest, never an extra send: test/security/races.test.ts simulates the
  * conflicts and holds both.
  */
-export const CONFLICT_RETRY = {
-  /** First backoff ceiling; each retry doubles it up to `capMs`. */
-  baseMs: 20,
-  capMs: 500,
-  /** No retry starts later than this after the first attempt. */
-  budgetMs: 4_000,
-} as const;
+export { CONFLICT_RETRY };
 
 /** Full jitter: a uniform delay between 0 and the capped exponential ceiling. */
 const backoff = (attempt: number): number =>
@@ -91,7 +112,10 @@ export const transact = async (ddb: DynamoDBClient, items: TransactWriteItem[]):
       if (!conflicted) return { ok: false, reasons };
       const delay = backoff(attempt);
       if (Date.now() + delay > deadline) {
-        throw new ServiceUnavailableError('Write conflict persisted', { cause: error });
+        throw new ServiceUnavailableError('Write conflict persisted', {
+          cause: error,
+          fault: 'store-conflict',
+        });
       }
       await sleep(delay);
     }

@@ -4,6 +4,7 @@ import { DIALECT_CHANNELS } from '../../lib/channel-access';
 import { RATE_RULE_NAME } from '../../lib/constructs/api-firewall';
 import { DIALECT_IDS } from '../../lib/otp-stack';
 import { DIALECTS, type DialectId, ROUTES } from '../../shared/routes';
+import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { onlyId, resourcesOf, synthStack } from './synth';
 
 // One synth for the whole file: assertions only read the template.
@@ -169,16 +170,19 @@ describe('OtpServiceStack', () => {
       expect(new Set(Object.values(functionIds)).size).toBe(DIALECT_IDS.length);
     });
 
-    it.each(DIALECT_IDS)('runs %s on Node.js 24, arm64, 512 MB, 10 s, with active tracing', (dialect) => {
-      expect(fnProps(dialect)).toMatchObject({
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        MemorySize: 512,
-        Timeout: 10,
-        TracingConfig: { Mode: 'Active' },
-      });
-      expect(fnProps(dialect).FunctionName).toBeUndefined();
-    });
+    it.each(DIALECT_IDS)(
+      "runs %s on Node.js 24, arm64, 512 MB, the budget's timeout, with active tracing",
+      (dialect) => {
+        expect(fnProps(dialect)).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          MemorySize: 512,
+          Timeout: LAMBDA_TIMEOUT_MS / 1000,
+          TracingConfig: { Mode: 'Active' },
+        });
+        expect(fnProps(dialect).FunctionName).toBeUndefined();
+      },
+    );
 
     it.each(DIALECT_IDS)('gives %s the configuration the shared config schema reads', (dialect) => {
       const variables = fnProps(dialect).Environment.Variables;
