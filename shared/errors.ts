@@ -100,9 +100,26 @@ export class DeliveryFailedError extends OtpError {
   readonly kind = 'delivery-failed';
 }
 
+/**
+ * Why a request was answered 503: the store timed out, throttled or refused the connection after
+ * the SDK's retries, a transaction kept conflicting past its budget, or the handler's early
+ * timeout fired first. One WARN line per request carries it (shared/http/dialect-handler.ts).
+ */
+export type FaultKind =
+  | 'store-timeout'
+  | 'store-throttled'
+  | 'store-unreachable'
+  | 'store-conflict'
+  | 'handler-deadline';
+
 /** The store is throttled or unreachable after retries: the client should retry later (503). */
 export class ServiceUnavailableError extends OtpError {
   readonly kind = 'service-unavailable';
+  readonly fault: FaultKind;
+  constructor(message: string, options?: { cause?: unknown; fault?: FaultKind }) {
+    super(message, options);
+    this.fault = options?.fault ?? 'store-timeout';
+  }
 }
 
 /** Credentials missing or wrong; `credentialId` (the presented id, never a secret) goes to the log, masked. */

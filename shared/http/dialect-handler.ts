@@ -5,9 +5,10 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AppDeps } from '../app-deps';
-import { RateLimitedError, UnauthorizedError } from '../errors';
+import { RateLimitedError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { maskCredentialId } from '../mask';
 import { routesFor } from '../routes';
+import { HANDLER_EARLY_TIMEOUT_MS } from '../timeouts';
 import { type Classified, classify } from './classify';
 import { idempotent } from './idempotency';
 import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
@@ -136,6 +137,13 @@ const errorMapper = (
         dialect: spec.dialect,
         error: error instanceof Error ? { name: error.name, stack: error.stack } : String(error),
       });
+    } else if (c.kind === 'otp' && c.error instanceof ServiceUnavailableError) {
+      // One line per faulted request, whatever the SDK retried underneath (it logs nothing itself).
+      deps.logger.warn('service unavailable', {
+        dialect: spec.dialect,
+        status: response.status,
+        fault: c.error.fault,
+      });
     } else if (c.kind === 'otp' && c.error instanceof UnauthorizedError) {
       deps.logger.warn('authentication failed', {
         dialect: spec.dialect,
@@ -156,6 +164,19 @@ const errorMapper = (
 });
 
 /**
+ * middy's early timeout: when the Lambda's remaining time falls to the margin, the request is
+ * answered with a ServiceUnavailableError (the dialect's 503 with Retry-After) instead of middy's
+ * own TimeoutError, which no mapper knows and which would be a masked 500. The route's chain
+ * fires first; the router's, with half the margin, only if the route's could not answer.
+ */
+const earlyTimeout = (marginMs: number) => ({
+  timeoutEarlyInMillis: marginMs,
+  timeoutEarlyResponse: () => {
+    throw new ServiceUnavailableError('The handler ran out of time', { fault: 'handler-deadline' });
+  },
+});
+
+/**
  * Builds a dialect's Lambda handler: router over the dialect's routes from the route table,
  * body limit → body parser → route handler, and the dialect's error mapper last.
  */
@@ -168,7 +189,7 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
     return {
       method: route.method,
       path: route.path,
-      handler: middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+      handler: middy<APIGatewayProxyEvent, APIGatewayProxyResult>(earlyTimeout(HANDLER_EARLY_TIMEOUT_MS))
         .use(bodyLimit())
         .use(bodyParser(spec.formBodies ?? false))
         .use(errorMapper(spec, deps))
@@ -197,6 +218,7 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
       if (!routeHandler) throw createError(404, 'Route does not exist');
       return routeHandler(event, context);
     },
+    earlyTimeout(HANDLER_EARLY_TIMEOUT_MS / 2),
   )
     // Request id and cold-start flag on every log line; the event itself is never logged.
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))

@@ -3,6 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { createError } from '@middy/util';
 import { openCode, sealCode, sha256 } from '../crypto';
 import { ServiceUnavailableError } from '../errors';
+import { storeFault } from '../store/dynamo';
 import { Refusal } from './refusal';
 import type { HttpResponse, RouteHandler, RouteRequest } from './types';
 
@@ -112,7 +113,8 @@ export const idempotent = (handle: RouteHandler, ddb: DynamoDBClient, tableName:
         throw createError(409, 'A request with this Idempotency-Key is still in progress');
       }
       if (name === 'IdempotencyPersistenceLayerError') {
-        throw new ServiceUnavailableError('Idempotency store unavailable', { cause: error });
+        const fault = storeFault((error as { cause?: unknown }).cause) ?? 'store-timeout';
+        throw new ServiceUnavailableError('Idempotency store unavailable', { cause: error, fault });
       }
       throw error;
     }

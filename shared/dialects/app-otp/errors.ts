@@ -1,6 +1,7 @@
 import type { InvalidInputError, OtpError, OtpErrorKind, RateLimitedError } from '../../errors';
 import { classify } from '../../http/classify';
 import type { HttpResponse } from '../../http/types';
+import { STORE_RETRY_AFTER_S } from '../../timeouts';
 
 /**
  * The `message` values this dialect answers with. The seed documents only `UN_AUTHORIZED`; the
@@ -58,7 +59,10 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError) => HttpResponse> = {
   'invalid-code': () => appOtpError(400, 'INVALID_OTP'),
   'too-many-attempts': () => appOtpError(400, 'OTP_ATTEMPTS_EXCEEDED'),
   'delivery-failed': () => appOtpError(503, 'OTP_DELIVERY_FAILED'),
-  'service-unavailable': () => appOtpError(503, 'SERVICE_UNAVAILABLE', { 'retry-after': '1' }),
+  'service-unavailable': () =>
+    appOtpError(503, 'SERVICE_UNAVAILABLE', {
+      'retry-after': String(STORE_RETRY_AFTER_S),
+    }),
   unauthorized: () => appOtpError(401, 'UN_AUTHORIZED'),
 };
 

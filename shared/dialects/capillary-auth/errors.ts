@@ -2,6 +2,7 @@ import type { OtpError, OtpErrorKind } from '../../errors';
 import { classify } from '../../http/classify';
 import { Refusal } from '../../http/refusal';
 import type { HttpResponse } from '../../http/types';
+import { STORE_RETRY_AFTER_S } from '../../timeouts';
 
 /** Capillary's auth engine response codes (docs "Status codes"), plus the seed's 5004. */
 export const AE_CODES = {
@@ -137,7 +138,10 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError, op: Operation) => HttpRe
   'invalid-code': () => envelope(400, AE_CODES.INVALID_OTP, 'Invalid OTP'),
   'too-many-attempts': () => tooManyAttempts(),
   'delivery-failed': () => envelope(503, AE_CODES.UNABLE_TO_GENERATE_OTP, 'Unable to generate OTP'),
-  'service-unavailable': (_, op) => envelope(503, ...UNAVAILABLE[op]),
+  'service-unavailable': (_, op) => ({
+    ...envelope(503, ...UNAVAILABLE[op]),
+    headers: { 'retry-after': String(STORE_RETRY_AFTER_S) },
+  }),
   unauthorized: () => envelope(400, AE_CODES.INVALID_DETAILS, 'Invalid details passed'),
 };
 

@@ -1,6 +1,7 @@
 import type { OtpError, OtpErrorKind } from '../../errors';
 import { classify } from '../../http/classify';
 import type { HttpResponse } from '../../http/types';
+import { STORE_RETRY_AFTER_S } from '../../timeouts';
 
 /** Seed 004's documented codes, and the 600-range DESIGN §5 fills in. */
 export const V2_CODES = {
@@ -50,7 +51,10 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError) => HttpResponse> = {
   'invalid-code': () => refusedValidate(400, V2_CODES.INVALID_OTP, 'Invalid OTP'),
   'too-many-attempts': () => refusedValidate(400, V2_CODES.INVALID_OTP, 'Invalid OTP: too many attempts'),
   'delivery-failed': () => v2Error(503, V2_CODES.GENERATION_FAILED, 'OTP generation failed: Gateway error'),
-  'service-unavailable': () => v2Error(503, V2_CODES.SERVICE_UNAVAILABLE, 'Service unavailable, retry later'),
+  'service-unavailable': () => ({
+    ...v2Error(503, V2_CODES.SERVICE_UNAVAILABLE, 'Service unavailable, retry later'),
+    headers: { 'retry-after': String(STORE_RETRY_AFTER_S) },
+  }),
   unauthorized: () => v2Error(401, V2_CODES.UNAUTHORIZED, 'Invalid credentials'),
 };
 

@@ -3,6 +3,7 @@ import type { OtpError, OtpErrorKind, RateLimitedError, RateLimitReason } from '
 import { classify } from '../../http/classify';
 import { Refusal } from '../../http/refusal';
 import type { HttpResponse } from '../../http/types';
+import { STORE_RETRY_AFTER_S } from '../../timeouts';
 import { REQUIRED } from './schemas';
 
 /**
@@ -119,7 +120,10 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError) => HttpResponse> = {
     lrError(503, LR_CODES.OOPS, 'The OTP could not be sent, please try again.', {
       providerError: 'The SMS provider did not accept the message.',
     }),
-  'service-unavailable': () => lrError(503, LR_CODES.OOPS, 'The service is busy, please try again shortly.'),
+  'service-unavailable': () =>
+    lrError(503, LR_CODES.OOPS, 'The service is busy, please try again shortly.', {
+      headers: { 'retry-after': String(STORE_RETRY_AFTER_S) },
+    }),
   unauthorized: () =>
     lrError(
       401,

@@ -1,6 +1,7 @@
 import type { InvalidInputError, OtpError, OtpErrorKind, RateLimitedError } from '../../errors';
 import { classify } from '../../http/classify';
 import type { HttpResponse } from '../../http/types';
+import { STORE_RETRY_AFTER_S } from '../../timeouts';
 
 /**
  * SummitAI's envelope. Every answer, error or not, has the same eight keys; an error fills
@@ -63,7 +64,8 @@ const ENGINE_ERRORS: Record<OtpErrorKind, (e: OtpError) => HttpResponse> = {
   'invalid-code': () => summitError(400, 'Invalid OTP'),
   'too-many-attempts': () => summitError(429, 'Too many wrong attempts: the OTP is locked until it expires'),
   'delivery-failed': () => summitError(503, 'The OTP could not be sent, try again later'),
-  'service-unavailable': () => summitError(503, 'Service unavailable, try again later'),
+  'service-unavailable': () =>
+    summitError(503, 'Service unavailable, try again later', { 'retry-after': String(STORE_RETRY_AFTER_S) }),
   unauthorized: () =>
     summitError(401, INVALID_CREDENTIALS, {
       'www-authenticate': 'FORM realm="summitai", APIKey realm="summitai"',
