@@ -46,6 +46,8 @@ export const freePort = (): Promise<number> =>
 export interface DynamoLocal {
   endpoint: string;
   process: ChildProcess;
+  /** The Java process's id (spawned directly, no shell): what `kill -STOP` freezes in the fault tests. */
+  pid: number;
   stop: () => Promise<void>;
 }
 
@@ -83,9 +85,11 @@ export const startDynamoLocal = async (
     }
   }
   client.destroy();
+  if (child.pid === undefined) throw new Error('DynamoDB Local started without a process id');
   return {
     endpoint,
     process: child,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (exited) return resolve();

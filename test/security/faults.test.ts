@@ -1,6 +1,8 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import {
-  type DynamoDBClient,
+  DynamoDBClient,
   ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
   type ServiceInputTypes,
   type ServiceOutputTypes,
   ThrottlingException,
@@ -11,7 +13,7 @@ import { PinpointSMSVoiceV2Client, SendVoiceMessageCommand } from '@aws-sdk/clie
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,15 +27,24 @@ import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
 import { SEED_GENERATE, validateBody } from '../../local/demo/summitai';
 import { DEMO, seedDemoTenant } from '../../local/demo-tenant';
+import { freePort, LOCAL_AWS } from '../../local/dynamo-local';
 import type { AppDeps } from '../../shared/app-deps';
 import { createAwsSenders } from '../../shared/channels/aws';
 import { issue } from '../../shared/engine';
 import { ServiceUnavailableError } from '../../shared/errors';
 import type { LambdaHandler } from '../../shared/http/types';
 import type { DialectId } from '../../shared/routes';
-import { CONFLICT_RETRY } from '../../shared/store/dynamo';
 import { TenantDirectory } from '../../shared/tenant-directory';
 import type { Tenant } from '../../shared/tenants';
+import {
+  CONFLICT_RETRY,
+  DYNAMODB_TIMEOUTS,
+  dynamoClientOptions,
+  HANDLER_DEADLINE_MS,
+  LAMBDA_TIMEOUT_MS,
+  STORE_RETRY_AFTER_S,
+  sdkWorstCaseMs,
+} from '../../shared/timeouts';
 import { resourcesOf, synthStack } from '../infra/synth';
 import { apiEvent, invoke } from '../support/app-harness';
 import {
@@ -47,19 +58,45 @@ import {
   testTenant,
 } from '../support/harness';
 
-/** The Lambda timeout the stack sets (lib/constructs/dialect-function.ts); asserted below. */
-const LAMBDA_TIMEOUT_MS = 10_000;
 /** API Gateway's REST integration timeout. */
 const API_GATEWAY_TIMEOUT_S = 29;
 
+/**
+ * Faults raised as an error at the seam, and two real network faults: `ECONNREFUSED` sends the
+ * request to a port nothing listens on, `slow` to a server that accepts and never answers, so
+ * the SDK's own HTTP handler raises what it raises in production.
+ */
 type FaultKind =
   | 'ProvisionedThroughputExceededException'
   | 'ThrottlingException'
+  | 'RequestLimitExceeded'
   | 'TimeoutError'
-  | 'TransactionConflict';
+  | 'TransactionConflict'
+  | 'ECONNREFUSED'
+  | 'slow';
+type ErrorFault = Exclude<FaultKind, 'ECONNREFUSED' | 'slow'>;
+
+/** Where the network faults send a request: a closed port, and a server that never answers. */
+const network = { refusedPort: 0, silentPort: 0 };
+let silent: Server | undefined;
+const sockets = new Set<Socket>();
+beforeAll(async () => {
+  network.refusedPort = await freePort();
+  silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => silent?.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  network.silentPort = typeof address === 'object' && address ? address.port : 0;
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => silent?.close(resolve));
+});
 
 /** A fresh error of each kind, shaped as the SDK raises it (modelled class, or the HTTP handler's timeout). */
-const faultError = (kind: FaultKind): Error => {
+const faultError = (kind: ErrorFault): Error => {
   const $metadata = { httpStatusCode: 400, requestId: 'fault-injection' };
   switch (kind) {
     case 'ProvisionedThroughputExceededException':
@@ -70,6 +107,11 @@ const faultError = (kind: FaultKind): Error => {
     case 'ThrottlingException':
       return new ThrottlingException({
         message: 'Throughput exceeds the current capacity of your table.',
+        $metadata,
+      });
+    case 'RequestLimitExceeded':
+      return new RequestLimitExceeded({
+        message: 'Throughput exceeds the current throughput limit for your account.',
         $metadata,
       });
     case 'TimeoutError':
@@ -119,6 +161,16 @@ const injectFaults = (client: DynamoDBClient) => {
       attempts.push({ command, at: Date.now(), failed: Boolean(targeted) });
       if (!plan || !targeted) return next(args);
       plan.remaining--;
+      if (plan.kind === 'ECONNREFUSED' || plan.kind === 'slow') {
+        const request = args.request as { port?: number };
+        const port = request.port;
+        request.port = plan.kind === 'slow' ? network.silentPort : network.refusedPort;
+        try {
+          return await next(args);
+        } finally {
+          request.port = port;
+        }
+      }
       if (plan.afterCommit) await next(args);
       throw faultError(plan.kind);
     };
@@ -175,7 +227,13 @@ const chargeState = async (deps: AppDeps) =>
 
 /** The demo tenant with every dialect's credentials, on DynamoDB Local, with faults injectable. */
 const dialectHarness = async () => {
-  const h = await engineHarness();
+  // The production client settings (timeouts, attempts) against DynamoDB Local.
+  const ddb = new DynamoDBClient({
+    ...LOCAL_AWS,
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    ...dynamoClientOptions(),
+  });
+  const h = await engineHarness({ ddb });
   const faults = injectFaults(h.ddb);
   const tenants = new TenantDirectory(h.ddb, h.tableName, testDirectoryOptions());
   await seedDemoTenant(tenants);
@@ -366,7 +424,7 @@ describe('security › faults', () => {
     it.each([
       ['ProvisionedThroughputExceededException', 1],
       ['ThrottlingException', 1],
-      ['TimeoutError', 3],
+      ['TimeoutError', DYNAMODB_TIMEOUTS.maxAttempts - 1],
     ] as const)(
       'retries %s (%d failed attempts) and the generate succeeds, charged once',
       async (kind, calls) => {
@@ -393,7 +451,7 @@ describe('security › faults', () => {
     );
 
     it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'TimeoutError'] as const)(
-      'answers a clean 503 when %s persists: 4 attempts with backoff, before the Lambda timeout, nothing charged',
+      'answers a clean 503 when %s persists: every attempt with backoff, before the Lambda timeout, nothing charged',
       async (kind) => {
         const h = await dialectHarness();
         const d = DRIVERS['capillary-v2'](h);
@@ -408,9 +466,10 @@ describe('security › faults', () => {
         expect(answer.status).toBe(503);
         expect(answer.body).toEqual(d.unavailable.generate);
         expectNoInternals(answer);
-        // DynamoDB's client makes 4 attempts by default (SDK retry strategy 2026: maxAttempts 4).
+        // The budget's attempts (shared/timeouts.ts), not the SDK's default of 4.
         const tx = attemptsOf(h.faults.attempts, 'TransactWriteItemsCommand');
-        expect(tx).toMatchObject({ count: 4, failed: 4 });
+        const n = DYNAMODB_TIMEOUTS.maxAttempts;
+        expect(tx).toMatchObject({ count: n, failed: n });
         // Backoff: the attempts were spread out (full jitter, so only "not back to back" is certain).
         expect(tx.waited).toBeGreaterThan(0);
         expect(elapsed).toBeLessThan(LAMBDA_TIMEOUT_MS);
@@ -468,6 +527,51 @@ describe('security › faults', () => {
   });
 
   describe.each(Object.keys(DRIVERS) as DialectId[])('%s under DynamoDB faults', (dialect) => {
+    /**
+     * Every fault of a store that throttles, refuses or hangs, on every DynamoDB call. Timing
+     * bounds have a generous margin for a busy machine (2 cores, DynamoDB Local in Java): the
+     * claim is "within the SDK's budget, long before the handler's deadline", not a latency.
+     */
+    it.each([
+      ['ProvisionedThroughputExceededException', 'store-throttled'],
+      ['ThrottlingException', 'store-throttled'],
+      ['RequestLimitExceeded', 'store-throttled'],
+      ['ECONNREFUSED', 'store-unreachable'],
+      ['slow', 'store-timeout'],
+    ] as const)(
+      'answers %s with its own 503 and Retry-After within the budget, logging one %s line',
+      async (kind, fault) => {
+        const h = await dialectHarness();
+        const d = DRIVERS[dialect](h);
+        await d.prepare();
+        h.logLines.length = 0;
+        h.faults.fail(kind);
+
+        const started = Date.now();
+        const answer = await d.generate();
+        const elapsed = Date.now() - started;
+
+        expect(answer.status).toBe(503);
+        expect(answer.body).toMatchObject(d.unavailable.generate);
+        expect(answer.headers?.['retry-after']).toBe(String(STORE_RETRY_AFTER_S));
+        expectNoInternals(answer);
+        expect(elapsed).toBeLessThan(sdkWorstCaseMs(DYNAMODB_TIMEOUTS) + 2_000);
+        expect(elapsed).toBeLessThan(HANDLER_DEADLINE_MS);
+        // One call's attempts, then the answer: the first store call that fails ends the request.
+        expect(h.faults.attempts.filter((a) => a.failed)).toHaveLength(DYNAMODB_TIMEOUTS.maxAttempts);
+        const loud = h.logLines
+          .map((line) => JSON.parse(line) as { level: string; message: string; fault?: string })
+          .filter((l) => l.level === 'WARN' || l.level === 'ERROR');
+        expect(loud).toEqual([
+          expect.objectContaining({ level: 'WARN', message: 'service unavailable', fault }),
+        ]);
+        expect(h.sent).toEqual([]);
+        // Recovery: the same client answers at once when the store is back.
+        h.faults.off();
+        expect((await d.generate()).status).toBe(200);
+      },
+    );
+
     it('answers its own 503 to a generate when DynamoDB throttles the charge, never a 500, charging nothing', async () => {
       const h = await dialectHarness();
       const d = DRIVERS[dialect](h);
@@ -483,8 +587,8 @@ describe('security › faults', () => {
       expect(answer.body).toMatchObject(d.unavailable.generate);
       expectNoInternals(answer);
       expect(attemptsOf(h.faults.attempts, 'TransactWriteItemsCommand')).toMatchObject({
-        count: 4,
-        failed: 4,
+        count: DYNAMODB_TIMEOUTS.maxAttempts,
+        failed: DYNAMODB_TIMEOUTS.maxAttempts,
       });
       expect(h.sent).toEqual([]);
       h.faults.off();
@@ -508,7 +612,9 @@ describe('security › faults', () => {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject(d.unavailable.verify);
       expectNoInternals(answer);
-      expect(h.faults.attempts.filter((a) => a.failed).length).toBeGreaterThanOrEqual(4);
+      expect(h.faults.attempts.filter((a) => a.failed).length).toBeGreaterThanOrEqual(
+        DYNAMODB_TIMEOUTS.maxAttempts,
+      );
       h.faults.off();
       // No attempt was counted and nothing consumed: the user's code still works.
       expect(await chargeState(h.deps)).toEqual(before);

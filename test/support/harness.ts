@@ -147,8 +147,8 @@ export const testDirectoryOptions = (cacheSeconds = 60) => ({
 });
 
 /** Engine deps against DynamoDB Local with recording channels and a manual clock. */
-export const engineHarness = async (options: { fail?: ChannelType[] } = {}) => {
-  const ddb = localDynamo();
+export const engineHarness = async (options: { fail?: ChannelType[]; ddb?: DynamoDBClient } = {}) => {
+  const ddb = options.ddb ?? localDynamo();
   const tableName = await freshTable(ddb);
   const requests = countRequests(ddb);
   const clock = manualClock();

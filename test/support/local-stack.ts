@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEMO, seedDemoTenant } from '../../local/demo-tenant';
 import { createLocalDeps } from '../../local/deps';
 import { loadDialects } from '../../local/dialects';
+import { LOCAL_AWS } from '../../local/dynamo-local';
 import { type Message, Outbox } from '../../local/outbox';
 import { createLocalServer, listen } from '../../local/server';
 import { closeServer, startSesLocal } from '../../local/ses-local';
@@ -30,10 +32,12 @@ export interface LocalStack {
  * Jest global setup with a fresh table, the SES emulator on a free port, the demo tenant, and
  * the same server as `npm start` on 127.0.0.1 and a free port.
  */
-export const startLocalStack = async (): Promise<LocalStack> => {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
+export const startLocalStack = async (
+  options: { dynamoEndpoint?: string; logger?: Logger } = {},
+): Promise<LocalStack> => {
+  const endpoint = options.dynamoEndpoint ?? process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
-  const probe = localDynamo();
+  const probe = options.dynamoEndpoint ? new DynamoDBClient({ ...LOCAL_AWS, endpoint }) : localDynamo();
   const tableName = await freshTable(probe);
   probe.destroy();
 
@@ -44,7 +48,7 @@ export const startLocalStack = async (): Promise<LocalStack> => {
     tableName,
     sesEndpoint: ses.endpoint,
     outbox,
-    logger: new Logger({ serviceName: 'otp-e2e', logLevel: 'SILENT' }),
+    logger: options.logger ?? new Logger({ serviceName: 'otp-e2e', logLevel: 'SILENT' }),
   });
   await seedDemoTenant(deps.tenants);
   const { handlers } = await loadDialects(deps);
