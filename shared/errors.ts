@@ -116,9 +116,12 @@ export type FaultKind =
 export class ServiceUnavailableError extends OtpError {
   readonly kind = 'service-unavailable';
   readonly fault: FaultKind;
-  constructor(message: string, options?: { cause?: unknown; fault?: FaultKind }) {
+  /** The route that ran out of time (a handler deadline is raised outside the route's handler). */
+  readonly operationId?: string;
+  constructor(message: string, options?: { cause?: unknown; fault?: FaultKind; operationId?: string }) {
     super(message, options);
     this.fault = options?.fault ?? 'store-timeout';
+    if (options?.operationId !== undefined) this.operationId = options.operationId;
   }
 }
 

@@ -169,10 +169,13 @@ const errorMapper = (
  * own TimeoutError, which no mapper knows and which would be a masked 500. The route's chain
  * fires first; the router's, with half the margin, only if the route's could not answer.
  */
-const earlyTimeout = (marginMs: number) => ({
+const earlyTimeout = (marginMs: number, operationId?: string) => ({
   timeoutEarlyInMillis: marginMs,
   timeoutEarlyResponse: () => {
-    throw new ServiceUnavailableError('The handler ran out of time', { fault: 'handler-deadline' });
+    throw new ServiceUnavailableError('The handler ran out of time', {
+      fault: 'handler-deadline',
+      ...(operationId !== undefined && { operationId }),
+    });
   },
 });
 
@@ -189,7 +192,9 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
     return {
       method: route.method,
       path: route.path,
-      handler: middy<APIGatewayProxyEvent, APIGatewayProxyResult>(earlyTimeout(HANDLER_EARLY_TIMEOUT_MS))
+      handler: middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
+        earlyTimeout(HANDLER_EARLY_TIMEOUT_MS, route.operationId),
+      )
         .use(bodyLimit())
         .use(bodyParser(spec.formBodies ?? false))
         .use(errorMapper(spec, deps))

@@ -15,7 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler as appOtpHandler } from '../../functions/app-otp';
 import { createHandler as capillaryAuthHandler } from '../../functions/capillary-auth';
@@ -41,6 +41,7 @@ import {
   DYNAMODB_TIMEOUTS,
   dynamoClientOptions,
   HANDLER_DEADLINE_MS,
+  HANDLER_EARLY_TIMEOUT_MS,
   LAMBDA_TIMEOUT_MS,
   STORE_RETRY_AFTER_S,
   sdkWorstCaseMs,
@@ -263,7 +264,14 @@ const BASIC = `Basic ${Buffer.from(`${DEMO.basic.clientId}:${DEMO.basic.secret}`
 const LR_QUERY = { apikey: LOGINRADIUS_DEMO.apikey, apisecret: LOGINRADIUS_DEMO.apisecret };
 const LR_BASE = '/identity/v2/manage/account/smsotp';
 
-const call = (handler: LambdaHandler, event: APIGatewayProxyEvent) => invoke(handler, event);
+/** The Lambda's remaining time the drivers' requests start with; the deadline test shortens it. */
+let remainingMs = LAMBDA_TIMEOUT_MS;
+const lambdaContext = {
+  awsRequestId: 'fault',
+  getRemainingTimeInMillis: () => remainingMs,
+} as unknown as Context;
+
+const call = (handler: LambdaHandler, event: APIGatewayProxyEvent) => invoke(handler, event, lambdaContext);
 
 const DRIVERS: Record<DialectId, (h: DialectHarness) => Driver> = {
   'capillary-v2': (h) => {
@@ -571,6 +579,39 @@ describe('security › faults', () => {
         expect((await d.generate()).status).toBe(200);
       },
     );
+
+    it("answers its own 503 with Retry-After when the handler's remaining time runs out first, not middy's 500", async () => {
+      const h = await dialectHarness();
+      const d = DRIVERS[dialect](h);
+      await d.prepare();
+      h.logLines.length = 0;
+      h.faults.fail('slow');
+      // 300 ms left before the early timeout: shorter than one attempt's 1 s request timeout.
+      remainingMs = HANDLER_EARLY_TIMEOUT_MS + 300;
+
+      const started = Date.now();
+      const answer = await d.generate().finally(() => {
+        remainingMs = LAMBDA_TIMEOUT_MS;
+      });
+      const elapsed = Date.now() - started;
+
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject(d.unavailable.generate);
+      expect(answer.headers?.['retry-after']).toBe(String(STORE_RETRY_AFTER_S));
+      // Generous margin for a busy machine: the claim is "at the deadline, not a request timeout later".
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(300 + DYNAMODB_TIMEOUTS.requestTimeoutMs);
+      const loud = h.logLines
+        .map((line) => JSON.parse(line) as { level: string; message: string; fault?: string })
+        .filter((l) => l.level === 'WARN' || l.level === 'ERROR');
+      expect(loud).toEqual([
+        expect.objectContaining({ level: 'WARN', message: 'service unavailable', fault: 'handler-deadline' }),
+      ]);
+      // The abandoned handler runs on until its own store calls time out (not cancelled: see the
+      // report); let it end before the store heals, so it cannot send behind the 503.
+      await new Promise((resolve) => setTimeout(resolve, sdkWorstCaseMs(DYNAMODB_TIMEOUTS)));
+      expect(h.sent).toEqual([]);
+    });
 
     it('answers its own 503 to a generate when DynamoDB throttles the charge, never a 500, charging nothing', async () => {
       const h = await dialectHarness();

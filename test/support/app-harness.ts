@@ -73,7 +73,8 @@ const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 10_000 }
 export const invoke = async (
   handler: LambdaHandler,
   event: APIGatewayProxyEvent,
+  lambdaContext: Context = context,
 ): Promise<{ status: number; body: Record<string, unknown>; headers: APIGatewayProxyResult['headers'] }> => {
-  const result = await handler(event, context);
+  const result = await handler(event, lambdaContext);
   return { status: result.statusCode, body: JSON.parse(result.body), headers: result.headers };
 };

@@ -91,8 +91,22 @@ export const tagOperation = (error: unknown, operation: Operation): unknown => {
   return error;
 };
 
+/** The operation of a route id (`capillaryAuthMobileOtpGenerate` → otp-generate). */
+const operationOfRoute = (operationId: string | undefined): Operation | undefined => {
+  if (operationId?.endsWith('OtpGenerate')) return 'otp-generate';
+  if (operationId?.endsWith('OtpValidate')) return 'otp-validate';
+  return operationId === undefined ? undefined : 'token';
+};
+
+/**
+ * The tag the route's handler set, or else the route the error names: the handler's early
+ * timeout fires outside the handler, so only its route id says which endpoint ran out of time.
+ */
 const operationOf = (error: unknown): Operation | undefined =>
-  error !== null && typeof error === 'object' ? (error as { [OPERATION]?: Operation })[OPERATION] : undefined;
+  error !== null && typeof error === 'object'
+    ? ((error as { [OPERATION]?: Operation })[OPERATION] ??
+      operationOfRoute((error as { operationId?: string }).operationId))
+    : undefined;
 
 const UNAVAILABLE: Record<Operation, [number, string]> = {
   token: [AE_CODES.UNABLE_TO_GENERATE_TOKEN, 'Unable to generate token, retry later'],
