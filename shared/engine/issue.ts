@@ -175,6 +175,15 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
  * subject already has one for this purpose. A fresh code costs one TransactWriteItems (charges +
  * challenge); a resend costs two (the refused fresh write, then the resend write). Every message
  * is charged to its recipient before anything is sent; a refusal anywhere charges nothing.
+ *
+ * Cut off by a fault (the store, or the handler's early timeout), a generate errs on the side of
+ * "charged, code live, maybe not delivered", never "live code without its charge": the code and
+ * its charges are one transaction, so either both exist or neither does. Cut off before that
+ * transaction commits, nothing is left. Cut off after it (its response lost, or the deadline
+ * firing during delivery or before the rollback of an all-failed delivery), the charge and the
+ * live code stay and the client got a 503; its retry re-sends that same code once the resend gap
+ * has passed (test/security/faults.test.ts, "keeps one code when every response … is lost"). The
+ * charge is the safe side: it can only make the limits stricter, never let an extra message out.
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;

@@ -663,6 +663,37 @@ describe('security › faults', () => {
     });
   });
 
+  describe('nothing half-done after a fault (shared/engine/verify.ts, issue.ts)', () => {
+    it.each(Object.keys(DRIVERS) as DialectId[])(
+      '%s: a verify whose transaction times out after the reservation keeps the code live and the attempt counted',
+      async (dialect) => {
+        const h = await dialectHarness();
+        const d = DRIVERS[dialect](h);
+        await d.prepare();
+        expect((await d.generate()).status).toBe(200);
+        const code = lastCode(h.sent, d.to);
+        const challengeOf = async () =>
+          Object.values(await chargeState(h.deps)).find((v) => 'attempts' in v) as {
+            attempts: number;
+            consumedAt: number | null;
+          };
+        const before = await challengeOf();
+        // The reservation (UpdateItem) goes through; the consuming transaction never answers.
+        h.faults.fail('slow', Number.POSITIVE_INFINITY, { commands: ['TransactWriteItemsCommand'] });
+
+        const answer = await d.verify(code);
+
+        expect(answer.status).toBe(503);
+        expect(answer.body).toMatchObject(d.unavailable.verify);
+        h.faults.off();
+        // The safe side: the guess was reserved (counted) before it was compared, and the code
+        // was not consumed, so nothing succeeded that was not answered as a success.
+        expect(await challengeOf()).toEqual({ ...before, attempts: before.attempts + 1, consumedAt: null });
+        expect((await d.verify(code)).status).toBe(200);
+      },
+    );
+  });
+
   describe('transaction conflicts (shared/store/dynamo.ts transact)', () => {
     it('outlasts a burst of 12 conflicts, more than the 7 attempts the earlier policy allowed', async () => {
       const h = await engineHarness();
