@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../channels/types';
 import { generateCode, openCode, randomId, sealCode } from '../crypto';
+import { pastDeadline } from '../deadline';
 import {
   DeliveryFailedError,
   DestinationLockedError,
@@ -54,6 +55,8 @@ const deliverAll = async (
     req.deliveries.map(async (d): Promise<DeliveryResult> => {
       const sender = deps.senders[d.channel];
       const to = maskDestination(d.to);
+      // The request was already answered 503 by the early timeout: send nothing behind it.
+      if (pastDeadline()) return { channel: d.channel, to: d.to, ok: false, error: 'provider-error' };
       if (!sender) {
         deps.logger.warn('channel not configured', { channel: d.channel, to, challengeId });
         return { channel: d.channel, to: d.to, ok: false, error: 'not-configured' };

@@ -56,7 +56,8 @@ const noReservation = (old: ChallengeItem | undefined, now: number, maxAttempts:
  * Cut off by a fault between steps 1 and 3 (the transaction times out, throttles, or the handler's
  * early timeout fires), the guess stays counted and the code stays unconsumed: the answer is a
  * 503, the attempt it used is not given back (it was compared, so it counts), and the same code
- * still verifies on the next try. That is the safe side: a fault can cost the user one attempt,
+ * still verifies on the next try (when the early timeout answered, shared/deadline.ts stops the
+ * abandoned handler before its transaction). That is the safe side: a fault can cost the user one attempt,
  * never consume a code without answering success. The one exception is a transaction that
  * committed but whose every response was lost (the SDK retries with the same idempotency token,
  * so one lost response is answered with the committed result): then the code is consumed and

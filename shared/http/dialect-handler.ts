@@ -5,6 +5,7 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AppDeps } from '../app-deps';
+import { withDeadline } from '../deadline';
 import { RateLimitedError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { maskCredentialId } from '../mask';
 import { routesFor } from '../routes';
@@ -179,6 +180,12 @@ const earlyTimeout = (marginMs: number, operationId?: string) => ({
   },
 });
 
+/** When the early timeout fires (wall clock); no deadline without a Lambda context (scripts). */
+const deadlineOf = (context: Context): number =>
+  typeof context?.getRemainingTimeInMillis === 'function'
+    ? Date.now() + context.getRemainingTimeInMillis() - HANDLER_EARLY_TIMEOUT_MS
+    : Number.POSITIVE_INFINITY;
+
 /**
  * Builds a dialect's Lambda handler: router over the dialect's routes from the route table,
  * body limit → body parser → route handler, and the dialect's error mapper last.
@@ -200,15 +207,18 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
         .use(errorMapper(spec, deps))
         .handler(async (event, context) =>
           toResult(
-            await handle({
-              context,
-              event,
-              body: event.body,
-              headers: lowerKeys(event.headers as Record<string, string>),
-              query: lowerKeys(event.queryStringParameters ?? {}),
-              pathParameters: lowerKeys(event.pathParameters ?? {}),
-              deps,
-            }),
+            // The early timeout's deadline, so work it abandons stops (shared/deadline.ts).
+            await withDeadline(deadlineOf(context), () =>
+              handle({
+                context,
+                event,
+                body: event.body,
+                headers: lowerKeys(event.headers as Record<string, string>),
+                query: lowerKeys(event.queryStringParameters ?? {}),
+                pathParameters: lowerKeys(event.pathParameters ?? {}),
+                deps,
+              }),
+            ),
           ),
         ),
     };

@@ -6,6 +6,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { pastDeadline } from '../deadline';
 import { type FaultKind, ServiceUnavailableError } from '../errors';
 import { CONFLICT_RETRY } from '../timeouts';
 
@@ -59,6 +60,10 @@ export const isTransient = (error: unknown): boolean => storeFault(error) !== un
 
 /** Wraps a store call: transient failures become a `ServiceUnavailableError` (HTTP 503). */
 export const guard = async <T>(operation: () => Promise<T>): Promise<T> => {
+  // A request already answered by the early timeout writes nothing more (shared/deadline.ts).
+  if (pastDeadline()) {
+    throw new ServiceUnavailableError('The request ran out of time', { fault: 'handler-deadline' });
+  }
   try {
     return await operation();
   } catch (error) {

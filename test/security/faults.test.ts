@@ -74,8 +74,12 @@ type FaultKind =
   | 'TimeoutError'
   | 'TransactionConflict'
   | 'ECONNREFUSED'
-  | 'slow';
-type ErrorFault = Exclude<FaultKind, 'ECONNREFUSED' | 'slow'>;
+  | 'slow'
+  | 'delayed';
+type ErrorFault = Exclude<FaultKind, 'ECONNREFUSED' | 'slow' | 'delayed'>;
+
+/** How long a `delayed` attempt waits before it goes through (longer than the deadline tests leave). */
+const DELAY_MS = 1_500;
 
 /** Where the network faults send a request: a closed port, and a server that never answers. */
 const network = { refusedPort: 0, silentPort: 0 };
@@ -162,6 +166,10 @@ const injectFaults = (client: DynamoDBClient) => {
       attempts.push({ command, at: Date.now(), failed: Boolean(targeted) });
       if (!plan || !targeted) return next(args);
       plan.remaining--;
+      if (plan.kind === 'delayed') {
+        await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
+        return next(args);
+      }
       if (plan.kind === 'ECONNREFUSED' || plan.kind === 'slow') {
         const request = args.request as { port?: number };
         const port = request.port;
@@ -688,6 +696,40 @@ describe('security › faults', () => {
         h.faults.off();
         // The safe side: the guess was reserved (counted) before it was compared, and the code
         // was not consumed, so nothing succeeded that was not answered as a success.
+        expect(await challengeOf()).toEqual({ ...before, attempts: before.attempts + 1, consumedAt: null });
+        expect((await d.verify(code)).status).toBe(200);
+      },
+    );
+  });
+
+  describe('work abandoned by the early timeout (shared/deadline.ts)', () => {
+    it.each(Object.keys(DRIVERS) as DialectId[])(
+      '%s: a verify answered 503 at the deadline while its reservation was slow does not consume the code afterwards',
+      async (dialect) => {
+        const h = await dialectHarness();
+        const d = DRIVERS[dialect](h);
+        await d.prepare();
+        expect((await d.generate()).status).toBe(200);
+        const code = lastCode(h.sent, d.to);
+        const challengeOf = async () =>
+          Object.values(await chargeState(h.deps)).find((v) => 'attempts' in v) as {
+            attempts: number;
+            consumedAt: number | null;
+          };
+        const before = await challengeOf();
+        h.faults.fail('delayed', 1, { commands: ['UpdateItemCommand'] });
+        remainingMs = HANDLER_EARLY_TIMEOUT_MS + 300;
+
+        const answer = await d.verify(code).finally(() => {
+          remainingMs = LAMBDA_TIMEOUT_MS;
+        });
+
+        expect(answer.status).toBe(503);
+        expect(answer.body).toMatchObject(d.unavailable.verify);
+        // The abandoned handler's reservation lands after the answer; its consuming transaction
+        // must not follow it.
+        await new Promise((resolve) => setTimeout(resolve, DELAY_MS + 1_000));
+        h.faults.off();
         expect(await challengeOf()).toEqual({ ...before, attempts: before.attempts + 1, consumedAt: null });
         expect((await d.verify(code)).status).toBe(200);
       },
