@@ -92,5 +92,12 @@ export const CHANNEL_TIMEOUTS = {
   throttlingBackoffBaseMs: 1_000,
 } as const;
 
+/**
+ * How long one channel send may take in all (every attempt and backoff) before the engine gives
+ * up on it as a provider error and answers with the other channels. The clients' own timeouts
+ * cut a hung HTTP request; this also cuts a send that never settles at all.
+ */
+export const CHANNEL_SEND_DEADLINE_MS = sdkWorstCaseMs(CHANNEL_TIMEOUTS);
+
 /** Seconds a client is told to wait (`Retry-After`) when the store is unavailable. */
 export const STORE_RETRY_AFTER_S = 2;

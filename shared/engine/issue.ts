@@ -23,6 +23,7 @@ import { challengeKey, HOUR_MS } from '../store/keys';
 import { breakerHour, breakerPreviousHour, prefixHour } from '../store/pumping';
 import { render, spellOut } from '../templates';
 import type { Policy, Tenant } from '../tenants';
+import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, sealAad } from './challenge';
 import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
@@ -45,6 +46,22 @@ const messageFor = (d: Delivery, content: MessageContent, code: string, tenant: 
 };
 
 /** Sends to every channel in parallel; one failing channel never stops the others. */
+/** Rejects with a ChannelTimeoutError when `send` has not settled within `ms`. */
+const withinDeadline = async (send: Promise<void>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('Channel send timed out'), { name: 'ChannelTimeoutError' })),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([send, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 const deliverAll = async (
   deps: EngineDeps,
   req: IssueRequest,
@@ -62,7 +79,10 @@ const deliverAll = async (
         return { channel: d.channel, to: d.to, ok: false, error: 'not-configured' };
       }
       try {
-        await sender(messageFor(d, req.content, code, req.tenant));
+        // A provider that never answers is cut off here, so the other channels' answer is not
+        // held back; the abandoned send may still land later (if every channel failed, the code
+        // it carries has been rolled back and no longer verifies).
+        await withinDeadline(sender(messageFor(d, req.content, code, req.tenant)), CHANNEL_SEND_DEADLINE_MS);
         return { channel: d.channel, to: d.to, ok: true };
       } catch (error) {
         // The provider's error names only the provider's problem; the code is not in it.

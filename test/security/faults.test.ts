@@ -37,6 +37,7 @@ import type { DialectId } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
 import type { Tenant } from '../../shared/tenants';
 import {
+  CHANNEL_SEND_DEADLINE_MS,
   CONFLICT_RETRY,
   DYNAMODB_TIMEOUTS,
   dynamoClientOptions,
@@ -799,7 +800,7 @@ describe('security › faults', () => {
     };
 
     /** capillary-v2 on the production senders, each AWS client a real instance under aws-sdk-client-mock. */
-    const channelHarness = async (failing: Channel[]) => {
+    const channelHarness = async (failing: Channel[], hanging: Channel[] = []) => {
       const h = await dialectHarness();
       const clients = {
         sns: new SNSClient({ region: 'us-east-1' }),
@@ -825,6 +826,13 @@ describe('security › faults', () => {
       if (failing.includes('VOICE')) mocks.VOICE.on(SendVoiceMessageCommand).rejects(PROVIDER_ERRORS.VOICE);
       if (failing.includes('WHATSAPP'))
         mocks.WHATSAPP.on(SendWhatsAppMessageCommand).rejects(PROVIDER_ERRORS.WHATSAPP);
+      // A send that never settles: the mock bypasses the SDK's HTTP handler, so only the engine's
+      // own per-send deadline can cut it.
+      const never = () => new Promise<never>(() => {});
+      if (hanging.includes('SMS')) mocks.SMS.on(PublishCommand).callsFake(never);
+      if (hanging.includes('EMAIL')) mocks.EMAIL.on(SendEmailCommand).callsFake(never);
+      if (hanging.includes('VOICE')) mocks.VOICE.on(SendVoiceMessageCommand).callsFake(never);
+      if (hanging.includes('WHATSAPP')) mocks.WHATSAPP.on(SendWhatsAppMessageCommand).callsFake(never);
       const deps: AppDeps = {
         ...h.deps,
         senders: createAwsSenders({ sesFrom: 'no-reply@example.com', clients }),
@@ -856,7 +864,7 @@ describe('security › faults', () => {
         heal,
         delivered,
         codesIn,
-        generate: () => invoke(handler, apiEvent('POST', '/v2/otp/generate', { headers, body: BODY })),
+        generate: () => call(handler, apiEvent('POST', '/v2/otp/generate', { headers, body: BODY })),
         validate: (code: string) =>
           invoke(
             handler,
@@ -900,6 +908,27 @@ describe('security › faults', () => {
         expect(await t.validate(String(codes[0]))).toMatchObject({ status: 200, body: { entity: true } });
       },
     );
+
+    it('cuts off a provider that never answers at the send deadline; the others deliver a code that validates', async () => {
+      const t = await channelHarness([], ['SMS']);
+
+      const started = Date.now();
+      const answer = await t.generate();
+      const elapsed = Date.now() - started;
+
+      expect(answer.status).toBe(200);
+      expect(answer.body.warnings).toEqual([{ code: 606, message: 'Gateway error', channel: 'SMS' }]);
+      // Cut at the deadline, inside the handler's; generous margin for a busy machine.
+      expect(elapsed).toBeGreaterThanOrEqual(CHANNEL_SEND_DEADLINE_MS);
+      expect(elapsed).toBeLessThan(HANDLER_DEADLINE_MS);
+      const warned = t.logLines
+        .map((line) => JSON.parse(line) as { message: string; channel?: string; error?: string })
+        .filter((l) => l.message === 'channel send failed');
+      expect(warned).toEqual([expect.objectContaining({ channel: 'SMS', error: 'ChannelTimeoutError' })]);
+      const codes = t.codesIn(t.delivered().EMAIL);
+      expect(codes).toHaveLength(1);
+      expect(await t.validate(String(codes[0]))).toMatchObject({ status: 200, body: { entity: true } });
+    });
 
     it('answers 503 "Gateway error" when every provider fails, rolls the charge back, and keeps no code', async () => {
       const t = await channelHarness(['SMS', 'EMAIL', 'VOICE', 'WHATSAPP']);
