@@ -8,7 +8,9 @@ export const BUILT_IN_TEMPLATES = {
   sms: 'Hi user.Your otp for validation is {{ validation_code }}.',
   email: {
     subject: 'Validation Code',
-    body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. You will also receive the validation code by SMS on your registered mobile number shortly.',
+    // Names no other channel: the built-in text goes out whatever channels a request has (the
+    // seed's example body, which promises an SMS too, is a request's own template).
+    body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. Do not share it with anyone.',
   },
   voice:
     'Your validation code is {{ validation_code }}. I repeat, your validation code is {{ validation_code }}.',

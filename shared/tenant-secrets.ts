@@ -2,7 +2,7 @@ import { open, seal } from './crypto';
 import type { Tenant } from './tenants';
 
 /**
- * Tenant secrets at rest (DESIGN §4: stored sealed, never in clear). The tenant item keeps each
+ * Tenant secrets at rest (stored sealed, never in clear: SECURITY.md L5). The tenant item keeps each
  * secret field as `sealed:v1:<AES-256-GCM>` under a key derived from the tenant sealing key: a
  * Secrets Manager secret of its own, not the pepper, so rotating the pepper leaves tenants alone.
  * The AAD names the tenant and the field, so a sealed value copied to another tenant or another

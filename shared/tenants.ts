@@ -3,7 +3,7 @@ import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from './control-char
 import { regionsOfCallingCode } from './phone';
 
 /**
- * Per-tenant policy. Every engine number is here with its default (DESIGN §3); a tenant record
+ * Per-tenant policy. Every engine number is here with its default (README "Engine rules"); a tenant record
  * overrides any of them.
  */
 /** The number types a tenant may open a channel to; nothing else is ever sent to. */

@@ -5,7 +5,7 @@ import type { Policy } from '../tenants';
 import type { PhoneChannel } from './types';
 
 /**
- * True when the tenant's policy lets `channel` go to a number of this type (DESIGN §3 by default;
+ * True when the tenant's policy lets `channel` go to a number of this type (the defaults in shared/tenants.ts;
  * `policy.numberTypes` can only choose among mobile, fixed-line and VoIP types, so premium-rate,
  * toll-free and the other pumped types are never allowed). A type libphonenumber cannot tell
  * (undefined) is refused.

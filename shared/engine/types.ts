@@ -30,7 +30,7 @@ export type Delivery = { channel: 'EMAIL'; to: string } | { channel: PhoneChanne
 
 /**
  * Who is asking. Anonymous entry points (seed 002: "Authentication: No") get a share of each
- * recipient's limits and pumping counters of their own (DESIGN §3, `policy.anonymous`).
+ * recipient's limits and pumping counters of their own (`policy.anonymous`, SECURITY.md G5).
  */
 export type Caller = 'authenticated' | 'anonymous';
 

@@ -37,7 +37,7 @@ const noReservation = (old: ChallengeItem | undefined, now: number, maxAttempts:
 };
 
 /**
- * Checks a code: count first, compare, then answer (DESIGN §3, "count before compare").
+ * Checks a code: count first, compare, then answer ("count before compare", SECURITY.md G1).
  *
  * 1. Reserve one guess on the live code (`UpdateItem`, `attempts < max`, ALL_NEW). Of any
  *    number of parallel guesses at most `maxAttemptsPerCode` get a reservation; the rest are

@@ -37,6 +37,8 @@ describe('templates', () => {
     it('holds for the built-in SMS and e-mail texts; the voice script repeats the code on purpose', () => {
       expect(() => assertTemplate(BUILT_IN_TEMPLATES.sms, 'sms')).not.toThrow();
       expect(() => assertTemplate(BUILT_IN_TEMPLATES.email.body, 'email')).not.toThrow();
+      // The built-in e-mail goes out whatever the other channels are: it promises no SMS.
+      expect(BUILT_IN_TEMPLATES.email.body).not.toMatch(/SMS|mobile/i);
       expect(BUILT_IN_TEMPLATES.voice.match(/\{\{\s*validation_code\s*\}\}/g)).toHaveLength(2);
     });
   });

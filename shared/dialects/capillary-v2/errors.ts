@@ -3,7 +3,7 @@ import { classify } from '../../http/classify';
 import type { HttpResponse } from '../../http/types';
 import { STORE_RETRY_AFTER_S } from '../../timeouts';
 
-/** Seed 004's documented codes, and the 600-range DESIGN §5 fills in. */
+/** Seed 004's documented codes, and the 600-range this service fills in (docs/dialects/capillary-v2.md). */
 export const V2_CODES = {
   INVALID_ACTION: 600,
   INVALID_ENTITY_TYPE: 601,
