@@ -3,6 +3,7 @@ import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { SEED_GENERATE, validateBody } from '../../local/demo/summitai';
 import { hmac, normalizeCode } from '../../shared/crypto';
 import { issue, verify } from '../../shared/engine';
+import type { IssueRequest } from '../../shared/engine/types';
 import { InvalidCodeError } from '../../shared/errors';
 import type { DialectId } from '../../shared/routes';
 import {
@@ -208,16 +209,29 @@ describe('security › guessing (count before compare, DynamoDB Local)', () => {
   });
 
   describe('engine › daily budget per recipient', () => {
-    it('compares at most 20 of 10 live codes x 30 parallel guesses for one recipient in a day', async () => {
-      const h = await engineHarness();
-      const tenant = testTenant();
-      const phone = '+919955800010';
-      const requests = Array.from({ length: 10 }, (_, i) => smsIssue(tenant, phone, `guess:${i}`));
+    /** Issues each request in turn and returns the code each sent to `phone`. */
+    const issueEach = async (
+      h: Awaited<ReturnType<typeof engineHarness>>,
+      requests: IssueRequest[],
+      phone: string,
+    ) => {
       const codes: string[] = [];
       for (const req of requests) {
         await issue(h.deps, req);
         codes.push(lastCode(h.sent, phone));
       }
+      return codes;
+    };
+    /** Guesses answered "wrong code": each was compared after its failure was counted. */
+    const wrongAnswers = (results: PromiseSettledResult<unknown>[]) =>
+      results.filter((r) => r.status === 'rejected' && r.reason instanceof InvalidCodeError).length;
+
+    it('compares at most 20 of 10 live codes x 30 parallel guesses for one recipient in a day', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const phone = '+919955800010';
+      const requests = Array.from({ length: 10 }, (_, i) => smsIssue(tenant, phone, `guess:${i}`));
+      const codes = await issueEach(h, requests, phone);
       const results = await Promise.allSettled(
         requests.flatMap((req, i) =>
           Array.from({ length: 30 }, (_, j) =>
@@ -226,9 +240,7 @@ describe('security › guessing (count before compare, DynamoDB Local)', () => {
         ),
       );
       const ok = results.filter((r) => r.status === 'fulfilled').length;
-      const wrong = results.filter(
-        (r) => r.status === 'rejected' && r.reason instanceof InvalidCodeError,
-      ).length;
+      const wrong = wrongAnswers(results);
       expect(wrong).toBeLessThanOrEqual(20);
       // The recipient's day holds the failures that were answered, no more.
       expect((await dayCounters(h.ddb, h.tableName, tenant, phone, h.clock.now())).failures).toBe(wrong);
@@ -244,19 +256,13 @@ describe('security › guessing (count before compare, DynamoDB Local)', () => {
       const requests = Array.from({ length: 10 }, (_, i) =>
         smsIssue(tenant, `user:${i}`, 'guess', { deliveries: [phoneDelivery('SMS', phone)] }),
       );
-      const codes: string[] = [];
-      for (const req of requests) {
-        await issue(h.deps, req);
-        codes.push(lastCode(h.sent, phone));
-      }
+      const codes = await issueEach(h, requests, phone);
       const results = await Promise.allSettled(
         requests.flatMap((req, i) =>
           Array.from({ length: 30 }, () => verify(h.deps, verifyOf(req, wrongCodeFor(codes[i] as string)))),
         ),
       );
-      const wrong = results.filter(
-        (r) => r.status === 'rejected' && r.reason instanceof InvalidCodeError,
-      ).length;
+      const wrong = wrongAnswers(results);
       expect(wrong).toBe(20);
       expect((await dayCounters(h.ddb, h.tableName, tenant, phone, h.clock.now())).failures).toBe(20);
       // The phone is now locked for every subject and purpose: no new code goes to it today.

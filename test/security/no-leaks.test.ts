@@ -6,11 +6,9 @@ import type { DialectId } from '../../shared/routes';
 import { TENANT_SK, tenantPk } from '../../shared/store/keys';
 import { scanItems, wrongCodeFor } from '../support/harness';
 import {
-  authParts,
+  callDialect,
   codePattern,
   type RawRequest,
-  rawEvent,
-  runRaw,
   type SecurityHarness,
   securityHarness,
 } from '../support/security';
@@ -46,26 +44,10 @@ const send = async (
   body: unknown,
   extra: Partial<RawRequest> = {},
 ): Promise<{ status: number; body: Record<string, unknown>; raw: Answer }> => {
-  const auth = authParts(dialect, h.clock.now());
-  const { result, thrown } = await runRaw(
-    h.handlers[dialect],
-    rawEvent({
-      method,
-      path,
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', ...auth.headers, ...extra.headers },
-      query: { ...auth.query, ...extra.query },
-    }),
-  );
-  if (!result) throw new Error(`handler threw ${String(thrown)}`);
-  const raw = {
-    dialect,
-    status: result.statusCode,
-    headers: JSON.stringify(result.headers),
-    body: result.body,
-  };
+  const answer = await callDialect(h, dialect, method, path, body, extra);
+  const raw = { dialect, status: answer.status, headers: JSON.stringify(answer.headers), body: answer.text };
   answers.push(raw);
-  return { status: raw.status, body: JSON.parse(raw.body) as Record<string, unknown>, raw };
+  return { status: raw.status, body: answer.body, raw };
 };
 
 /** The code of the last message sent to `to`. */

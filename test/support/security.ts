@@ -239,7 +239,8 @@ export const callDialect = async (
   method: string,
   path: string,
   body: unknown,
-): Promise<DialectAnswer> => {
+  extra: Partial<RawRequest> = {},
+): Promise<DialectAnswer & { headers: APIGatewayProxyResult['headers']; text: string }> => {
   const auth = authParts(dialect, h.clock.now());
   const { result, thrown } = await runRaw(
     h.handlers[dialect],
@@ -247,12 +248,17 @@ export const callDialect = async (
       method,
       path,
       body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', ...auth.headers },
-      query: auth.query ?? null,
+      headers: { 'content-type': 'application/json', ...auth.headers, ...extra.headers },
+      query: auth.query || extra.query ? { ...auth.query, ...extra.query } : null,
     }),
   );
   if (!result) throw new Error(`handler threw ${String(thrown)}`);
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
+  return {
+    status: result.statusCode,
+    headers: result.headers,
+    text: result.body,
+    body: JSON.parse(result.body) as Record<string, unknown>,
+  };
 };
 
 /** A concrete path for a route (`{smsotptype}` → a valid type). */
