@@ -235,6 +235,13 @@ const chargeState = async (deps: AppDeps) =>
       ]),
   );
 
+/** The one challenge of a table, as chargeState shows it. */
+const challengeState = async (deps: AppDeps) =>
+  Object.values(await chargeState(deps)).find((v) => 'attempts' in v) as {
+    attempts: number;
+    consumedAt: number | null;
+  };
+
 /** The demo tenant with every dialect's credentials, on DynamoDB Local, with faults injectable. */
 const dialectHarness = async () => {
   // The production client settings (timeouts, attempts) against DynamoDB Local.
@@ -681,11 +688,7 @@ describe('security › faults', () => {
         await d.prepare();
         expect((await d.generate()).status).toBe(200);
         const code = lastCode(h.sent, d.to);
-        const challengeOf = async () =>
-          Object.values(await chargeState(h.deps)).find((v) => 'attempts' in v) as {
-            attempts: number;
-            consumedAt: number | null;
-          };
+        const challengeOf = () => challengeState(h.deps);
         const before = await challengeOf();
         // The reservation (UpdateItem) goes through; the consuming transaction never answers.
         h.faults.fail('slow', Number.POSITIVE_INFINITY, { commands: ['TransactWriteItemsCommand'] });
@@ -712,11 +715,7 @@ describe('security › faults', () => {
         await d.prepare();
         expect((await d.generate()).status).toBe(200);
         const code = lastCode(h.sent, d.to);
-        const challengeOf = async () =>
-          Object.values(await chargeState(h.deps)).find((v) => 'attempts' in v) as {
-            attempts: number;
-            consumedAt: number | null;
-          };
+        const challengeOf = () => challengeState(h.deps);
         const before = await challengeOf();
         h.faults.fail('delayed', 1, { commands: ['UpdateItemCommand'] });
         remainingMs = HANDLER_EARLY_TIMEOUT_MS + 300;
