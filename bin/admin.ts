@@ -47,10 +47,10 @@ import { generateSecret, secretProblem } from '../shared/credential-secret';
 import { apiKeyCredentialId, formCredentialId } from '../shared/dialects/summitai/credentials';
 import { normalizeEmail, parsePhone } from '../shared/phone';
 import { secretValue } from '../shared/secrets';
-import { assertTemplate } from '../shared/templates';
+import { tenantConfigSchema } from '../shared/tenant-config';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
-import { CREDENTIAL_KINDS, type CredentialKind, tenantSchema } from '../shared/tenants';
+import { CREDENTIAL_KINDS, type CredentialKind } from '../shared/tenants';
 
 /** Prints the usage above; an error first when there is one (exit 2), else to stdout (exit 0). */
 const usage = (message?: string): never => {
@@ -150,12 +150,9 @@ const [noun, verb] = positionals;
 try {
   switch (`${noun} ${verb}`) {
     case 'tenant put': {
-      const record = tenantSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
-      // Refuse a template a dialect would have to refuse at send time (one placeholder, seed 004).
-      for (const [action, t] of Object.entries(record.templates)) {
-        if (t.sms) assertTemplate(t.sms, `${action} SMS`);
-        if (t.email) assertTemplate(t.email.body, `${action} e-mail`);
-      }
+      // The write-time rules (shared/tenant-config.ts): one placeholder per template (seed 004),
+      // DLT ids for a tenant that allows IN, autofill lines that keep an SMS in one segment.
+      const record = tenantConfigSchema.parse(JSON.parse(readFileSync(need('file'), 'utf8')));
       await tenants.putTenant(record);
       console.log(`tenant ${record.tenantId} saved`);
       break;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type DialectId } from '../shared/routes';
+import { tenantConfigSchema } from '../shared/tenant-config';
 import type { TenantDirectory } from '../shared/tenant-directory';
 import { type CredentialKind, type Tenant, tenantSchema } from '../shared/tenants';
 
@@ -39,7 +40,8 @@ export const DEMO_CONTACTS: Array<{ userId: string; phone?: string; email?: stri
  * and Zalo carry dummy settings so those channels count as configured and land in the outbox.
  */
 export const demoTenant = (): Tenant =>
-  tenantSchema.parse({
+  // The write-time rules, as `admin tenant put` applies them: the demo is a valid configuration.
+  tenantConfigSchema.parse({
     tenantId: DEMO.tenantId,
     name: DEMO.name,
     policy: {
@@ -56,6 +58,14 @@ export const demoTenant = (): Tenant =>
       whatsapp: { phoneNumberId: 'phone-number-id-10ca10ca10ca10ca10ca10ca10ca10ca', languageCode: 'en' },
       zalo: { url: 'https://zalo.invalid/local-sink', accessToken: 'local-zalo-access-token' },
     },
+    // Vietnamese numbers get the Vietnamese texts; everyone else the default (English).
+    locales: { byRegion: { VN: 'vi' } },
+    // Every SMS ends with the autofill lines: Google's example app hash, and the origin-bound
+    // line for example.com (a real tenant names its own site).
+    smsAutofill: { domain: 'example.com', appHash: 'FA+9qCX9VSu' },
+    // DEMO DLT ids, not registered with TRAI: the demo allows IN, and a tenant that allows IN
+    // must have them (shared/tenant-config.ts). SMS to India carry them in the SNS publish.
+    dlt: { entityId: '1001000000000000001', templateId: '1007000000000000001' },
   });
 
 /** What a dialect's `local/demo/<dialect>.ts` exports; every part is optional. */

@@ -12,6 +12,17 @@ export const escapeHtml = (value: string): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
+/**
+ * An e-mail's HTML part, rendered. The markup comes from tenants and requests, so it is shown in
+ * a frame with every sandbox restriction (no scripts, forms, popups or same-origin access) and a
+ * CSP that blocks scripts and remote loads; `srcdoc` is escaped as an attribute value, so no quote
+ * in the markup can end it and reach this page.
+ */
+const htmlPart = (html: string): string => {
+  const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+  return `\n        <iframe class="html" sandbox="" referrerpolicy="no-referrer" title="HTML part" srcdoc="${escapeHtml(csp + html)}"></iframe>`;
+};
+
 const row = (m: Message): string => `
       <li class="msg ${escapeHtml(m.channel.toLowerCase())}">
         <div class="meta">
@@ -20,7 +31,7 @@ const row = (m: Message): string => `
           ${m.template ? `<span class="template">template ${escapeHtml(m.template)}</span>` : ''}
           <time datetime="${escapeHtml(m.at)}">${escapeHtml(m.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</time>
         </div>
-        <pre>${escapeHtml(m.text)}</pre>
+        <pre>${escapeHtml(m.text)}</pre>${m.html ? htmlPart(m.html) : ''}
       </li>`;
 
 /**
@@ -45,6 +56,7 @@ export const renderInbox = (messages: Message[]): string => `<!doctype html>
       .whatsapp { border-left-color: #25a244; } .zalo { border-left-color: #0068ff; }
       .meta { display: flex; flex-wrap: wrap; gap: .75rem; font-size: .85rem; color: #5b6575; }
       .channel { font-weight: 700; color: #1d2430; }
+      iframe.html { width: 100%; min-height: 12rem; border: 1px dashed #d5dae1; margin-top: .4rem; background: #fff; }
       pre { white-space: pre-wrap; word-break: break-word; margin: .4rem 0 0; font: 14px/1.4 ui-monospace, monospace; }
     </style>
   </head>

@@ -1,4 +1,5 @@
 import type { ChannelType, OutboundMessage, Sender } from '../shared/channels/types';
+import { type SmsSegments, smsSegments } from '../shared/sms-segments';
 
 /** One message that would have been delivered, as `GET /_local/outbox` lists it. */
 export interface Message {
@@ -11,6 +12,12 @@ export interface Message {
   at: string;
   /** WhatsApp template name / Zalo template id, when the request named one. */
   template?: string;
+  /** E-mail with an HTML part: that part, as sent (the inbox page shows it rendered). */
+  html?: string;
+  /** SMS: encoding and segments, what the networks would bill. */
+  segments?: SmsSegments;
+  /** SMS to India: the DLT ids the SNS publish carries. */
+  dlt?: { entityId: string; templateId: string };
 }
 
 /** The part of an aws-ses-v2-local `/store` e-mail the outbox reads. */
@@ -69,6 +76,8 @@ export class Outbox {
         text: message.text,
         at: new Date(ms).toISOString(),
         ...(message.templateName ? { template: message.templateName } : {}),
+        ...(channel === 'SMS' && { segments: smsSegments(message.text) }),
+        ...(message.dlt && { dlt: message.dlt }),
         ms,
         seq: this.seq++,
       });
@@ -116,6 +125,7 @@ export class Outbox {
         channel: 'EMAIL' as const,
         to: (email.destination?.to ?? []).join(', '),
         text: `${email.subject ?? ''}\n\n${body}`,
+        ...(email.body?.html ? { html: email.body.html } : {}),
         at: new Date(ms).toISOString(),
         ms,
         seq,

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from './control-characters';
 import { regionsOfCallingCode } from './phone';
+import { APP_HASH, AUTOFILL_DOMAIN } from './sms-autofill';
+import { DEFAULT_LOCALE, LOCALE_PATTERN } from './templates';
 
 /**
  * Per-tenant policy. Every engine number is here with its default (README "Engine rules"); a tenant record
@@ -125,14 +127,35 @@ const fromLegacyCountryCodes = (raw: unknown): unknown => {
 export const policySchema = z.preprocess(fromLegacyCountryCodes, policyObject);
 export type Policy = z.infer<typeof policyObject>;
 
-/** The subject becomes an e-mail header: no control characters, so no injected `Bcc:` lines. */
-const emailTemplateSchema = z.object({
-  subject: z
-    .string()
-    .min(1)
-    .refine((v) => !hasControlCharacters(v), { message: CONTROL_CHARACTERS_MESSAGE }),
-  body: z.string().min(1),
-});
+/** Characters an HTML e-mail template may have (SES takes 10 MB per message; a template is far less). */
+export const MAX_EMAIL_HTML_CHARACTERS = 100_000;
+
+/**
+ * The subject becomes an e-mail header: no control characters, so no injected `Bcc:` lines. The
+ * body is the text part; `html` adds an HTML part (multipart/alternative). Either may be left
+ * out, not both: without `body` the text part is derived from the HTML at send time.
+ */
+const emailTemplateSchema = z
+  .object({
+    subject: z
+      .string()
+      .min(1)
+      .refine((v) => !hasControlCharacters(v), { message: CONTROL_CHARACTERS_MESSAGE }),
+    body: z.string().min(1).optional(),
+    html: z.string().min(1).max(MAX_EMAIL_HTML_CHARACTERS).optional(),
+  })
+  .refine((t) => t.body !== undefined || t.html !== undefined, { message: 'body or html is required' });
+
+/**
+ * An India DLT id (TRAI principal entity id or content template id): AWS takes 1–50 characters;
+ * the ids TRAI issues are 19 digits.
+ */
+const dltId = z.string().regex(/^[A-Za-z0-9_-]{1,50}$/);
+
+/** A locale key of `templates.*.locales` and `locales`: a lower-case BCP 47 tag (`hi`, `pt-br`). */
+const localeTag = z
+  .string()
+  .regex(LOCALE_PATTERN, { message: 'a lower-case BCP 47 language tag (hi, pt-br)' });
 
 /**
  * The `VoiceId` values of @aws-sdk/client-pinpoint-sms-voice-v2, copied: importing the SDK's enum
@@ -207,8 +230,8 @@ export const MAX_SMS_TEMPLATE_BYTES = 1600;
 /** Characters a SendVoiceMessage body may have. */
 export const MAX_VOICE_TEMPLATE_CHARACTERS = 3000;
 
-/** Action-level templates: the second choice after a template in the request body (seed 004). */
-export const actionTemplatesSchema = z.object({
+/** The texts of one template key in one locale. */
+const actionTextsSchema = z.object({
   /**
    * One SNS publish carries at most 1,600 bytes; SNS splits longer text into segments it bills
    * separately, and refuses beyond that. Sized in UTF-8 bytes, not characters: 600 Devanagari
@@ -224,6 +247,18 @@ export const actionTemplatesSchema = z.object({
   email: emailTemplateSchema.optional(),
   /** SendVoiceMessage refuses a message body over 3,000 characters. */
   voice: z.string().min(1).max(MAX_VOICE_TEMPLATE_CHARACTERS).optional(),
+});
+
+/** One locale's texts of a template key; each channel it leaves out falls back (README "Locales"). */
+const localizedTemplatesSchema = actionTextsSchema.extend({
+  /** India DLT content template id of this locale's SMS text (each registered text has its own). */
+  dltTemplateId: dltId.optional(),
+});
+
+/** Action-level templates: the second choice after a template in the request body (seed 004). */
+export const actionTemplatesSchema = localizedTemplatesSchema.extend({
+  /** The same texts per locale (`hi`, `pt-br`); the engine picks one per recipient. */
+  locales: z.record(localeTag, localizedTemplatesSchema).optional(),
 });
 
 /**
@@ -298,6 +333,40 @@ export const tenantSchema = z.object({
   brands: z.record(z.string(), brandSettingsSchema).default({}),
   /** SummitAI: which of the user's contacts a generate goes to. */
   summitAiChannels: z.enum(['SMS', 'EMAIL', 'BOTH']).default('BOTH'),
+  /**
+   * Which locale's texts a recipient gets when the request names none: `byRegion` by the phone's
+   * region (ISO alpha-2), else `default`. E-mail recipients have no region and get `default`.
+   */
+  locales: z
+    .object({
+      default: localeTag.default(DEFAULT_LOCALE),
+      byRegion: z.record(z.string().regex(/^[A-Z]{2}$/), localeTag).default({}),
+    })
+    .default({ default: DEFAULT_LOCALE, byRegion: {} }),
+  /**
+   * Autofill lines added to every SMS (shared/sms-autofill.ts): `domain` the origin-bound last
+   * line `@domain #code` (WebOTP, iOS and Android autofill), `appHash` the Android SMS Retriever
+   * hash of the tenant's app. A request may give its own app hash where its dialect has a field.
+   */
+  smsAutofill: z
+    .object({
+      domain: z
+        .string()
+        .regex(AUTOFILL_DOMAIN, { message: 'a lower-case host such as example.com' })
+        .optional(),
+      appHash: z
+        .string()
+        .regex(APP_HASH, { message: '11 characters of base64 (A-Z a-z 0-9 + /)' })
+        .optional(),
+    })
+    .default({}),
+  /**
+   * India DLT registration (TRAI): the principal entity id and the default content template id,
+   * sent with every SMS to India. A template key or locale may name its own `dltTemplateId`.
+   * Required on write for a tenant that allows `IN` (shared/tenant-config.ts): Indian carriers
+   * drop SMS whose entity and template are not registered.
+   */
+  dlt: z.object({ entityId: dltId, templateId: dltId }).optional(),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 

@@ -1,4 +1,5 @@
 import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
+import { convert } from 'html-to-text';
 import { hasControlCharacters } from '../control-characters';
 import { CHANNEL_CLIENT_OPTIONS } from './client-options';
 import { UnsafeMessageError } from './errors';
@@ -26,15 +27,32 @@ export const createSesClient = (endpoint?: string): SESClient =>
     endpoint ? { ...CHANNEL_CLIENT_OPTIONS, ...LOCAL_SES, endpoint } : { ...CHANNEL_CLIENT_OPTIONS },
   );
 
-/** The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. */
-export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): SendEmailCommandInput => ({
-  Source: message.settings.email?.from ?? defaultFrom,
-  Destination: { ToAddresses: [message.to] },
-  Message: {
-    Subject: { Data: message.subject ?? DEFAULT_SUBJECT, Charset: 'UTF-8' },
-    Body: { Text: { Data: message.text, Charset: 'UTF-8' } },
-  },
-});
+/**
+ * The text part of an HTML-only template: the HTML as plain text (links as `text [url]`, no
+ * images), so clients that show text, and spam filters that compare the parts, get the same words.
+ */
+export const textOfHtml = (html: string): string =>
+  convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+
+/**
+ * The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. With
+ * an HTML part SES sends multipart/alternative, text and HTML; the text part is the template's
+ * own body, else derived from the HTML.
+ */
+export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): SendEmailCommandInput => {
+  const text = message.html !== undefined && message.text === '' ? textOfHtml(message.html) : message.text;
+  return {
+    Source: message.settings.email?.from ?? defaultFrom,
+    Destination: { ToAddresses: [message.to] },
+    Message: {
+      Subject: { Data: message.subject ?? DEFAULT_SUBJECT, Charset: 'UTF-8' },
+      Body: {
+        Text: { Data: text, Charset: 'UTF-8' },
+        ...(message.html !== undefined && { Html: { Data: message.html, Charset: 'UTF-8' } }),
+      },
+    },
+  };
+};
 
 /**
  * Refuses a subject or recipient with a control character before SES sees it. SES builds the
@@ -51,7 +69,7 @@ const assertHeaderSafe = (input: SendEmailCommandInput): void => {
 };
 
 /**
- * E-mail through SES v1 `SendEmail` (plain text); SDK errors propagate to the engine, and so does
+ * E-mail through SES v1 `SendEmail` (plain text, or text and HTML); SDK errors propagate to the engine, and so does
  * an `UnsafeMessageError` for a header-breaking subject or address (nothing is sent).
  */
 export const createEmailSender =

@@ -15,6 +15,11 @@ export const smsPublishInput = (message: OutboundMessage): PublishCommandInput =
       'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
       // Only where the tenant registered one: several countries reject unregistered sender ids.
       ...(senderId ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: senderId } } : {}),
+      // India (TRAI DLT): the registered entity and text template; carriers drop SMS without them.
+      ...(message.dlt && {
+        'AWS.MM.SMS.EntityId': { DataType: 'String', StringValue: message.dlt.entityId },
+        'AWS.MM.SMS.TemplateId': { DataType: 'String', StringValue: message.dlt.templateId },
+      }),
     },
   };
 };

@@ -19,6 +19,10 @@ export interface OutboundMessage {
   code: string;
   /** WhatsApp template name / Zalo template id (seed 004). */
   templateName?: string;
+  /** E-mail only: the HTML part, code already filled in and escaped; `text` may then be empty (derived). */
+  html?: string;
+  /** SMS to India only: the DLT ids the SMS API passes to the carriers (TRAI). */
+  dlt?: { entityId: string; templateId: string };
   settings: ChannelSettings;
 }
 

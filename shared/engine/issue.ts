@@ -9,6 +9,7 @@ import {
   TooManyAttemptsError,
 } from '../errors';
 import { maskDestination } from '../mask';
+import { withAutofill } from '../sms-autofill';
 import { type ChallengeItem, markResent, putFresh, undoSend } from '../store/challenges';
 import {
   chargeRecipientDay,
@@ -21,27 +22,75 @@ import {
 import { Transaction, type TransactionResult } from '../store/dynamo';
 import { challengeKey, HOUR_MS } from '../store/keys';
 import { breakerHour, breakerPreviousHour, prefixHour } from '../store/pumping';
-import { render, spellOut } from '../templates';
-import type { Policy, Tenant } from '../tenants';
+import {
+  DEFAULT_LOCALE,
+  type LocalizedTemplates,
+  localeCandidates,
+  render,
+  renderHtml,
+  spellOut,
+} from '../templates';
+import type { Policy } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, sealAad } from './challenge';
 import { planSends, type SendPlan } from './plan';
-import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
+import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest } from './types';
+
+/**
+ * The texts of the locale a recipient gets: the request's locale, else the tenant's choice for
+ * the phone's region, else the tenant's default; each tried most specific first (`pt-br`, `pt`)
+ * and skipped when the content has no texts for it. English is the dialect's own texts.
+ */
+const localeTexts = (d: Delivery, req: IssueRequest): LocalizedTemplates | undefined => {
+  const { locales } = req.tenant;
+  const region = d.channel === 'EMAIL' ? undefined : d.phone.region;
+  const chosen = [req.locale, region ? locales.byRegion[region] : undefined, locales.default];
+  for (const locale of chosen.flatMap(localeCandidates)) {
+    const texts = req.content.translations?.[locale];
+    if (texts) return texts;
+    if (locale === DEFAULT_LOCALE) return undefined;
+  }
+  return undefined;
+};
+
+/** The DLT ids of an SMS to India (TRAI): the locale's or template's id, else the tenant's. */
+const dltFor = (d: Delivery, req: IssueRequest, texts: LocalizedTemplates | undefined) => {
+  const { dlt } = req.tenant;
+  if (d.channel !== 'SMS' || d.phone.region !== 'IN' || !dlt) return undefined;
+  return {
+    entityId: dlt.entityId,
+    templateId: texts?.dltTemplateId ?? req.content.dltTemplateId ?? dlt.templateId,
+  };
+};
 
 /** Builds the message a channel sends; the code enters the text here and nowhere earlier. */
-const messageFor = (d: Delivery, content: MessageContent, code: string, tenant: Tenant): OutboundMessage => {
+const messageFor = (d: Delivery, req: IssueRequest, code: string): OutboundMessage => {
+  const { tenant, content } = req;
   const base = { channel: d.channel, tenantId: tenant.tenantId, to: d.to, code, settings: tenant.channels };
+  const texts = localeTexts(d, req);
+  const sms = texts?.sms ?? content.sms;
   switch (d.channel) {
-    case 'EMAIL':
-      return { ...base, subject: content.email.subject, text: render(content.email.body, code) };
+    case 'EMAIL': {
+      const email = texts?.email ?? content.email;
+      return {
+        ...base,
+        subject: email.subject,
+        // Without a text body SES gets a text part derived from the HTML (shared/channels/ses.ts).
+        text: email.body === undefined ? '' : render(email.body, code),
+        ...(email.html !== undefined && { html: renderHtml(email.html, code) }),
+      };
+    }
     case 'VOICE':
-      return { ...base, text: render(content.voice, spellOut(code)) };
+      return { ...base, text: render(texts?.voice ?? content.voice, spellOut(code)) };
     case 'WHATSAPP':
-      return { ...base, text: render(content.sms, code), templateName: content.whatsappTemplateName };
+      return { ...base, text: render(sms, code), templateName: content.whatsappTemplateName };
     case 'ZALO':
-      return { ...base, text: render(content.sms, code), templateName: content.zaloTemplateId };
-    default:
-      return { ...base, text: render(content.sms, code) };
+      return { ...base, text: render(sms, code), templateName: content.zaloTemplateId };
+    default: {
+      const autofill = { ...tenant.smsAutofill, ...(req.appHash !== undefined && { appHash: req.appHash }) };
+      const dlt = dltFor(d, req, texts);
+      return { ...base, text: withAutofill(render(sms, code), code, autofill), ...(dlt && { dlt }) };
+    }
   }
 };
 
@@ -82,7 +131,7 @@ const deliverAll = async (
         // A provider that never answers is cut off here, so the other channels' answer is not
         // held back; the abandoned send may still land later (if every channel failed, the code
         // it carries has been rolled back and no longer verifies).
-        await withinDeadline(sender(messageFor(d, req.content, code, req.tenant)), CHANNEL_SEND_DEADLINE_MS);
+        await withinDeadline(sender(messageFor(d, req, code)), CHANNEL_SEND_DEADLINE_MS);
         return { channel: d.channel, to: d.to, ok: true };
       } catch (error) {
         // The provider's error names only the provider's problem; the code is not in it.

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelType, Senders } from '../channels/types';
 import type { Phone } from '../phone';
+import type { EmailTemplate, Localized } from '../templates';
 import type { Tenant } from '../tenants';
 
 /**
@@ -38,9 +39,10 @@ export type Caller = 'authenticated' | 'anonymous';
  * Message texts chosen by the dialect (its template hierarchy). Each text holds the
  * `{{ validation_code }}` placeholder; only the engine, which knows the code, fills it in.
  */
-export interface MessageContent {
+export interface MessageContent extends Localized {
   sms: string;
-  email: { subject: string; body: string };
+  /** A text body, an HTML body, or both (see `EmailTemplate`). */
+  email: EmailTemplate;
   voice: string;
   whatsappTemplateName?: string;
   zaloTemplateId?: string;
@@ -61,6 +63,13 @@ export interface IssueRequest {
   binding?: Binding;
   /** Defaults to `authenticated`. */
   caller?: Caller;
+  /**
+   * The locale the request asks for (Twilio `Locale`), where the dialect has such a field. It
+   * wins over the tenant's choice by region; a locale without texts falls through to that choice.
+   */
+  locale?: string;
+  /** An Android SMS Retriever app hash given with the request (Twilio `AppHash`); 11 characters. */
+  appHash?: string;
 }
 
 export interface DeliveryResult {

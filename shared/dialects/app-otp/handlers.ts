@@ -7,7 +7,7 @@ import { verifyTenantJwt } from '../../http/auth';
 import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { hasVerifiedPhone, markPhoneVerified, type VerifiedPhoneRef } from '../../store/verified-phones';
-import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
+import { assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { appOtpError, mapAppOtpError } from './errors';
 import { resolvePhone } from './phone';
@@ -65,7 +65,7 @@ const contentOf = (req: RouteRequest, tenant: Tenant): MessageContent => {
       template: TEMPLATE_KEY,
     });
   }
-  return { ...BUILT_IN_TEMPLATES, sms };
+  return withLocales({ ...BUILT_IN_TEMPLATES, sms }, tenant.templates[TEMPLATE_KEY]);
 };
 
 /** JSON numbers lose leading zeros (`0123` → 123): pad them back to the expected length. */

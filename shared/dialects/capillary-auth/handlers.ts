@@ -14,7 +14,7 @@ import {
   readRefresh,
   readSession,
 } from '../../store/capillary-auth-sessions';
-import { BUILT_IN_TEMPLATES } from '../../templates';
+import { BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { AE_CODES, envelope, mapAuthEngineError, type Operation, refusals, tagOperation } from './errors';
 import {
@@ -107,11 +107,14 @@ const purposeOf = (session: AuthSession): string => `ae:${session.brand}:${sessi
 
 const contentOf = (tenant: Tenant): MessageContent => {
   const saved = tenant.templates[TEMPLATE_KEY];
-  return {
-    sms: saved?.sms ?? BUILT_IN_TEMPLATES.sms,
-    email: saved?.email ?? BUILT_IN_TEMPLATES.email,
-    voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice,
-  };
+  return withLocales(
+    {
+      sms: saved?.sms ?? BUILT_IN_TEMPLATES.sms,
+      email: saved?.email ?? BUILT_IN_TEMPLATES.email,
+      voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice,
+    },
+    saved,
+  );
 };
 
 /**

@@ -7,7 +7,7 @@ import { parseBasic, parseBearer, verifyTenantJwt } from '../../http/auth';
 import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { normalizeEmail, type Phone, parsePhone } from '../../phone';
-import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
+import { assertEmailTemplate, assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { mapV2Error, V2_CODES, v2Error } from './errors';
 import { type GenerateBody, generateBody, validateBody } from './schemas';
@@ -106,21 +106,27 @@ const deliveriesOf = (body: GenerateBody, entity: Entity, tenant: Tenant): Deliv
 
 /**
  * Seed 004's template hierarchy: the request's template, else the tenant's action-level
- * template, else the built-in text. Each must hold exactly one placeholder (608).
+ * template (in the recipient's locale where it has one), else the built-in text in that locale.
+ * Each must hold exactly one placeholder (608).
  */
 const contentOf = (body: GenerateBody, tenant: Tenant): MessageContent => {
   const saved = tenant.templates[body.action];
-  const sms = body.template?.trim() ? body.template : (saved?.sms ?? BUILT_IN_TEMPLATES.sms);
+  const givenSms = Boolean(body.template?.trim());
+  const sms = givenSms && body.template ? body.template : (saved?.sms ?? BUILT_IN_TEMPLATES.sms);
   const email = body.emailTemplate ?? saved?.email ?? BUILT_IN_TEMPLATES.email;
   assertTemplate(sms, 'SMS');
-  assertTemplate(email.body, 'e-mail');
-  return {
-    sms,
-    email,
-    voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice,
-    ...(body.whatsappTemplateName ? { whatsappTemplateName: body.whatsappTemplateName.trim() } : {}),
-    ...(body.zaloTemplateIdentifier ? { zaloTemplateId: body.zaloTemplateIdentifier.trim() } : {}),
-  };
+  assertEmailTemplate(email, 'e-mail');
+  return withLocales(
+    {
+      sms,
+      email,
+      voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice,
+      ...(body.whatsappTemplateName ? { whatsappTemplateName: body.whatsappTemplateName.trim() } : {}),
+      ...(body.zaloTemplateIdentifier ? { zaloTemplateId: body.zaloTemplateIdentifier.trim() } : {}),
+    },
+    saved,
+    { sms: givenSms, email: body.emailTemplate !== undefined },
+  );
 };
 
 const generate = async (req: RouteRequest): Promise<HttpResponse> => {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from '../../control-characters';
-import { MAX_SMS_TEMPLATE_BYTES } from '../../tenants';
+import { MAX_EMAIL_HTML_CHARACTERS, MAX_SMS_TEMPLATE_BYTES } from '../../tenants';
 import { registerSchemas } from '../schemas';
 
 /** Seed 004's actions. Matched case-insensitively. */
@@ -50,9 +50,16 @@ export const generateBody = z.object({
   whatsappTemplateName: text(512).optional(),
   zaloTemplateIdentifier: text(512).optional(),
   emailTemplate: z
-    .object({ subject: line(998).min(1), body: text(20_000).min(1) })
+    .object({
+      subject: line(998).min(1),
+      body: text(20_000).min(1).optional(),
+      html: text(MAX_EMAIL_HTML_CHARACTERS).min(1).optional(),
+    })
+    .refine((t) => t.body !== undefined || t.html !== undefined, { message: 'body or html is required' })
     .optional()
-    .describe('E-mail template; body holds exactly one {{ validation_code }}'),
+    .describe(
+      'E-mail template; body (text) and/or html each hold exactly one {{ validation_code }}; without body the text part is derived from html',
+    ),
   channels: z
     .array(z.object({ type: upper(CHANNEL_NAMES), value: line(254).min(1) }))
     .max(10)

@@ -3,7 +3,7 @@ import type { MessageContent } from '../../engine/types';
 import { InvalidInputError, UnauthorizedError } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { type Phone, parsePhone } from '../../phone';
-import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
+import { assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { LR_CODES, lrRefusal, mapLoginRadiusError } from './errors';
 import { canonicalType, generateBody, type SmsOtpType, verifyBody } from './schemas';
@@ -70,7 +70,10 @@ const contentOf = (type: SmsOtpType, tenant: Tenant): MessageContent => {
     tenant.templates[type]?.sms ??
     `{{ validation_code }} is your verification code to ${WHAT_FOR[type]}. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}. Do not share it with anyone.`;
   assertTemplate(sms, 'SMS');
-  return { sms, email: BUILT_IN_TEMPLATES.email, voice: BUILT_IN_TEMPLATES.voice };
+  return withLocales(
+    { sms, email: BUILT_IN_TEMPLATES.email, voice: BUILT_IN_TEMPLATES.voice },
+    tenant.templates[type],
+  );
 };
 
 const generate = async (req: RouteRequest): Promise<HttpResponse> => {

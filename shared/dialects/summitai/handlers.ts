@@ -7,7 +7,7 @@ import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { maskEmailStrict, maskPhoneTail } from '../../mask';
 import { normalizeEmail, parsePhone } from '../../phone';
-import { assertTemplate, BUILT_IN_TEMPLATES } from '../../templates';
+import { assertEmailTemplate, assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Contact } from '../../tenant-directory';
 import type { Tenant } from '../../tenants';
 import { apiKeyCredentialId, formCredentialId } from './credentials';
@@ -62,8 +62,8 @@ const contentFor = (tenant: Tenant): MessageContent => {
     body: `Your one-time password is {{ validation_code }}. It expires in ${minutes} minutes. If you did not ask for it, ignore this e-mail.`,
   };
   assertTemplate(sms, 'SMS');
-  assertTemplate(email.body, 'e-mail');
-  return { sms, email, voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice };
+  assertEmailTemplate(email, 'e-mail');
+  return withLocales({ sms, email, voice: saved?.voice ?? BUILT_IN_TEMPLATES.voice }, saved);
 };
 
 const generate = async (req: RouteRequest, tenant: Tenant, orgId: string): Promise<HttpResponse> => {

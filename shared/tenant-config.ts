@@ -1,0 +1,104 @@
+import type * as z from 'zod';
+import { type AutofillOptions, withAutofill } from './sms-autofill';
+import { smsSegments } from './sms-segments';
+import { assertEmailTemplate, assertTemplate, BUILT_IN_LOCALES, render } from './templates';
+import { type Tenant, tenantSchema } from './tenants';
+
+/** Does the tenant's policy let SMS reach India (`IN`, or every region)? */
+const allowsIndia = (tenant: Tenant): boolean =>
+  tenant.policy.allowedRegions.some((r) => r === 'IN' || r === '*');
+
+/** Every SMS text a tenant's recipients may get, with where it comes from. */
+const smsTexts = (tenant: Tenant): Array<{ path: Array<string | number>; label: string; text: string }> => [
+  ...Object.entries(BUILT_IN_LOCALES).map(([locale, t]) => ({
+    path: ['smsAutofill'],
+    label: `the built-in ${locale} SMS`,
+    text: t.sms,
+  })),
+  ...Object.entries(tenant.templates).flatMap(([key, t]) => [
+    ...(t.sms ? [{ path: ['templates', key, 'sms'], label: `templates.${key}.sms`, text: t.sms }] : []),
+    ...Object.entries(t.locales ?? {}).flatMap(([locale, l]) =>
+      l.sms
+        ? [
+            {
+              path: ['templates', key, 'locales', locale, 'sms'],
+              label: `templates.${key}.locales.${locale}.sms`,
+              text: l.sms,
+            },
+          ]
+        : [],
+    ),
+  ]),
+];
+
+/**
+ * What the autofill lines do to an SMS text: its segments without them and with them, for the
+ * longest code the tenant issues (every code has the tenant's length; digits and letters are all
+ * GSM-7, so the worst case is any code of that length).
+ */
+export const autofillCost = (text: string, codeLength: number, autofill: AutofillOptions) => {
+  const code = '9'.repeat(codeLength);
+  const plain = render(text, code);
+  return { plain: smsSegments(plain), withAutofill: smsSegments(withAutofill(plain, code, autofill)) };
+};
+
+/** Reports a template check as an issue at `path` instead of a throw. */
+const checkTemplate = (ctx: z.RefinementCtx, path: Array<string | number>, check: () => void) => {
+  try {
+    check();
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path, message: (error as Error).message });
+  }
+};
+
+/**
+ * A tenant as it may be written (admin CLI `tenant put`, the local demo). Stricter than
+ * `tenantSchema`, which also reads stored records and must keep reading one saved before a rule
+ * existed (refusing it there would take the tenant down); `tenant put` of that record then says
+ * what to fix. On top of the record's shape it refuses:
+ * - a template key without exactly one code placeholder (seed 004), in any locale;
+ * - a tenant that allows `IN` without DLT ids: Indian carriers drop SMS whose sender entity and
+ *   text template are not registered with TRAI's DLT platform, so every send would be charged
+ *   and lost;
+ * - an SMS text (built-in or the tenant's, any locale) that is one segment on its own but two or
+ *   more with the tenant's autofill lines: the lines would double what every SMS costs. A text
+ *   already longer than a segment was a choice and stays allowed.
+ */
+export const tenantConfigSchema = tenantSchema.superRefine((tenant, ctx) => {
+  for (const [key, t] of Object.entries(tenant.templates)) {
+    if (t.sms) checkTemplate(ctx, ['templates', key, 'sms'], () => assertTemplate(t.sms ?? '', `${key} SMS`));
+    if (t.email)
+      checkTemplate(ctx, ['templates', key, 'email'], () =>
+        assertEmailTemplate(t.email ?? { subject: '' }, `${key} e-mail`),
+      );
+    for (const [locale, l] of Object.entries(t.locales ?? {})) {
+      const path = ['templates', key, 'locales', locale];
+      if (l.sms)
+        checkTemplate(ctx, [...path, 'sms'], () => assertTemplate(l.sms ?? '', `${key} ${locale} SMS`));
+      if (l.email)
+        checkTemplate(ctx, [...path, 'email'], () =>
+          assertEmailTemplate(l.email ?? { subject: '' }, `${key} ${locale} e-mail`),
+        );
+    }
+  }
+  if (allowsIndia(tenant) && !tenant.dlt) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dlt'],
+      message:
+        'A tenant that allows IN needs dlt.entityId and dlt.templateId (TRAI DLT registration): Indian carriers drop SMS without them. Register, or remove IN from policy.allowedRegions',
+    });
+  }
+  const { smsAutofill } = tenant;
+  if (!smsAutofill.domain && !smsAutofill.appHash) return;
+  for (const { path, label, text } of smsTexts(tenant)) {
+    const cost = autofillCost(text, tenant.policy.codeLength, smsAutofill);
+    if (cost.plain.segments === 1 && cost.withAutofill.segments > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${label} is one ${cost.plain.encoding} segment, but ${cost.withAutofill.segments} with the autofill lines (smsAutofill): shorten the text or the domain`,
+      });
+    }
+  }
+});
