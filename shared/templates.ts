@@ -25,7 +25,7 @@ export interface LocaleTexts {
  * audience; readers in Portugal read it without trouble). The SMS texts in UCS-2 scripts (Hindi,
  * Vietnamese, and Spanish and Portuguese for `ó`, `é` outside GSM-7) are kept short: one segment
  * is 70 characters there, and with both autofill lines and a 6-digit code each stays one segment
- * for a domain of up to 25 characters (test/unit/templates.test.ts). The e-mail and voice texts
+ * for a domain of up to 20 characters (test/unit/templates.test.ts). The e-mail and voice texts
  * say it in full.
  * No e-mail names another channel: the built-in text goes out whatever channels a request has
  * (the seed's example body, which promises an SMS too, is a request's own template).

@@ -1,7 +1,13 @@
 import type * as z from 'zod';
 import { type AutofillOptions, withAutofill } from './sms-autofill';
 import { smsSegments } from './sms-segments';
-import { assertEmailTemplate, assertTemplate, BUILT_IN_LOCALES, render } from './templates';
+import {
+  assertEmailTemplate,
+  assertTemplate,
+  BUILT_IN_LOCALES,
+  type LocalizedTemplates,
+  render,
+} from './templates';
 import { type Tenant, tenantSchema } from './tenants';
 
 /** Does the tenant's policy let SMS reach India (`IN`, or every region)? */
@@ -66,19 +72,20 @@ const checkTemplate = (ctx: z.RefinementCtx, path: Array<string | number>, check
  */
 export const tenantConfigSchema = tenantSchema.superRefine((tenant, ctx) => {
   for (const [key, t] of Object.entries(tenant.templates)) {
-    if (t.sms) checkTemplate(ctx, ['templates', key, 'sms'], () => assertTemplate(t.sms ?? '', `${key} SMS`));
-    if (t.email)
-      checkTemplate(ctx, ['templates', key, 'email'], () =>
-        assertEmailTemplate(t.email ?? { subject: '' }, `${key} e-mail`),
-      );
-    for (const [locale, l] of Object.entries(t.locales ?? {})) {
-      const path = ['templates', key, 'locales', locale];
-      if (l.sms)
-        checkTemplate(ctx, [...path, 'sms'], () => assertTemplate(l.sms ?? '', `${key} ${locale} SMS`));
-      if (l.email)
-        checkTemplate(ctx, [...path, 'email'], () =>
-          assertEmailTemplate(l.email ?? { subject: '' }, `${key} ${locale} e-mail`),
-        );
+    const parts: Array<[Array<string>, string, LocalizedTemplates]> = [
+      [['templates', key], key, t],
+      ...Object.entries(t.locales ?? {}).map(([locale, l]): [Array<string>, string, LocalizedTemplates] => [
+        ['templates', key, 'locales', locale],
+        `${key} ${locale}`,
+        l,
+      ]),
+    ];
+    for (const [path, what, texts] of parts) {
+      const { sms, email } = texts;
+      if (sms) checkTemplate(ctx, [...path, 'sms'], () => assertTemplate(sms, `${what} SMS`));
+      // A part with neither body nor html is already refused by the record's shape.
+      if (email && (email.body ?? email.html) !== undefined)
+        checkTemplate(ctx, [...path, 'email'], () => assertEmailTemplate(email, `${what} e-mail`));
     }
   }
   if (allowsIndia(tenant) && !tenant.dlt) {
