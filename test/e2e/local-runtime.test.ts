@@ -84,6 +84,7 @@ describe('local runtime', () => {
         to: '+911234567896',
         text: 'Hi user. Code 515151',
         at: expect.any(String),
+        segments: { encoding: 'GSM-7', segments: 1 },
       });
       expect(messages[1]).toMatchObject({ channel: 'EMAIL', to: 'ana@example.com' });
       expect(messages[1]?.text).toBe('Validation Code\n\nCode 424242');

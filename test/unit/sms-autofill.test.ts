@@ -15,7 +15,10 @@ const parseOriginBound = (message: string): { host: string; code: string } | und
 describe('sms-autofill', () => {
   describe('withAutofill', () => {
     it('writes the app hash line, a blank line and the origin-bound line last, byte for byte', () => {
-      const out = withAutofill('Your code is 493817.', '493817', { domain: 'example.com', appHash: 'FA+9qCX9VSu' });
+      const out = withAutofill('Your code is 493817.', '493817', {
+        domain: 'example.com',
+        appHash: 'FA+9qCX9VSu',
+      });
       expect(Buffer.from(out)).toEqual(
         Buffer.from([
           ...Buffer.from('Your code is 493817.'),
@@ -36,10 +39,14 @@ describe('sms-autofill', () => {
     it('adds only what is configured and drops trailing whitespace before the lines', () => {
       expect(withAutofill('Code 1234.', '1234', {})).toBe('Code 1234.');
       expect(withAutofill('Code 1234. \n', '1234', {})).toBe('Code 1234. \n');
-      expect(withAutofill('Code 1234. \n', '1234', { domain: 'a.example' })).toBe('Code 1234.\n\n@a.example #1234');
+      expect(withAutofill('Code 1234. \n', '1234', { domain: 'a.example' })).toBe(
+        'Code 1234.\n\n@a.example #1234',
+      );
       expect(withAutofill('Code 1234.', '1234', { appHash: 'AAAAAAAAAAA' })).toBe('Code 1234.\nAAAAAAAAAAA');
       // Without the domain line there is nothing a WICG parser reads.
-      expect(parseOriginBound(withAutofill('Code 1234.', '1234', { appHash: 'AAAAAAAAAAA' }))).toBeUndefined();
+      expect(
+        parseOriginBound(withAutofill('Code 1234.', '1234', { appHash: 'AAAAAAAAAAA' })),
+      ).toBeUndefined();
     });
   });
 
@@ -47,13 +54,29 @@ describe('sms-autofill', () => {
     it('takes hosts only, lower case, at least two labels', () => {
       for (const ok of ['example.com', 'login.example.co.uk', 'xn--bcher-kva.example', 'a-b.c9.io'])
         expect(AUTOFILL_DOMAIN.test(ok)).toBe(true);
-      for (const bad of ['https://example.com', 'example.com:443', 'Example.com', 'localhost', 'a b.com', '-a.com', 'a.com/x', ''])
+      for (const bad of [
+        'https://example.com',
+        'example.com:443',
+        'Example.com',
+        'localhost',
+        'a b.com',
+        '-a.com',
+        'a.com/x',
+        '',
+      ])
         expect(AUTOFILL_DOMAIN.test(bad)).toBe(false);
     });
 
     it('takes exactly 11 characters of the base64 alphabet as an app hash', () => {
       for (const ok of ['FA+9qCX9VSu', 'AAAAAAAAAAA', 'z/z/z/z/z/z']) expect(APP_HASH.test(ok)).toBe(true);
-      for (const bad of ['FA+9qCX9VS', 'FA+9qCX9VSuu', 'FA-9qCX9VSu', 'FA_9qCX9VSu', 'FA+9qCX9VS=', 'FA+9qCX9VS\n'])
+      for (const bad of [
+        'FA+9qCX9VS',
+        'FA+9qCX9VSuu',
+        'FA-9qCX9VSu',
+        'FA_9qCX9VSu',
+        'FA+9qCX9VS=',
+        'FA+9qCX9VS\n',
+      ])
         expect(APP_HASH.test(bad)).toBe(false);
     });
   });

@@ -8,7 +8,7 @@ interface StoredEmail {
   from: string;
   destination: { to: string[] };
   subject: string;
-  body: { text?: string };
+  body: { text?: string; html?: string };
 }
 
 let ses: SesLocal;
@@ -72,6 +72,39 @@ describe('channels/aws', () => {
 
       // The emulator, like SES, refuses a message without a subject.
       await expect(EMAIL?.(email({ subject: '' }))).rejects.toThrow();
+    });
+
+    describe('EMAIL with an HTML part, through the real SES client', () => {
+      it('sends multipart text and HTML, the text part as the template gave it', async () => {
+        const { EMAIL } = createAwsSenders({ sesFrom: 'no-reply@example.com', sesEndpoint: endpoint });
+
+        await EMAIL?.(
+          email({ to: 'html-given@example.org', text: 'Code 493817', html: '<p>Code <b>493817</b></p>' }),
+        );
+
+        const mails = (await storedEmails()).filter((m) =>
+          m.destination.to.includes('html-given@example.org'),
+        );
+        expect(mails.map((m) => m.body)).toEqual([
+          { text: 'Code 493817', html: '<p>Code <b>493817</b></p>' },
+        ]);
+      });
+
+      it('derives the text part from the HTML when the template has no text body', async () => {
+        const { EMAIL } = createAwsSenders({ sesFrom: 'no-reply@example.com', sesEndpoint: endpoint });
+        const html =
+          '<h1>Sign in</h1><p>Your code is <b>493817</b>.</p><p><a href="https://example.com/help">Help</a></p><img src="cid:logo" alt="Acme">';
+
+        await EMAIL?.(email({ to: 'html-derived@example.org', text: '', html }));
+
+        const mails = (await storedEmails()).filter((m) =>
+          m.destination.to.includes('html-derived@example.org'),
+        );
+        expect(mails[0]?.body.html).toBe(html);
+        expect(mails[0]?.body.text).toBe(
+          'SIGN IN\n\nYour code is 493817.\n\nHelp [https://example.com/help]',
+        );
+      });
     });
   });
 });

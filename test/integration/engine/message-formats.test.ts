@@ -4,9 +4,22 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSenders } from '../../../shared/channels/aws';
 import { issue, verify } from '../../../shared/engine';
 import type { IssueRequest, MessageContent } from '../../../shared/engine/types';
-import { BUILT_IN_LOCALES, BUILT_IN_TEMPLATES, render, type SavedTemplates, withLocales } from '../../../shared/templates';
+import {
+  BUILT_IN_LOCALES,
+  BUILT_IN_TEMPLATES,
+  render,
+  type SavedTemplates,
+  withLocales,
+} from '../../../shared/templates';
 import type { Tenant } from '../../../shared/tenants';
-import { engineHarness, lastCode, phoneDelivery, smsIssue, testTenant, verifyOf } from '../../support/harness';
+import {
+  engineHarness,
+  lastCode,
+  phoneDelivery,
+  smsIssue,
+  testTenant,
+  verifyOf,
+} from '../../support/harness';
 
 const INDIA = '+919955882233';
 const US = '+14155550123';
@@ -99,7 +112,9 @@ describe('engine', () => {
       const tenant = testTenant({ locales: { default: 'fr', byRegion: { VN: 'vi' } } });
       await issue(
         h.deps,
-        issueTo(tenant, VIETNAM, { deliveries: [phoneDelivery('VOICE', VIETNAM), { channel: 'EMAIL', to: EMAIL }] }),
+        issueTo(tenant, VIETNAM, {
+          deliveries: [phoneDelivery('VOICE', VIETNAM), { channel: 'EMAIL', to: EMAIL }],
+        }),
       );
       const voice = h.sent.find((m) => m.channel === 'VOICE');
       const email = h.sent.find((m) => m.channel === 'EMAIL');
