@@ -9,7 +9,7 @@ import {
   TooManyAttemptsError,
 } from '../errors';
 import { maskDestination } from '../mask';
-import { withAutofill } from '../sms-autofill';
+import { APP_HASH, withAutofill } from '../sms-autofill';
 import { type ChallengeItem, markResent, putFresh, undoSend } from '../store/challenges';
 import {
   chargeRecipientDay,
@@ -260,6 +260,10 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
   if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
+  // A dialect passes the caller's app hash through; it becomes a line of the SMS, so anything but
+  // 11 base64 characters (a newline, a second origin-bound line) is refused before any write.
+  if (req.appHash !== undefined && !APP_HASH.test(req.appHash))
+    throw new InvalidInputError('template', 'The app hash must be 11 characters of base64 (A-Z a-z 0-9 + /)');
   const trust = req.caller ?? 'authenticated';
   const pepper = await deps.pepper();
   // Number policy first: a refused number writes nothing.

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSenders } from '../../../shared/channels/aws';
 import { issue, verify } from '../../../shared/engine';
 import type { IssueRequest, MessageContent } from '../../../shared/engine/types';
+import { InvalidInputError } from '../../../shared/errors';
 import {
   BUILT_IN_LOCALES,
   BUILT_IN_TEMPLATES,
@@ -16,6 +17,7 @@ import {
   engineHarness,
   lastCode,
   phoneDelivery,
+  scanItems,
   smsIssue,
   testTenant,
   verifyOf,
@@ -65,6 +67,18 @@ describe('engine', () => {
 
       await issue(h.deps, issueTo(testTenant(), INDIA));
       expect(h.sent[1]?.text).toBe(`Hi user.Your otp for validation is ${lastCode(h.sent)}.`);
+    });
+
+    it('refuses a request app hash that is not 11 base64 characters, writing and sending nothing', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ smsAutofill: { domain: 'example.com' } });
+      for (const appHash of ['short', 'AAAAAAAAAA\n', 'AAAAA\n\n@evil.example #1', 'AAAAAAAAAAAA']) {
+        await expect(issue(h.deps, issueTo(tenant, US, { appHash }))).rejects.toBeInstanceOf(
+          InvalidInputError,
+        );
+      }
+      expect(h.sent).toEqual([]);
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
     });
 
     it('puts the lines on SMS only: e-mail and voice of the same request stay as written', async () => {
