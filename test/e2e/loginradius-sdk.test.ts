@@ -272,6 +272,31 @@ describe('loginradius-sdk 11 against the local runtime', () => {
     });
   });
 
+  it('replays an Idempotency-Key answer only to the same secret header, never to a wrong one', async () => {
+    const target = `${stack.baseUrl}/identity/v2/manage/account/smsotp/phoneverification?apiKey=${LOGINRADIUS_DEMO.apikey}`;
+    const body = JSON.stringify({ Phone: '+919800000113' });
+    const send = (secret: string) =>
+      fetch(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': 'lr-header-retry-1',
+          'X-LoginRadius-apiSecret': secret,
+        },
+        body,
+      });
+    const first = await send(LOGINRADIUS_DEMO.apisecret);
+    expect(first.status).toBe(200);
+    // The replay is answered without running the handler: the secret header must be part of
+    // what makes two requests the same, or knowing the apiKey, body and key would be enough.
+    const wrong = await send('not-the-secret-0123456789abcdefghij');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('idempotency-replayed')).toBeNull();
+    const retry = await send(LOGINRADIUS_DEMO.apisecret);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotency-replayed')).toBe('true');
+  });
+
   it('keeps the query form working, and takes the header form from curl', async () => {
     const body = JSON.stringify({ Phone: '+919800000110' });
     const base = `${stack.baseUrl}/identity/v2/manage/account/smsotp/phoneverification`;
