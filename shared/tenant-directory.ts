@@ -10,7 +10,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { BoundedCache } from './bounded-cache';
-import { randomId, safeEqual, scryptHash, scryptVerify, sha256 } from './crypto';
+import { open, randomId, safeEqual, scryptHash, scryptVerify, seal, sha256 } from './crypto';
 import { guard } from './store/dynamo';
 import { CREDENTIAL_SK, contactSk, credentialPk, TENANT_SK, tenantPk } from './store/keys';
 import { isSealed, openTenantSecrets, sealTenantSecrets, tenantSecretFields } from './tenant-secrets';
@@ -33,7 +33,20 @@ const DECOY_SCRYPT = `scrypt$${randomId(16)}$${'A'.repeat(43)}`;
 interface CredentialItem {
   tenantId: string;
   secretHash: string;
+  /** The secret sealed under the tenant key, for kinds whose clients sign with it (SIGNING_KINDS). */
+  sealedSecret?: string;
 }
+
+/**
+ * Kinds whose clients prove the secret by an HMAC over the request instead of sending it
+ * (LoginRadius's API request signing): the server needs the secret itself, so these keep a copy
+ * sealed under the tenant sealing key (AES-256-GCM, bound to kind and id) next to the hash. A
+ * table leak alone still reveals no secret (SECURITY.md L5).
+ */
+export const SIGNING_KINDS: readonly CredentialKind[] = ['loginradius-apikey'];
+
+const signingAad = (kind: CredentialKind, id: string, tenantId: string): string =>
+  JSON.stringify(['credential-signing-secret', kind, id, tenantId]);
 
 export interface TenantDirectoryOptions {
   /**
@@ -219,6 +232,28 @@ export class TenantDirectory {
     return ok;
   }
 
+  /**
+   * The tenant and the secret of a SIGNING_KINDS credential, to check a request's HMAC, else
+   * undefined (unknown id, or a credential stored before sealed copies were kept: `credential
+   * create` again with the same `--secret` adds it).
+   */
+  async signingCredential(
+    kind: CredentialKind,
+    id: string,
+  ): Promise<{ tenant: Tenant; secret: string } | undefined> {
+    if (!SIGNING_KINDS.includes(kind) || !id || id.length > 256) return undefined;
+    const cred = await this.cached(`cred:${kind}:${id}`, () => this.credential(kind, id));
+    if (!cred?.sealedSecret) return undefined;
+    const secret = open(
+      await this.tenantKey(),
+      'tenant-secret',
+      signingAad(kind, id, cred.tenantId),
+      cred.sealedSecret,
+    );
+    const tenant = await this.get(cred.tenantId);
+    return tenant ? { tenant, secret } : undefined;
+  }
+
   /** The tenant whose JWTs carry this `iss` (a pointer item written with the tenant), or undefined. */
   async forIssuer(issuer: string): Promise<Tenant | undefined> {
     if (issuer.length > 512) return undefined;
@@ -264,8 +299,14 @@ export class TenantDirectory {
     }
   }
 
-  /** Stores a credential as a hash only (SHA-256 or scrypt, see below) (admin). */
+  /**
+   * Stores a credential as a hash (SHA-256 or scrypt, see below), plus a sealed copy for the
+   * kinds whose clients sign requests with the secret (SIGNING_KINDS) (admin).
+   */
   async putCredential(kind: CredentialKind, id: string, tenantId: string, secret: string): Promise<void> {
+    const sealedSecret = SIGNING_KINDS.includes(kind)
+      ? seal(await this.tenantKey(), 'tenant-secret', signingAad(kind, id, tenantId), secret)
+      : undefined;
     await this.ddb.send(
       new PutItemCommand({
         TableName: this.tableName,
@@ -277,6 +318,7 @@ export class TenantDirectory {
           // generated (32 random bytes) or refused under 128 bits by the admin CLI
           // (credential-secret.ts), for which SHA-256 is enough and costs nothing per request.
           secretHash: kind === 'summitai-form' ? scryptHash(secret) : sha256(secret),
+          ...(sealedSecret ? { sealedSecret } : {}),
         }),
       }),
     );

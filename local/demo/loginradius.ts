@@ -10,7 +10,7 @@ export const LOGINRADIUS_DEMO = {
 /** The LoginRadius dialect needs nothing beyond the base demo tenant. */
 export const demoTenantPatch: Partial<Tenant> = {};
 
-/** Writes the demo tenant's `loginradius-apikey` credential (`apikey` / `apisecret`) (the secret is stored hashed). */
+/** Writes the demo tenant's `loginradius-apikey` credential (key and secret; the secret is stored hashed, plus a sealed copy for request signing). */
 export const seedDemo = async (tenants: TenantDirectory, tenantId: string): Promise<void> => {
   await tenants.putCredential(
     'loginradius-apikey',
@@ -21,14 +21,15 @@ export const seedDemo = async (tenants: TenantDirectory, tenantId: string): Prom
 };
 
 const base = 'http://localhost:3000/identity/v2/manage/account/smsotp';
-const auth = `apikey=${LOGINRADIUS_DEMO.apikey}&apisecret=${LOGINRADIUS_DEMO.apisecret}`;
-const json = "-H 'content-type: application/json'";
+// The documented form: the key in the query, the secret in a header (never in a URL).
+const auth = `apiKey=${LOGINRADIUS_DEMO.apikey}`;
+const json = `-H 'X-LoginRadius-apiSecret: ${LOGINRADIUS_DEMO.apisecret}' -H 'content-type: application/json'`;
 
 /** One command per endpoint and body style; the code to verify is in the outbox (`/_local/outbox`). */
 export const demoCurl: string[] = [
   // Seed 000's "Add phone" example body, with a number in place of the seed's placeholder.
   `curl -s -X POST '${base}/addphone?${auth}' ${json} -d '{"Phone": "+919876543210", "Uid": "demo-uid-1"}'`,
   `curl -s -X POST '${base}/forgotpassword?${auth}' ${json} -d '{"Phone": "+919876543210"}'`,
-  `curl -s -X POST '${base}/passwordlesslogin?${auth}' -H 'content-type: application/x-www-form-urlencoded' --data-urlencode 'phone=+919876543210'`,
+  `curl -s -X POST '${base}/passwordlesslogin?${auth}' -H 'X-LoginRadius-apiSecret: ${LOGINRADIUS_DEMO.apisecret}' -H 'content-type: application/x-www-form-urlencoded' --data-urlencode 'phone=+919876543210'`,
   `curl -s -X PUT '${base}/forgotpassword/verify?${auth}' ${json} -d '{"Phone": "+919876543210", "Otp": "<code from /_local/outbox>"}'`,
 ];

@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../app-deps';
@@ -13,6 +14,35 @@ export const parseBasic = (header: string | undefined): { id: string; secret: st
   if (colon < 1) return undefined;
   return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 };
+
+/**
+ * The URL the client addressed, for signatures that cover it: `https://<Host><path>?<query>`,
+ * the query rebuilt from the decoded parameters in their order (values percent-encoded as
+ * `encodeURIComponent` does). Behind a custom domain `path` carries the base path, as the client
+ * sent it. Signers that normalise the encoding (decode, then encode) get the same string back.
+ */
+export const requestUrl = (event: APIGatewayProxyEvent): string => {
+  const headers = event.headers ?? {};
+  const host = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '';
+  const multi =
+    event.multiValueQueryStringParameters ??
+    Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, [v ?? '']]));
+  const query = Object.entries(multi)
+    .flatMap(([name, values]) => (values ?? []).map((v) => `${name}=${encodeURIComponent(v)}`))
+    .join('&');
+  return `https://${host}${event.path}${query ? `?${query}` : ''}`;
+};
+
+/**
+ * Whether a signed request's expiry is acceptable at `now`: not past (beyond the clock skew) and
+ * not further ahead than the signer's lifetime plus the skew, so nobody can mint a signature
+ * that lasts a year.
+ */
+export const withinExpiryWindow = (
+  expiresAt: number,
+  now: number,
+  limits: { maxLifetimeMs: number; skewMs: number },
+): boolean => expiresAt >= now - limits.skewMs && expiresAt <= now + limits.maxLifetimeMs + limits.skewMs;
 
 /** The token of an `authorization: Bearer …` header, or undefined. */
 export const parseBearer = (header: string | undefined): string | undefined =>

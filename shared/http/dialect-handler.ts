@@ -74,6 +74,9 @@ const tooDeep = (text: string): boolean => {
   return false;
 };
 
+/** The body text of a request as it arrived, before the parser replaced `event.body` with its result. */
+const rawBodies = new WeakMap<APIGatewayProxyEvent, string>();
+
 /** JSON for every dialect (whatever the content type says); forms where the dialect takes them. */
 const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> => {
   // disableContentTypeCheck exists at run time (index.js) but not in v6's typings.
@@ -81,6 +84,9 @@ const bodyParser = (acceptForms: boolean): MiddlewareObj<APIGatewayProxyEvent> =
   const form = httpUrlencodeBodyParser({ disableContentTypeError: true });
   return {
     before: async (request) => {
+      const { body: raw, isBase64Encoded: base64 } = request.event;
+      if (typeof raw === 'string')
+        rawBodies.set(request.event, base64 ? Buffer.from(raw, 'base64').toString() : raw);
       const type = lowerKeys(request.event.headers as Record<string, string>)['content-type'] ?? '';
       if (request.event.httpMethod === 'GET') return;
       if (acceptForms && type.startsWith('application/x-www-form-urlencoded')) {
@@ -213,6 +219,7 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
                 context,
                 event,
                 body: event.body,
+                rawBody: rawBodies.get(event) ?? '',
                 headers: lowerKeys(event.headers as Record<string, string>),
                 query: lowerKeys(event.queryStringParameters ?? {}),
                 pathParameters: lowerKeys(event.pathParameters ?? {}),

@@ -67,6 +67,21 @@ type Stored = { sealed: string; replayed?: boolean };
 const aadOf = (f: Fingerprint): string =>
   ['IDEMPOTENCY', f.key, f.method, f.path, f.credentials, f.body].join('|');
 
+/**
+ * Every header that carries a credential, in any dialect. A replay is answered without running
+ * the handler, so without its authentication: a credential left out of this list would let a
+ * caller who knows only the rest of the request (a LoginRadius apiKey, the body, the
+ * Idempotency-Key) read the first answer without the secret.
+ */
+const CREDENTIAL_HEADERS = [
+  'authorization',
+  'user-jwt-token',
+  'x-loginradius-apikey',
+  'x-loginradius-apisecret',
+  'x-request-expires',
+  'digest',
+] as const;
+
 /** What makes two requests "the same": the key, the route, every credential and the body. */
 const requestFingerprint = (request: RouteRequest, key: string) => ({
   key,
@@ -74,7 +89,7 @@ const requestFingerprint = (request: RouteRequest, key: string) => ({
   path: request.event.path,
   // Hashes only: the fingerprint is hashed again by Powertools, and never stored in clear.
   credentials: sha256(
-    [request.headers.authorization, request.headers['user-jwt-token'], JSON.stringify(request.query)].join(
+    [...CREDENTIAL_HEADERS.map((name) => request.headers[name]), JSON.stringify(request.query)].join(
       '\u0000',
     ),
   ),

@@ -14,6 +14,8 @@ export interface RouteRequest {
   event: APIGatewayProxyEvent;
   /** The parsed body (JSON, or form fields where the dialect accepts forms). */
   body: unknown;
+  /** The body as the client sent it (decoded from base64 if need be), '' without one: for signatures. */
+  rawBody: string;
   /** Request headers with lower-case names. */
   headers: Record<string, string>;
   query: Record<string, string>;

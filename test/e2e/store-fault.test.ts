@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLocalDeps } from '../../local/deps';
+import { loadDialects } from '../../local/dialects';
 import { type DynamoLocal, freePort, startDynamoLocal } from '../../local/dynamo-local';
+import { Outbox } from '../../local/outbox';
+import { createLocalServer, listen } from '../../local/server';
+import { closeServer } from '../../local/ses-local';
 import {
   DYNAMODB_TIMEOUTS,
   HANDLER_DEADLINE_MS,
@@ -32,9 +37,9 @@ describe('local runtime › store frozen (SIGSTOP on DynamoDB Local)', () => {
 
   const basic = () =>
     `Basic ${Buffer.from(`${stack.demo.basic.clientId}:${stack.demo.basic.secret}`).toString('base64')}`;
-  const generate = async (entityValue: string) => {
+  const generate = async (entityValue: string, baseUrl = stack.baseUrl) => {
     const started = Date.now();
-    const response = await fetch(`${stack.baseUrl}/v2/otp/generate`, {
+    const response = await fetch(`${baseUrl}/v2/otp/generate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: basic() },
       body: JSON.stringify({ entityType: 'MOBILE', entityValue, action: 'REGISTRATION' }),
@@ -89,5 +94,55 @@ describe('local runtime › store frozen (SIGSTOP on DynamoDB Local)', () => {
     console.info(
       `store frozen: answers in ${answers.map((a) => a.elapsed).join(', ')} ms; recovered in ${recovered.elapsed} ms`,
     );
+  });
+
+  it('a container that starts during the outage answers 503 with Retry-After, then 200 once thawed, without a restart', async () => {
+    process.kill(dynamo.pid, 'SIGSTOP');
+    let cold: { baseUrl: string; stop: () => Promise<void> } | undefined;
+    try {
+      // A cold start: fresh deps (new clients, empty tenant cache) and handlers built from them,
+      // as a new Lambda container would, while the store answers nothing. Building must not need it.
+      const outbox = new Outbox(stack.sesEndpoint);
+      const deps = createLocalDeps({
+        dynamoEndpoint: dynamo.endpoint,
+        tableName: stack.deps.tableName,
+        sesEndpoint: stack.sesEndpoint,
+        outbox,
+        logger,
+        tenantCacheSeconds: 60,
+      });
+      const { handlers } = await loadDialects(deps);
+      const server = createLocalServer({ outbox, handlers });
+      const port = await listen(server, 0, '127.0.0.1');
+      cold = {
+        baseUrl: `http://127.0.0.1:${port}`,
+        stop: async () => {
+          server.closeAllConnections();
+          await closeServer(server);
+          deps.ddb.destroy();
+        },
+      };
+      lines.length = 0;
+      // Its first request must read the credential and the tenant: the store is the fault.
+      const during = await generate('919876511020', cold.baseUrl);
+      expect(during.status).toBe(503);
+      expect(during.retryAfter).toBe(String(STORE_RETRY_AFTER_S));
+      expect(during.elapsed).toBeLessThan(sdkWorstCaseMs(DYNAMODB_TIMEOUTS) + 3_000);
+      expect(loud()).toEqual([
+        expect.objectContaining({ level: 'WARN', message: 'service unavailable', fault: 'store-timeout' }),
+      ]);
+
+      process.kill(dynamo.pid, 'SIGCONT');
+      // The same container, nothing restarted: its clients and its (empty) caches recover.
+      const after = await generate('919876511021', cold.baseUrl);
+      expect(after.status).toBe(200);
+      expect(after.elapsed).toBeLessThan(2_000);
+      console.info(
+        `cold start during the outage: ${during.status} in ${during.elapsed} ms; then ${after.status} in ${after.elapsed} ms`,
+      );
+    } finally {
+      process.kill(dynamo.pid, 'SIGCONT');
+      await cold?.stop();
+    }
   });
 });

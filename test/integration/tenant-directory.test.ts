@@ -66,6 +66,26 @@ describe('tenant-directory', () => {
       expect(await tenants.authenticate('v2-basic', 'client', '')).toBeUndefined();
     });
 
+    it('keeps a sealed copy of a LoginRadius secret for request signing, and of no other kind', async () => {
+      const { tenants, tenant, stored, putLegacy } = await setup();
+      const secret = 'lr-secret-0123456789abcdefghijklmnop';
+      await tenants.putCredential('loginradius-apikey', 'lr-key', tenant.tenantId, secret);
+      await tenants.putCredential('v2-basic', 'client', tenant.tenantId, secret);
+      const item = await stored('loginradius-apikey', 'lr-key');
+      expect(item.sealedSecret).toEqual(expect.any(String));
+      expect(item.sealedSecret).not.toContain(secret);
+      expect((await stored('v2-basic', 'client')).sealedSecret).toBeUndefined();
+      expect(await tenants.signingCredential('loginradius-apikey', 'lr-key')).toEqual({
+        tenant: expect.objectContaining({ tenantId: tenant.tenantId }),
+        secret,
+      });
+      // Other kinds, unknown ids and items stored before the sealed copy existed: no secret.
+      expect(await tenants.signingCredential('v2-basic', 'client')).toBeUndefined();
+      expect(await tenants.signingCredential('loginradius-apikey', 'nobody')).toBeUndefined();
+      await putLegacy('apikey', 'old-lr-key', secret);
+      expect(await tenants.signingCredential('loginradius-apikey', 'old-lr-key')).toBeUndefined();
+    });
+
     it('keeps reading basic and form items for v2 and SummitAI FORM, and for nobody else', async () => {
       const { tenants, tenant, putLegacy } = await setup();
       await putLegacy('basic', 'old-client', 'c'.repeat(43));

@@ -15,6 +15,8 @@ import { freshTable, localDynamo } from './harness';
 export interface LocalStack {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
   baseUrl: string;
+  /** The SES emulator the stack sends e-mail to. */
+  sesEndpoint: string;
   /** The outbox over HTTP (`GET /_local/outbox`), newest first. */
   outbox: () => Promise<Message[]>;
   /** `DELETE /_local/outbox`. */
@@ -33,7 +35,12 @@ export interface LocalStack {
  * the same server as `npm start` on 127.0.0.1 and a free port.
  */
 export const startLocalStack = async (
-  options: { dynamoEndpoint?: string; logger?: Logger } = {},
+  options: {
+    dynamoEndpoint?: string;
+    logger?: Logger;
+    /** An SES emulator already running (e.g. its own process, to fault it); else one in process. */
+    sesEndpoint?: string;
+  } = {},
 ): Promise<LocalStack> => {
   const endpoint = options.dynamoEndpoint ?? process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
@@ -41,7 +48,9 @@ export const startLocalStack = async (
   const tableName = await freshTable(probe);
   probe.destroy();
 
-  const ses = await startSesLocal(0);
+  const ses = options.sesEndpoint
+    ? { endpoint: options.sesEndpoint, stop: async () => {} }
+    : await startSesLocal(0);
   const outbox = new Outbox(ses.endpoint);
   const deps = createLocalDeps({
     dynamoEndpoint: endpoint,
@@ -58,6 +67,7 @@ export const startLocalStack = async (
 
   return {
     baseUrl,
+    sesEndpoint: ses.endpoint,
     outbox: async () => {
       const response = await fetch(`${baseUrl}/_local/outbox`);
       if (!response.ok) throw new Error(`GET /_local/outbox answered ${response.status}`);

@@ -1,35 +1,13 @@
 import { issue, verify } from '../../engine';
 import type { MessageContent } from '../../engine/types';
-import { InvalidInputError, UnauthorizedError } from '../../errors';
+import { InvalidInputError } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { type Phone, parsePhone } from '../../phone';
 import { assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
+import { authenticate } from './auth';
 import { LR_CODES, lrRefusal, mapLoginRadiusError } from './errors';
 import { canonicalType, generateBody, type SmsOtpType, verifyBody } from './schemas';
-
-/** `?apikey=&apisecret=`: the key names the tenant, the secret must match (compared in constant time). */
-const authenticate = async (req: RouteRequest): Promise<Tenant> => {
-  const { apikey, apisecret } = req.query;
-  if (!apikey) {
-    throw lrRefusal(
-      401,
-      LR_CODES.API_KEY_MISSING,
-      'The request is missing the API key, please use the valid API key parameter in order to process this request.',
-    );
-  }
-  if (!apisecret) {
-    throw lrRefusal(
-      401,
-      LR_CODES.API_SECRET_MISSING,
-      'The request is missing the API secret, please use the valid API secret parameter in order to process this request.',
-    );
-  }
-  const tenant = await req.deps.tenants.authenticate('loginradius-apikey', apikey, apisecret);
-  // One answer for an unknown key and a wrong secret, so the API does not confirm which keys exist.
-  if (!tenant) throw new UnauthorizedError('Invalid API key or secret', { credentialId: apikey });
-  return tenant;
-};
 
 /** The `{smsotptype}` path segment, case-insensitive; anything else is seed 000's 1182. */
 const smsOtpType = (req: RouteRequest): SmsOtpType => {

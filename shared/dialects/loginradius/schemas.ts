@@ -89,9 +89,31 @@ const verifyDoc = z.object({
   Otp: z.string().describe('The code from the SMS'),
 });
 
+/** The key in the query; the secret in a header (documented) or, as seed 000 has it, in the query. */
 export const credentialsQuery = z.object({
-  apikey: z.string().describe('The site API key'),
-  apisecret: z.string().describe('The site API secret'),
+  apiKey: z.string().optional().describe('The site API key (or the X-LoginRadius-apiKey header)'),
+  apisecret: z
+    .string()
+    .optional()
+    .describe(
+      "The site API secret: seed 000's form, still accepted; prefer the X-LoginRadius-apiSecret header",
+    ),
+});
+
+/** The secret header, or a request signature in its place (docs/dialects/loginradius.md "Authentication"). */
+export const credentialsHeaders = z.object({
+  'X-LoginRadius-apiKey': z.string().optional().describe('The site API key (or ?apiKey=)'),
+  'X-LoginRadius-apiSecret': z.string().optional().describe('The site API secret (the documented form)'),
+  'X-Request-Expires': z
+    .string()
+    .optional()
+    .describe('Request signing: expiry `YYYY-MM-DD HH:mm:ss` (UTC), at most 1 hour ahead'),
+  digest: z
+    .string()
+    .optional()
+    .describe(
+      'Request signing: `SHA-256=<base64 HMAC-SHA256(secret, "<expires>:<lower-cased encoded URL>[:<body>]")>`',
+    ),
 });
 
 export const generateResponse = z.object({
@@ -111,6 +133,7 @@ registerSchemas({
   loginRadiusSmsOtpGenerate: {
     body: generateDoc,
     query: credentialsQuery,
+    headers: credentialsHeaders,
     response: generateResponse,
     error: errorResponse,
     errorStatuses: [400, 401, 403, 404, 429, 500, 503],
@@ -118,6 +141,7 @@ registerSchemas({
   loginRadiusSmsOtpVerify: {
     body: verifyDoc,
     query: credentialsQuery,
+    headers: credentialsHeaders,
     response: verifyResponse,
     error: errorResponse,
     errorStatuses: [400, 401, 403, 404, 429, 500, 503],
