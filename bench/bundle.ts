@@ -47,7 +47,7 @@ export const baselineSource = (clients: readonly SdkClient[]): string =>
 export const stackBuildOptions = (): BuildOptions => ({
   bundle: true,
   platform: 'node',
-  target: BUNDLING.target ?? 'node20',
+  target: BUNDLING.target ?? 'node22',
   format: String(BUNDLING.format) === 'esm' ? 'esm' : 'cjs',
   minify: BUNDLING.minify ?? false,
   mainFields: BUNDLING.mainFields ?? ['module', 'main'],

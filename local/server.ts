@@ -5,7 +5,7 @@ import type { LambdaHandler } from '../shared/http/types';
 import { buildOpenApi } from '../shared/openapi';
 import { DIALECTS, type DialectId, ROUTES, type RouteDef } from '../shared/routes';
 import { API_GATEWAY_TIMEOUT_MS, LAMBDA_TIMEOUT_MS } from '../shared/timeouts';
-import { renderInbox } from './inbox-page';
+import { INBOX_CSP, renderInbox } from './inbox-page';
 import type { Outbox } from './outbox';
 
 /** Request bodies above this are refused with 413 (the dialects refuse far less themselves). */
@@ -302,8 +302,9 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
-          // Defence in depth behind the escaping: no script, no external fetch of any kind.
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+          // Defence in depth behind the escaping: only the page's own script (by hash), fetches
+          // to this origin only.
+          'content-security-policy': INBOX_CSP,
           'content-length': Buffer.byteLength(html),
         });
         res.end(html);

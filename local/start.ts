@@ -9,7 +9,7 @@ import { LOCAL_CONSTANTS, type LocalEnv, parseLocalEnv } from './config';
 import { DEMO, loadDialectDemos, seedDemoTenant } from './demo-tenant';
 import { createLocalDeps } from './deps';
 import { loadDialects } from './dialects';
-import { assertJava, portIsFree, startDynamoLocal } from './dynamo-local';
+import { assertJava, dynamoPortTakenHint, portIsFree, startDynamoLocal } from './dynamo-local';
 import { Outbox } from './outbox';
 import { createLocalServer, listen } from './server';
 import { closeServer, startSesLocal } from './ses-local';
@@ -44,9 +44,10 @@ const assertPortsFree = async (env: LocalEnv): Promise<void> => {
     if (other) throw new StartError(`${name} and ${other} are both ${port}; give each its own port.`);
     seen.set(port, name);
     if (!(await portIsFree(port, host))) {
+      const leftover = name === 'DYNAMODB_PORT' ? ` ${dynamoPortTakenHint(port)}` : '';
       throw new StartError(
-        `Port ${port} is already in use (${name}). Stop whatever listens there, or choose another ` +
-          `port, e.g. \`${name}=${port + 1} npm start\`.`,
+        `Port ${port} is already in use (${name}).${leftover} Stop whatever listens there, or choose ` +
+          `another port, e.g. \`${name}=${port + 1} npm start\`.`,
       );
     }
   }

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { JSDOM } from 'jsdom';
 import { DEMO, loadDialectDemos } from '../../local/demo-tenant';
+import { INBOX_CSP } from '../../local/inbox-page';
 import { Outbox } from '../../local/outbox';
 import { createLocalServer, listen, MAX_REQUEST_BYTES } from '../../local/server';
 import { closeServer, type SesLocal, startSesLocal } from '../../local/ses-local';
@@ -124,19 +126,53 @@ describe('local runtime', () => {
   });
 
   describe('GET /_local/inbox', () => {
-    it('returns a self-contained, auto-refreshing page with the messages escaped, newest first', async () => {
+    it('returns a self-contained page with the messages escaped, newest first, and only its own script', async () => {
       await stack.deps.senders.SMS?.(message({ text: 'older message 111111' }));
       await stack.deps.senders.SMS?.(message({ text: 'Code 987654 <script>alert(1)</script> & "q"' }));
       const response = await fetch(`${stack.baseUrl}/_local/inbox`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(response.headers.get('content-security-policy')).toBe(INBOX_CSP);
       const html = await response.text();
-      expect(html).toContain('<meta http-equiv="refresh"');
+      expect(html).toContain('<noscript><meta http-equiv="refresh"');
       expect(html).toContain('Code 987654 &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;');
-      expect(html).not.toContain('<script');
+      expect(html.match(/<script/g)).toHaveLength(1);
       expect(html).not.toMatch(/(src|href)="https?:/);
       expect(html.indexOf('987654')).toBeLessThan(html.indexOf('older message'));
+    });
+
+    it('shows a message sent after the page loaded without reloading, and clears the outbox', async () => {
+      await stack.deps.senders.SMS?.(message({ text: 'first 111111' }));
+      // The served page in jsdom, its fetches going to the real server.
+      const dom = new JSDOM(await (await fetch(`${stack.baseUrl}/_local/inbox`)).text(), {
+        url: `${stack.baseUrl}/_local/inbox`,
+        runScripts: 'dangerously',
+        beforeParse(window) {
+          (window as unknown as { fetch: typeof fetch }).fetch = (url, init) =>
+            fetch(new URL(String(url), stack.baseUrl), init);
+        },
+      });
+      // Rows the script built (data-key), not the server-rendered ones it replaces on its first fetch.
+      const texts = () =>
+        [...dom.window.document.querySelectorAll('#messages li[data-key] pre')].map((pre) => pre.textContent);
+      const until = async (want: unknown[]) => {
+        for (let i = 0; i < 100 && JSON.stringify(texts()) !== JSON.stringify(want); i++)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        return texts();
+      };
+      try {
+        expect(await until(['first 111111'])).toEqual(['first 111111']);
+        const firstRow = dom.window.document.querySelector('#messages li[data-key]');
+        await stack.deps.senders.SMS?.(message({ text: 'second 222222' }));
+        expect(await until(['second 222222', 'first 111111'])).toEqual(['second 222222', 'first 111111']);
+        expect(dom.window.document.querySelectorAll('#messages li')[1]).toBe(firstRow);
+
+        (dom.window.document.getElementById('clear') as HTMLButtonElement).click();
+        expect(await until([])).toEqual([]);
+        expect(await stack.outbox()).toEqual([]);
+      } finally {
+        dom.window.close();
+      }
     });
   });
 

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING } from '../../lib/constructs/dialect-function';
 import { OtpServiceStack } from '../../lib/otp-stack';
 import { DIALECTS } from '../../shared/routes';
 import { CDK_JSON_CONTEXT, inlineCodeExcept, onlyId } from './synth';
@@ -137,6 +138,33 @@ describe('OtpServiceStack bundling', () => {
         status: 0,
         answer: 401,
       });
+    });
+  });
+
+  describe('Node.js versions', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    const oldest = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
+    const lambdaMajors = new Set(
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => /^nodejs(\d+)\.x$/.exec((fn as { Properties: { Runtime: string } }).Properties.Runtime)?.[1],
+      ),
+    );
+
+    it('supports Node.js 22 and later, and types the code against the oldest it supports', () => {
+      expect(oldest).toBe('22');
+      expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${oldest}\\.`));
+    });
+
+    it('bundles for the oldest supported Node.js, which the Lambda runtime is not older than', () => {
+      expect(BUNDLING.target).toBe(`node${oldest}`);
+      expect([...lambdaMajors].every((major) => Number(major) >= Number(oldest))).toBe(true);
+    });
+
+    it('pins .nvmrc (and so CI and developers) to the Lambda runtime major', () => {
+      expect([...lambdaMajors]).toEqual([readFileSync('.nvmrc', 'utf8').trim()]);
     });
   });
 });
