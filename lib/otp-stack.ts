@@ -10,6 +10,7 @@ import { DialectFunction } from './constructs/dialect-function';
 import { OtpApi } from './constructs/otp-api';
 import { OtpTable } from './constructs/otp-table';
 import { SmsSpendLimit } from './constructs/sms-spend-limit';
+import { refuseDeploy } from './sam-local';
 import { readSettings } from './settings';
 
 export interface OtpServiceStackProps extends StackProps {
@@ -44,6 +45,7 @@ export class OtpServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: OtpServiceStackProps = {}) {
     super(scope, id, props);
     const settings = readSettings(this);
+    if (settings.samLocal) refuseDeploy(this);
     const removalPolicy = settings.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const { table } = new OtpTable(this, 'Store', { destroyOnRemoval: settings.destroyOnRemoval });

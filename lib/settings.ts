@@ -36,6 +36,13 @@ export interface OtpSettings {
   readonly alarmTopicArn: string | undefined;
   /** SNS SMS MonthlySpendLimit (USD) the stack sets for the account; undefined leaves it as it is. */
   readonly smsMonthlySpendLimit: number | undefined;
+  /**
+   * `-c samLocal=true`: a template for `sam local` only (lib/sam-local.ts). The functions also
+   * declare the local variables (endpoints, local keys) that `sam/env.json` sets, because
+   * `sam local --env-vars` only sets variables the template declares; the template carries a
+   * CloudFormation rule that refuses to deploy it.
+   */
+  readonly samLocal: boolean;
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -106,6 +113,7 @@ export const readSettings = (scope: Construct): OtpSettings => {
     apiTracing: bool(scope, 'apiTracing', false),
     logLevel: logLevel as OtpSettings['logLevel'],
     alarmTopicArn,
+    samLocal: bool(scope, 'samLocal', false),
     smsMonthlySpendLimit:
       str(scope, 'smsMonthlySpendLimit') === undefined
         ? undefined

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { DIALECTS, type DialectId } from '../../shared/routes';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { channelGrant, DIALECT_CHANNELS } from '../channel-access';
+import { samLocalEnvironment } from '../sam-local';
 import type { OtpSettings } from '../settings';
 
 /** The repository root, where `package-lock.json`, `tsconfig.json` and `functions/` live. */
@@ -115,6 +116,7 @@ export class DialectFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(settings.samLocal ? samLocalEnvironment(dialect) : {}),
       },
       ...(props.code
         ? { code: props.code, handler: 'index.handler' }

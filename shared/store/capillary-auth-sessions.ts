@@ -93,6 +93,64 @@ export const putBrandPointer = async (ref: TableRef, brand: string, tenantId: st
   brandCache.delete(`${ref.tableName}|${brandKey(brand)}`);
 };
 
+/** A brand another tenant already points at: claiming it would move that tenant's logins. */
+export class BrandTakenError extends Error {
+  constructor(
+    readonly brand: string,
+    readonly owner: string | undefined,
+  ) {
+    super(`brand ${brand} already belongs to tenant ${owner ?? '(another tenant)'}`);
+    this.name = 'BrandTakenError';
+  }
+}
+
+/**
+ * Points a brand at a tenant unless another tenant holds it (admin, on tenant put). The brand
+ * names the tenant with no secret, so an overwrite would hand one tenant's logins to another:
+ * the condition makes a second claimant fail instead, whichever put comes last.
+ */
+export const claimBrandPointer = async (ref: TableRef, brand: string, tenantId: string): Promise<void> => {
+  try {
+    await ref.ddb.send(
+      new PutItemCommand({
+        TableName: ref.tableName,
+        Item: marshall({ pk: `BRAND#${brandKey(brand)}`, sk: 'BRAND', tenantId, brand }),
+        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :t',
+        ExpressionAttributeValues: marshall({ ':t': tenantId }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const owner = error.Item ? unmarshall(error.Item).tenantId : undefined;
+    throw new BrandTakenError(brandKey(brand), owner === undefined ? undefined : String(owner));
+  }
+  brandCache.delete(`${ref.tableName}|${brandKey(brand)}`);
+};
+
+/** Removes a brand's pointer if it points at this tenant (admin); another tenant's is left alone. */
+export const releaseBrandPointer = async (
+  ref: TableRef,
+  brand: string,
+  tenantId: string,
+): Promise<boolean> => {
+  try {
+    await ref.ddb.send(
+      new DeleteItemCommand({
+        TableName: ref.tableName,
+        Key: marshall({ pk: `BRAND#${brandKey(brand)}`, sk: 'BRAND' }),
+        ConditionExpression: 'tenantId = :t',
+        ExpressionAttributeValues: marshall({ ':t': tenantId }),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+  brandCache.delete(`${ref.tableName}|${brandKey(brand)}`);
+  return true;
+};
+
 /** A session from token/generate: what a later otp/generate and otp/validate must match. */
 export interface AuthSession {
   id: string;

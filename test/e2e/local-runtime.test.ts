@@ -195,9 +195,15 @@ describe('local runtime', () => {
     it('documents the seed 004 generate body from the dialect’s zod schema', async () => {
       if (!stack.dialects.includes('capillary-v2')) throw new Error('functions/capillary-v2.ts is missing');
       const doc = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as {
-        paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+        paths: Record<
+          string,
+          { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }
+        >;
+        components: { schemas: Record<string, unknown> };
       };
-      const schema = doc.paths[SMS_ROUTE]?.post.requestBody.content['application/json']?.schema;
+      // A named component (a generated client gets a real type), referenced from the operation.
+      const ref = doc.paths[SMS_ROUTE]?.post.requestBody.content['application/json']?.schema.$ref ?? '';
+      const schema = doc.components.schemas[ref.replace('#/components/schemas/', '')];
       expect(schema).toMatchObject({
         type: 'object',
         required: expect.arrayContaining(['entityType', 'entityValue', 'action']),

@@ -53,3 +53,31 @@ export const onlyId = (found: Record<string, unknown>, what: string): string => 
   if (ids.length !== 1) throw new Error(`expected exactly one ${what}, found ${ids.length}`);
   return ids[0] as string;
 };
+
+/**
+ * Every API Gateway method of a template as `{ method, path, functionId }`: the path rebuilt from
+ * the resources' PathPart chain, the function from the logical id its integration URI names.
+ */
+export const templateRoutes = (
+  template: Template,
+): Array<{ method: string; path: string; functionId: string | undefined }> => {
+  const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
+  const functionIds = Object.keys(resourcesOf(template, 'AWS::Lambda::Function'));
+  const pathOf = (id: unknown): string => {
+    if (typeof id === 'object' && id && 'Fn::GetAtt' in id) return ''; // the API's root resource
+    const resource = resources[(id as { Ref: string }).Ref]?.Properties as {
+      ParentId: unknown;
+      PathPart: string;
+    };
+    return `${pathOf(resource.ParentId)}/${resource.PathPart}`;
+  };
+  return Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).map((m) => {
+    const p = m.Properties as { HttpMethod: string; ResourceId: unknown; Integration: unknown };
+    const integration = JSON.stringify(p.Integration);
+    return {
+      method: p.HttpMethod,
+      path: pathOf(p.ResourceId),
+      functionId: functionIds.find((id) => integration.includes(`"${id}","Arn"`)),
+    };
+  });
+};

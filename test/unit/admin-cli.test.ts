@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
+import { tenantConfigSchema } from '../../shared/tenant-config';
+import { tenantSecretFields } from '../../shared/tenant-secrets';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -32,15 +34,45 @@ const adminWith = async (env: Record<string, string>, ...args: string[]) => {
 };
 
 describe('bin/admin', () => {
-  it.each([['--help'], ['-h'], ['tenant', '--help'], []])(
-    'prints its usage and exits 0 for %p, without TABLE_NAME',
+  it.each([['--help'], ['-h'], ['help'], []])(
+    'prints every command and exits 0 for %p, without TABLE_NAME',
     async (...args) => {
       const out = await admin(...(args as string[]));
       expect(out.code).toBe(0);
-      expect(out.stdout).toContain('credential create');
+      for (const command of [
+        'tenant put',
+        'tenant delete',
+        'brand provision',
+        'credential rotate',
+        'contact put',
+      ])
+        expect(out.stdout).toContain(command);
       expect(out.stderr).not.toMatch(/\n\s+at /);
     },
   );
+
+  it.each([
+    [['tenant', '--help'], 'tenant rotate', 'credential create'],
+    [['tenant', 'put', '--help'], 'refuses brands another tenant', 'tenant rotate'],
+    [['brand'], 'BRAND#<BRAND>', 'tenant put --file'],
+    [['credential', '-h'], 'credential rotate', 'tenant put'],
+  ])('prints the help of %p only, exit 0, without TABLE_NAME', async (args, shown, notShown) => {
+    const out = await admin(...args);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(shown);
+    expect(out.stdout).not.toContain(notShown);
+  });
+
+  it('explains the SummitAI credential id format in the credential help', async () => {
+    const out = await admin('credential', '--help');
+    expect(out.stdout).toContain(
+      '<OrgID>:<SHA-256 of the APIKey, base64url without padding (43 characters)>',
+    );
+    expect(out.stdout).toContain('<OrgID>:<UserName>');
+    // The example id has the shape it describes.
+    const example = /e\.g\. (1001:[A-Za-z0-9_-]+)\n/.exec(out.stdout)?.[1];
+    expect(example).toMatch(/^1001:[A-Za-z0-9_-]{43}$/);
+  });
 
   it('names an unknown option with the usage and exits 2, no stack trace', async () => {
     const out = await admin('--bogus');
@@ -67,5 +99,31 @@ describe('bin/admin', () => {
     expect(out.stderr).toContain('dlt.entityId and dlt.templateId');
     expect(out.stderr).not.toMatch(/ECONNREFUSED|\n\s+at /);
     expect(out.stdout).not.toContain('saved');
+  });
+
+  it('names an unknown command and a missing TABLE_NAME with exit 2', async () => {
+    expect(await admin('tenant', 'fly')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command: tenant fly'),
+    });
+    expect(await admin('tenant', 'list')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('set TABLE_NAME'),
+    });
+    const missing = await admin('tenant', 'show');
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant is required') });
+    expect(missing.stderr).toContain('Usage: npm run admin -- tenant show --tenant ID');
+  });
+});
+
+describe('docs/tenant.example.json', () => {
+  it('is a valid tenant with valid templates and a Capillary auth brand', () => {
+    // The write-time rules of `tenant put` (templates, DLT ids, autofill segments).
+    const record = tenantConfigSchema.parse(
+      JSON.parse(readFileSync(path.join(ROOT, 'docs', 'tenant.example.json'), 'utf8')),
+    );
+    expect(Object.keys(record.brands)).toEqual(['ACMEAPP']);
+    // No secret in a file meant to be copied: the JWT is checked against a JWKS URL.
+    expect(tenantSecretFields(record)).toEqual([]);
   });
 });

@@ -23,12 +23,6 @@ export const verifyBody = z.object({
 });
 export type VerifyBody = z.infer<typeof verifyBody>;
 
-export const headers = z.object({
-  'user-jwt-token': z
-    .string()
-    .describe('The user’s JWT from the tenant’s identity provider (`sub` required)'),
-});
-
 export const registerResponse = z.object({
   authCode: z.string().describe('4 digits; present it with the OTP on verify. Same value on a resend'),
   isNewUser: z.boolean().describe('True until this JWT subject has verified this phone number once'),
@@ -40,26 +34,59 @@ export const errorResponse = z.object({
 
 const sendErrors = [400, 401, 429, 503];
 
-registerSchemas({
-  appOtpRegister: {
-    body: registerBody,
-    headers,
-    response: registerResponse,
-    error: errorResponse,
-    errorStatuses: sendErrors,
+/** Seed 001: the user's JWT in the `user-jwt-token` header (a `Bearer ` prefix is tolerated). */
+const security = [{ appOtpUserJwt: [] }];
+const registered = { authCode: '5255', isNewUser: false };
+/** What every app-otp operation shares: its error shape, statuses, Retry-After and auth. */
+const common = { error: errorResponse, errorStatuses: sendErrors, retryAfterStatuses: [429, 503], security };
+
+registerSchemas(
+  {
+    appOtpRegister: {
+      body: registerBody,
+      response: registerResponse,
+      ...common,
+      examples: {
+        request: {
+          seed: {
+            summary: 'Seed 001 (its `XX` as a real region)',
+            value: { phone_number: '1234567890', countryCode: 'IN' },
+          },
+        },
+        response: registered,
+      },
+    },
+    appOtpResend: {
+      body: registerBody,
+      response: registerResponse,
+      ...common,
+      examples: {
+        request: { seed: { summary: 'Seed 001', value: { phone_number: '9876543219', countryCode: '+91' } } },
+        response: { authCode: '2735', isNewUser: true },
+      },
+    },
+    appOtpVerify: {
+      body: verifyBody,
+      response: verifyResponse,
+      ...common,
+      examples: {
+        request: {
+          seed: {
+            summary: 'Seed 001 (numbers as numbers)',
+            value: { phone_number: '1234567890', countryCode: 'IN', authCode: 1234, otp: 5678 },
+          },
+        },
+        response: { message: 'Phone number verified successfully' },
+      },
+    },
   },
-  appOtpResend: {
-    body: registerBody,
-    headers,
-    response: registerResponse,
-    error: errorResponse,
-    errorStatuses: sendErrors,
+  {
+    appOtpUserJwt: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'user-jwt-token',
+      description:
+        'The user’s JWT from the tenant’s identity provider (`sub` required; issuer set in tenant `jwt`)',
+    },
   },
-  appOtpVerify: {
-    body: verifyBody,
-    headers,
-    response: verifyResponse,
-    error: errorResponse,
-    errorStatuses: [400, 401, 429, 503],
-  },
-});
+);

@@ -74,17 +74,24 @@ const ERROR_STATUSES = [400, 403, 413, 429, 500, 503];
 /** The OpenAPI shapes of one variant's four operations. */
 const operations = (variant: 'Mobile' | 'Web'): Record<string, OperationSchemas> => {
   const s = schemasFor(variant === 'Mobile' ? 'mobile' : 'web');
-  const op = (body: z.ZodType, response: z.ZodType): OperationSchemas => ({
+  const op = (body: z.ZodType, response: z.ZodType, example?: Record<string, unknown>): OperationSchemas => ({
     body,
     response,
     error: statusOnlyResponse,
     errorStatuses: ERROR_STATUSES,
+    // Seed 002 "Authentication: No": the brand names the tenant; a brand may require a payload `hash`.
+    security: [],
+    ...(example ? { examples: { request: { seed: { summary: 'Seed 002', value: example } } } } : {}),
   });
+  // Seed 002's bodies (the web app sends no deviceId).
+  const device = variant === 'Mobile' ? { deviceId: '32rtsdered' } : {};
+  const token = { identifierType: 'MOBILE', identifierValue: '9940000000', ...device, brand: 'STANDARDAPP' };
+  const session = { ...token, sessionId: 'D-502259d3-d4d6-4458-bc5f-b89d3d8e4c7b' };
   return {
-    [`capillaryAuth${variant}TokenGenerate`]: op(s.tokenGenerate, authResponse),
+    [`capillaryAuth${variant}TokenGenerate`]: op(s.tokenGenerate, authResponse, token),
     [`capillaryAuth${variant}TokenRegenerate`]: op(s.tokenRegenerate, authResponse),
-    [`capillaryAuth${variant}OtpGenerate`]: op(s.otpGenerate, statusOnlyResponse),
-    [`capillaryAuth${variant}OtpValidate`]: op(s.otpValidate, authResponse),
+    [`capillaryAuth${variant}OtpGenerate`]: op(s.otpGenerate, statusOnlyResponse, session),
+    [`capillaryAuth${variant}OtpValidate`]: op(s.otpValidate, authResponse, { ...session, otp: '123456' }),
   };
 };
 

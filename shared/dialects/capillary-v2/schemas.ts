@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from '../../control-characters';
 import { MAX_EMAIL_HTML_CHARACTERS, MAX_SMS_TEMPLATE_BYTES } from '../../tenants';
-import { registerSchemas } from '../schemas';
+import { CASE_INSENSITIVE, registerSchemas, type SecurityRequirement } from '../schemas';
 
 /** Seed 004's actions. Matched case-insensitively. */
 export const ACTIONS = [
@@ -21,10 +21,12 @@ export const ACTIONS = [
 export const CHANNEL_NAMES = ['SMS', 'EMAIL', 'PHONE', 'MOBILE', 'WHATSAPP', 'ZALO'] as const;
 
 const upper = (values: readonly string[]) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? v.trim().toUpperCase() : v),
-    z.enum(values as [string, ...string[]]),
-  );
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toUpperCase() : v),
+      z.enum(values as [string, ...string[]]),
+    )
+    .meta({ [CASE_INSENSITIVE]: true });
 
 /** Every field has a cap so a huge body cannot make the engine do huge work. */
 const text = (max: number) => z.string().max(max);
@@ -97,17 +99,97 @@ export const errorResponse = z.object({
   warnings: z.array(message),
 });
 
-registerSchemas({
-  capillaryV2Generate: {
-    body: generateBody,
-    response: generateResponse,
-    error: errorResponse,
-    errorStatuses: [400, 401, 429, 503],
+/** Seed 004's request examples, as the seed writes them (its SMS example completed). */
+const SEED_GENERATE_EXAMPLES = {
+  EMAIL: {
+    summary: 'E-mail, SMS and a phone call (seed 004)',
+    value: {
+      entityType: 'email',
+      entityValue: 'tomsawyer@gmail.com',
+      action: 'REGISTRATION',
+      template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+      emailTemplate: {
+        subject: 'Validation Code',
+        body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. You will also receive the validation code by SMS on your registered mobile number shortly.',
+      },
+      channels: [
+        { type: 'SMS', value: '9955882233' },
+        { type: 'EMAIL', value: 'tomsawyer@gmail.com' },
+        { type: 'PHONE', value: '9955882233' },
+      ],
+    },
   },
-  capillaryV2Validate: {
-    body: validateBody,
-    response: validateResponse,
-    error: errorResponse,
-    errorStatuses: [400, 401, 429, 503],
+  WHATSAPP: {
+    summary: 'WhatsApp template (seed 004)',
+    value: {
+      entityType: 'mobile',
+      entityValue: '919986000581',
+      action: 'POINTS',
+      whatsappTemplateName: 'test_temp2',
+      channels: [{ type: 'whatsapp', value: '919986000586' }],
+    },
   },
-});
+  SMS: {
+    summary: 'SMS and a phone call (seed 004)',
+    value: {
+      entityType: 'MOBILE',
+      entityValue: '911234567896',
+      action: 'POINTSTRANSFER',
+      template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+      channels: [
+        { type: 'SMS', value: '911234567896' },
+        { type: 'PHONE', value: '911234567896' },
+      ],
+    },
+  },
+};
+
+/** Seed 004: HTTP Basic client id and secret, or an OAuth bearer token of the tenant's issuer. */
+const security: SecurityRequirement[] = [{ capillaryV2Basic: [] }, { capillaryV2Bearer: [] }];
+
+registerSchemas(
+  {
+    capillaryV2Generate: {
+      body: generateBody,
+      response: generateResponse,
+      error: errorResponse,
+      errorStatuses: [400, 401, 429, 503],
+      security,
+      examples: { request: SEED_GENERATE_EXAMPLES, response: { createdId: 10, warnings: [] } },
+    },
+    capillaryV2Validate: {
+      body: validateBody,
+      response: validateResponse,
+      error: errorResponse,
+      errorStatuses: [400, 401, 429, 503],
+      security,
+      examples: {
+        request: {
+          SMS: {
+            summary: 'The code of the SMS example',
+            value: {
+              entityType: 'MOBILE',
+              entityValue: '911234567896',
+              action: 'POINTSTRANSFER',
+              code: '123456',
+            },
+          },
+        },
+        response: { entity: true, warnings: [] },
+      },
+    },
+  },
+  {
+    capillaryV2Basic: {
+      type: 'http',
+      scheme: 'basic',
+      description: 'Client id and secret of a `v2-basic` credential (`npm run admin -- credential create`)',
+    },
+    capillaryV2Bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A JWT of the tenant’s issuer (tenant `jwt`: HS256 secret or JWKS URL)',
+    },
+  },
+);

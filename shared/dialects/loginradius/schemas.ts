@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { registerSchemas } from '../schemas';
+import { registerSchemas, type SecurityRequirement } from '../schemas';
 
 /** Seed 000's SMS OTP types (canonical, lower case). */
 export const SMS_OTP_TYPES = [
@@ -89,33 +89,6 @@ const verifyDoc = z.object({
   Otp: z.string().describe('The code from the SMS'),
 });
 
-/** The key in the query; the secret in a header (documented) or, as seed 000 has it, in the query. */
-export const credentialsQuery = z.object({
-  apiKey: z.string().optional().describe('The site API key (or the X-LoginRadius-apiKey header)'),
-  apisecret: z
-    .string()
-    .optional()
-    .describe(
-      "The site API secret: seed 000's form, still accepted; prefer the X-LoginRadius-apiSecret header",
-    ),
-});
-
-/** The secret header, or a request signature in its place (docs/dialects/loginradius.md "Authentication"). */
-export const credentialsHeaders = z.object({
-  'X-LoginRadius-apiKey': z.string().optional().describe('The site API key (or ?apiKey=)'),
-  'X-LoginRadius-apiSecret': z.string().optional().describe('The site API secret (the documented form)'),
-  'X-Request-Expires': z
-    .string()
-    .optional()
-    .describe('Request signing: expiry `YYYY-MM-DD HH:mm:ss` (UTC), at most 1 hour ahead'),
-  digest: z
-    .string()
-    .optional()
-    .describe(
-      'Request signing: `SHA-256=<base64 HMAC-SHA256(secret, "<expires>:<lower-cased encoded URL>[:<body>]")>`',
-    ),
-});
-
 export const generateResponse = z.object({
   Token: z.string().describe('Opaque id of this code (never the code); stable across re-sends'),
   ExpiresIn: z.string().describe('ISO-8601 time at which the code expires'),
@@ -129,21 +102,87 @@ export const errorResponse = z.object({
   ProviderErrorResponse: z.string().nullable(),
 });
 
-registerSchemas({
-  loginRadiusSmsOtpGenerate: {
-    body: generateDoc,
-    query: credentialsQuery,
-    headers: credentialsHeaders,
-    response: generateResponse,
-    error: errorResponse,
-    errorStatuses: [400, 401, 403, 404, 429, 500, 503],
-  },
-  loginRadiusSmsOtpVerify: {
-    body: verifyDoc,
-    query: credentialsQuery,
-    headers: credentialsHeaders,
-    response: verifyResponse,
-    error: errorResponse,
-    errorStatuses: [400, 401, 403, 404, 429, 500, 503],
-  },
+/**
+ * `{smsotptype}`: the seed's seven types (matched case-insensitively) and the API reference's
+ * spelling of phone verification.
+ */
+const pathParameters = z.object({
+  smsotptype: z
+    .enum([...SMS_OTP_TYPES, ...Object.keys(ALIASES)])
+    .describe('The SMS OTP type (case-insensitive)'),
 });
+
+/**
+ * The site key in the query (`?apikey=…&apisecret=…`, seed 000) or in headers; with request
+ * signing, `digest` and `X-Request-Expires` replace the secret.
+ */
+const security: SecurityRequirement[] = [
+  { loginRadiusApiKey: [], loginRadiusApiSecret: [] },
+  { loginRadiusApiKeyHeader: [], loginRadiusApiSecretHeader: [] },
+  { loginRadiusApiKeyHeader: [], loginRadiusRequestDigest: [] },
+];
+/** What both operations share: the path, error shape, statuses, Retry-After, body types and auth. */
+const common = {
+  path: pathParameters,
+  error: errorResponse,
+  errorStatuses: [400, 401, 403, 404, 429, 500, 503],
+  retryAfterStatuses: [429, 503],
+  bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] as const,
+  security,
+};
+
+registerSchemas(
+  {
+    loginRadiusSmsOtpGenerate: {
+      body: generateDoc,
+      response: generateResponse,
+      ...common,
+      examples: {
+        request: {
+          addphone: { summary: 'addphone (seed 000)', value: { Phone: '+919955882233', Uid: '<Uid>' } },
+          forgotpassword: { summary: 'Every other type (seed 000)', value: { Phone: '+919955882233' } },
+        },
+        response: { Token: 'c1f3b0a2-5d7e-4b8a-9f0e-2a6c4d8e1b3f', ExpiresIn: '2026-01-01T10:10:00.000Z' },
+      },
+    },
+    loginRadiusSmsOtpVerify: {
+      body: verifyDoc,
+      response: verifyResponse,
+      ...common,
+      examples: {
+        request: {
+          verify: { summary: 'The code from the SMS', value: { Phone: '+919955882233', Otp: '123456' } },
+        },
+        response: { IsVerified: true },
+      },
+    },
+  },
+  {
+    loginRadiusApiKey: { type: 'apiKey', in: 'query', name: 'apikey', description: 'The site API key' },
+    loginRadiusApiSecret: {
+      type: 'apiKey',
+      in: 'query',
+      name: 'apisecret',
+      description: 'The site API secret',
+    },
+    loginRadiusApiKeyHeader: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-LoginRadius-apiKey',
+      description: 'The site API key, as a header',
+    },
+    loginRadiusApiSecretHeader: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-LoginRadius-apiSecret',
+      description: 'The site API secret, as a header',
+    },
+    loginRadiusRequestDigest: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'digest',
+      description:
+        'Request signing instead of the secret: `SHA-256=<base64 HMAC-SHA256 keyed with the API secret over X-Request-Expires, the URL and the body>`, with an `X-Request-Expires` header',
+    },
+  },
+);

@@ -124,11 +124,74 @@ export const validateResponse = envelope(
 );
 export const errorResponse = envelope(z.null());
 
+/** Seed 003's sample request, with a password a real one would need (15 characters). */
+const SEED_GENERATE = {
+  ServiceName: 'ADM_GenerateOTP',
+  objCommonParameters: {
+    _ProxyDetails: {
+      SAASOrgID: '0',
+      LoginUID: 0,
+      RequestType: 'mobile',
+      MobileVersion: '5.10.3',
+      Password: 'XXXX@123-XXXX@123',
+      AuthType: 'FORM',
+      ProxyID: 0,
+      OrgID: '1',
+      TokenID: '',
+      ReturnType: 'JSON',
+      UserName: 'google@sum.com',
+    },
+    objUserInformation: { DomainId: 1, UserID: 967, LoginUID: 967, UserName: 'abcd' },
+  },
+};
+
 registerSchemas({
   summitAiService: {
     body: z.union([generateRequest, validateRequest]),
     response: z.union([generateResponse, validateResponse]),
     error: errorResponse,
     errorStatuses: [400, 401, 404, 413, 429, 503],
+    retryAfterStatuses: [429, 503],
+    // SummitAI sends its credentials in the body (`_ProxyDetails`: FORM or APIKey), which no
+    // OpenAPI security scheme can name: the operation documents them in its body schema.
+    security: [],
+    examples: {
+      request: {
+        generate: { summary: 'ADM_GenerateOTP (seed 003)', value: SEED_GENERATE },
+        validate: {
+          summary: 'ADM_ValidateOTP',
+          value: {
+            ...SEED_GENERATE,
+            ServiceName: 'ADM_ValidateOTP',
+            objCommonParameters: {
+              ...SEED_GENERATE.objCommonParameters,
+              objUserInformation: {
+                LoginUID: 967,
+                OTP_Text: '123456',
+                TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
+              },
+            },
+          },
+        },
+      },
+      response: {
+        Errors: '',
+        Message: '',
+        Output: '',
+        TokenID: '',
+        OrgID: 1,
+        OutputObject: {
+          OTP_Communication: [
+            {
+              Message: 'OTP sent to ***219',
+              AuthenticationType: 'password',
+              TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
+            },
+          ],
+        },
+        OutputID: 0,
+        Input: null,
+      },
+    },
   },
 });
