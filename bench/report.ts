@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DialectId } from '../shared/routes';
 import type { InProcessResult } from './in-process';
 import type { LatencyResult, RequestCountResult, RequestCounts } from './latency';
@@ -347,9 +348,9 @@ export const renderTables = (r: BenchReport): string =>
  */
 const EXTRA_REQUESTS: Partial<Record<DialectId, string>> = {
   'app-otp':
-    'the GetItem is the `isNewUser` lookup (shared/store/verified-phones.ts `hasVerifiedPhone`) before every register / resend, and the PutItem after a successful verify is `markPhoneVerified`; putting that marker into the verify transaction (a third TransactWriteItems entry) would make a verify one request',
+    "the GetItem is the `isNewUser` lookup (shared/store/verified-phones.ts `hasVerifiedPhone`), sent beside the engine's TransactWriteItems rather than before it (one sequential round trip; test/integration/dialect-round-trips.test.ts counts round trips); the verified marker is an item of the verify's own transaction",
   'capillary-auth':
-    "the GetItem is the session read (`readSession`) on every otp/generate and otp/validate, and the second TransactWriteItems of a successful validate is `finishSession` (session consumed, refresh key stored); a wrong code costs the session read plus the engine's two writes",
+    "the GetItem is the session read (`readSession`) before every otp/generate and otp/validate; the session close and the refresh key are items of the verify's own transaction",
 };
 
 /** "What the numbers mean": each budget met or not, and what the remaining cost is made of. */
@@ -536,5 +537,7 @@ export const renderDocument = (r: BenchReport): string =>
     '## What the numbers mean',
     '',
     renderFindings(r),
+    '',
+    readFileSync(new URL('./design-notes.md', import.meta.url), 'utf8').trimEnd(),
     '',
   ].join('\n');

@@ -1,3 +1,4 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { OutboundMessage } from '../channels/types';
 import { generateCode, openCode, randomId, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
@@ -18,10 +19,22 @@ import {
   refundRecipientWindow,
   type Trust,
   tenantDay,
+  tenantDayKey,
+  tenantDayKeys,
+  tenantDayShards,
+  tenantDayShare,
 } from '../store/counters';
 import { Transaction, type TransactionResult } from '../store/dynamo';
 import { challengeKey, HOUR_MS } from '../store/keys';
-import { breakerHour, breakerPreviousHour, prefixHour } from '../store/pumping';
+import {
+  breakerClosed,
+  breakerHour,
+  breakerKeys,
+  breakerPreviousHour,
+  breakerShards,
+  prefixHour,
+} from '../store/pumping';
+import { MAX_RESHARDS, pickWithRoom, randomShard, readAll, shardPk } from '../store/shards';
 import {
   DEFAULT_LOCALE,
   type LocalizedTemplates,
@@ -172,15 +185,30 @@ interface SendContext {
   now: number;
   key: { pk: string; sk: string };
   plan: SendPlan;
+  /** The shard of each sharded counter this request charges; re-picked when one refuses. */
+  shards: Shards;
 }
+
+/** The tenant day's shard, and each breaker region's (by its index in `plan.breakers`). */
+interface Shards {
+  tenantDay: number;
+  breakers: number[];
+}
+
+/** The breaker shard partitions this request charges (a verify credits exactly these). */
+const chargedBreakers = (ctx: SendContext): string[] =>
+  ctx.plan.breakers.map((b, i) => shardPk(b.pk, ctx.shards.breakers[i] ?? 0));
 
 /**
  * The charges of one send, each a named item: the tenant's day, every recipient's day and
  * window, every prefix's hour and every breaker region's current and previous hour.
  */
 const charges = (ctx: SendContext, tx: Transaction): Transaction => {
-  const { deps, policy, trust, now, plan } = ctx;
-  tx.add('tenantDay', tenantDay(deps.tableName, ctx.req.tenant.tenantId, plan.messages, policy, now));
+  const { deps, policy, trust, now, plan, shards } = ctx;
+  tx.add(
+    'tenantDay',
+    tenantDay(deps.tableName, ctx.req.tenant.tenantId, shards.tenantDay, plan.messages, policy, now),
+  );
   plan.recipients.forEach((r, i) => {
     tx.add(`recipientDay:${i}`, chargeRecipientDay(deps.tableName, r.pk, r.messages, policy, trust, now));
     tx.add(
@@ -192,10 +220,80 @@ const charges = (ctx: SendContext, tx: Transaction): Transaction => {
     tx.add(`prefix:${i}`, prefixHour(deps.tableName, p.pk, p.messages, policy, now));
   });
   plan.breakers.forEach((b, i) => {
-    tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, b.messages, policy, now));
-    tx.add(`breakerPrevious:${i}`, breakerPreviousHour(deps.tableName, b.pk, policy, now));
+    const shard = shards.breakers[i] ?? 0;
+    tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, shard, b.messages, policy, now));
+    tx.add(`breakerPrevious:${i}`, breakerPreviousHour(deps.tableName, b.pk, shard, policy, now));
   });
   return tx;
+};
+
+/** Items of a send that are sharded: a refusal by one of them may be only that shard's. */
+const isSharded = (name: string) =>
+  name === 'tenantDay' || name.startsWith('breaker:') || name.startsWith('breakerPrevious:');
+
+/**
+ * After a send refused by shards only (the tenant's day, a breaker region; the challenge may have
+ * failed too), reads every shard of each refusing counter in one BatchGetItem and re-picks, at
+ * random, a shard with room (store/shards.ts). False when a refusing counter has no shard with
+ * room, or something unsharded refused: then the refusal stands. Costs two round trips (this
+ * read and the retried transaction), and only near a limit.
+ */
+const reshard = async (ctx: SendContext, result: TransactionResult): Promise<boolean> => {
+  const { deps, policy, now, plan } = ctx;
+  const tenantId = ctx.req.tenant.tenantId;
+  const failed = result.failures();
+  if (failed.some((n) => !isSharded(n) && n !== 'challenge')) return false;
+  const tenantFull = failed.includes('tenantDay');
+  const regions = plan.breakers.flatMap((b, i) =>
+    failed.includes(`breaker:${i}`) || failed.includes(`breakerPrevious:${i}`) ? [{ base: b.pk, i }] : [],
+  );
+  // A counter of one shard has nowhere else to go.
+  if (tenantFull && tenantDayShards(policy) === 1) return false;
+  if (regions.length > 0 && breakerShards(policy) === 1) return false;
+  if (!tenantFull && regions.length === 0) return false;
+  const breakerShardKeys = (base: string) =>
+    Array.from({ length: breakerShards(policy) }, (_, s) => breakerKeys(base, s, now));
+  const items = await readAll(deps.ddb, deps.tableName, [
+    ...(tenantFull ? tenantDayKeys(tenantId, policy, now) : []),
+    ...regions.flatMap((r) => breakerShardKeys(r.base).flatMap((k) => [k.current, k.previous])),
+  ]);
+  const at = (k: { pk: string; sk: string }) => items.get(`${k.pk}|${k.sk}`);
+  if (tenantFull) {
+    const shard = pickWithRoom(
+      tenantDayShards(policy),
+      (s) =>
+        Number(at(tenantDayKey(tenantId, s, now))?.sends ?? 0) + plan.messages <= tenantDayShare(policy, s),
+    );
+    if (shard === undefined) return false;
+    ctx.shards.tenantDay = shard;
+  }
+  for (const r of regions) {
+    const keys = breakerShardKeys(r.base);
+    const shard = pickWithRoom(keys.length, (s) => {
+      const k = keys[s];
+      return (
+        k !== undefined && breakerClosed(at(k.current), policy, s) && breakerClosed(at(k.previous), policy, s)
+      );
+    });
+    if (shard === undefined) return false;
+    ctx.shards.breakers[r.i] = shard;
+  }
+  return true;
+};
+
+/**
+ * Runs the charges of a send with its challenge write, re-picking refusing shards
+ * (`reshard`) up to `MAX_RESHARDS` times. `challenge` is built per try: it records the breaker
+ * shards charged.
+ */
+const chargeAndWrite = async (
+  ctx: SendContext,
+  challenge: () => TransactWriteItem,
+): Promise<TransactionResult> => {
+  for (let tries = 0; ; tries++) {
+    const result = await charges(ctx, new Transaction()).add('challenge', challenge()).run(ctx.deps.ddb);
+    if (result.ok || tries >= MAX_RESHARDS || !(await reshard(ctx, result))) return result;
+  }
 };
 
 /** The refusal of a cancelled send whose charges failed, or undefined when only the challenge did. */
@@ -279,12 +377,15 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   }
   const now = deps.now();
   const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
-  const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan };
+  const shards = {
+    tenantDay: randomShard(tenantDayShards(policy)),
+    breakers: plan.breakers.map(() => randomShard(breakerShards(policy))),
+  };
+  const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan, shards };
 
   const code = generateCode(policy.codeLength, policy.codeAlphabet);
   const id = randomId();
-  const breakers = plan.breakers.map((b) => b.pk);
-  const item: ChallengeItem = {
+  const base: ChallengeItem = {
     ...key,
     id,
     codeHash: codeHash(pepper, key, code),
@@ -297,16 +398,17 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     binding: req.binding ?? {},
     channels: req.deliveries.map((d) => d.channel),
     recipients: new Set(plan.recipients.map((r) => r.pk)),
-    // A verify credits the breakers that counted this code's messages, and only those.
-    ...(breakers.length > 0 && { breakers: new Set(breakers) }),
     // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
     ttl: Math.ceil((now + policy.ttlSeconds * 1000) / 1000) + 60,
   };
+  // A verify credits the breaker shards that counted this code's messages, and only those.
+  const withBreakers = (): ChallengeItem => {
+    const breakers = chargedBreakers(ctx);
+    return breakers.length > 0 ? { ...base, breakers: new Set(breakers) } : base;
+  };
 
-  const fresh = await charges(ctx, new Transaction())
-    .add('challenge', putFresh(deps.tableName, item, now))
-    .run(deps.ddb);
-  if (fresh.ok) return finish(ctx, { code, item, resent: false });
+  const fresh = await chargeAndWrite(ctx, () => putFresh(deps.tableName, withBreakers(), now));
+  if (fresh.ok) return finish(ctx, { code, item: withBreakers(), resent: false });
   const refusal = chargeRefusal(ctx, fresh);
   if (refusal) throw refusal;
   const old = fresh.old<ChallengeItem>('challenge');
@@ -326,26 +428,25 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
   if (old.lastSentAt > gapEdge) {
     throw new RateLimitedError('resend-gap', Math.ceil((old.lastSentAt - gapEdge) / 1000));
   }
-  const added = { recipients: plan.recipients.map((r) => r.pk), breakers: plan.breakers.map((b) => b.pk) };
-  // A verify writes one item per recipient and breaker of the code, and a transaction holds at
-  // most 100: a resend that would take the code past that is refused like a spent code.
-  const recipients = new Set([...(old.recipients ?? []), ...added.recipients]);
-  const breakerSet = new Set([...(old.breakers ?? []), ...added.breakers]);
+  const addedNow = () => ({ recipients: plan.recipients.map((r) => r.pk), breakers: chargedBreakers(ctx) });
+  // A verify writes one item per recipient and breaker shard of the code, and a transaction holds
+  // at most 100: a resend that would take the code past that is refused like a spent code (each
+  // resend may charge another shard of a region, so the count allows for a new one per region).
+  const recipients = new Set([...(old.recipients ?? []), ...addedNow().recipients]);
+  const breakerSet = new Set([...(old.breakers ?? []), ...addedNow().breakers]);
   if (recipients.size + breakerSet.size > MAX_CODE_FANOUT) {
     throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
   }
-  const result = await charges(ctx, new Transaction())
-    .add(
-      'challenge',
-      markResent(
-        deps.tableName,
-        old,
-        added,
-        { maxSends: policy.maxSendsPerCode, gapEdge, maxAttempts: policy.maxAttemptsPerCode },
-        now,
-      ),
-    )
-    .run(deps.ddb);
+  const result = await chargeAndWrite(ctx, () =>
+    markResent(
+      deps.tableName,
+      old,
+      addedNow(),
+      { maxSends: policy.maxSendsPerCode, gapEdge, maxAttempts: policy.maxAttemptsPerCode },
+      now,
+    ),
+  );
+  const added = addedNow();
   if (!result.ok) {
     const refusal = chargeRefusal(ctx, result);
     if (refusal) throw refusal;
@@ -406,10 +507,10 @@ const rollback = async (
   resent: boolean,
   added?: Added,
 ): Promise<void> => {
-  const { deps, policy, trust, now, plan } = ctx;
+  const { deps, policy, trust, now, plan, shards } = ctx;
   const tx = new Transaction().add(
     'tenantDay',
-    tenantDay(deps.tableName, ctx.req.tenant.tenantId, -plan.messages, policy, now),
+    tenantDay(deps.tableName, ctx.req.tenant.tenantId, shards.tenantDay, -plan.messages, policy, now),
   );
   plan.recipients.forEach((r, i) => {
     tx.add(`recipientDay:${i}`, refundRecipientDay(deps.tableName, r.pk, r.messages, trust, now));
@@ -419,7 +520,10 @@ const rollback = async (
     tx.add(`prefix:${i}`, prefixHour(deps.tableName, p.pk, -p.messages, policy, now));
   });
   plan.breakers.forEach((b, i) => {
-    tx.add(`breaker:${i}`, breakerHour(deps.tableName, b.pk, -b.messages, policy, now));
+    tx.add(
+      `breaker:${i}`,
+      breakerHour(deps.tableName, b.pk, shards.breakers[i] ?? 0, -b.messages, policy, now),
+    );
   });
   const result = await tx.add('challenge', undoSend(deps.tableName, item, resent, added)).run(deps.ddb);
   if (!result.ok)

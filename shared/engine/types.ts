@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { ChannelType, Senders } from '../channels/types';
 import type { Phone } from '../phone';
 import type { EmailTemplate, Localized } from '../templates';
@@ -101,6 +101,14 @@ export interface VerifyRequest {
   binding?: Binding;
   /** Defaults to `authenticated`. */
   caller?: Caller;
+  /**
+   * A dialect's own writes that belong to a successful verify (app-otp's verified marker,
+   * capillary-auth's session close and refresh key), by name. They join the transaction that
+   * consumes the code (DESIGN §4: dialect extras go inside the engine's transactions), so they
+   * cost no round trip of their own and happen exactly when the code is consumed. Each must
+   * succeed: a failed condition on one is a bug, not a refusal.
+   */
+  onSuccess?: Record<string, TransactWriteItem>;
 }
 
 export interface Verified {

@@ -95,6 +95,7 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     [...(item.breakers ?? [])].forEach((pk, i) => {
       tx.add(`breakerCredit:${i}`, breakerCredit(deps.tableName, pk, now));
     });
+    for (const [name, write] of Object.entries(req.onSuccess ?? {})) tx.add(`onSuccess:${name}`, write);
   }
   const result = await tx.run(deps.ddb);
   const log = (outcome: 'verified' | 'wrong' | 'locked' | 'consumed-by-another') =>
@@ -113,6 +114,8 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     if (right) return { verifiedAt: now };
     throw new InvalidCodeError(Math.max(0, policy.maxAttemptsPerCode - item.attempts));
   }
+  const extra = result.failures().find((n) => n.startsWith('onSuccess:'));
+  if (extra) throw new Error(`A verify's own write failed its condition: ${extra}`);
   if (result.failures().some((n) => n.startsWith('recipientDay:'))) {
     // Refused unanswered: the guess was not compared as far as anyone can tell, so it is not counted.
     await refundAttempt(deps.ddb, deps.tableName, item);

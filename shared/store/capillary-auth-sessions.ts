@@ -1,7 +1,6 @@
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  type DeleteItemCommandInput,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -9,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BoundedCache } from '../bounded-cache';
-import { guard, transact } from './dynamo';
+import { guard } from './dynamo';
 
 /**
  * Items of the Capillary auth engine dialect (seed 002), in the one table:
@@ -210,37 +209,36 @@ export interface RefreshRecord {
 }
 
 /**
- * Ends a session after a successful validate (Capillary answers `sessionId: null` then), so a
- * session yields at most one token, and on mobile stores the refresh key: one round trip.
+ * The writes that end a session at a successful otp/validate (Capillary answers `sessionId: null`
+ * then): the session deleted, so a session yields at most one token, and, on mobile, the refresh
+ * record stored. They join the verify's own transaction
+ * (`VerifyRequest.onSuccess`), so they happen exactly when the code is consumed and cost no round
+ * trip of their own.
  */
-export const finishSession = async (
-  ref: TableRef,
+export const sessionFinish = (
+  ref: Pick<TableRef, 'tableName'>,
   sessionId: string,
   refresh?: { keyHash: string; record: RefreshRecord },
-): Promise<void> => {
-  const end: TransactWriteItem = {
+): Record<string, TransactWriteItem> => ({
+  sessionEnd: {
     Delete: { TableName: ref.tableName, Key: marshall({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }) },
-  };
-  if (!refresh) {
-    await guard(() => ref.ddb.send(new DeleteItemCommand(end.Delete as DeleteItemCommandInput)));
-    return;
-  }
-  const put: TransactWriteItem = {
-    Put: {
-      TableName: ref.tableName,
-      Item: marshall({
-        pk: `REFRESH#${refresh.keyHash}`,
-        sk: 'REFRESH',
-        ...refresh.record,
-        ttl: ttlOf(refresh.record.expiresAt),
-      }),
-      // 256 random bits never collide; the condition only turns a bug into an error.
-      ConditionExpression: 'attribute_not_exists(pk)',
+  },
+  ...(refresh && {
+    refreshKey: {
+      Put: {
+        TableName: ref.tableName,
+        Item: marshall({
+          pk: `REFRESH#${refresh.keyHash}`,
+          sk: 'REFRESH',
+          ...refresh.record,
+          ttl: ttlOf(refresh.record.expiresAt),
+        }),
+        // 256 random bits never collide; the condition only turns a bug into an error.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     },
-  };
-  const outcome = await transact(ref.ddb, [end, put]);
-  if (!outcome.ok) throw new Error('Could not store the refresh key');
-};
+  }),
+});
 
 /** The live refresh record of a key hash, or undefined. */
 export const readRefresh = async (

@@ -3,6 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Policy } from '../tenants';
 import { and, below, hasRoom, or } from './conditions';
 import { dayCounterTtl, daySk, RECIPIENT_WINDOW_SK, tenantPk, utcDay } from './keys';
+import { shardCount, shardPk, shareOf } from './shards';
 
 /**
  * The counters of sends and guesses. Each charge is one item of the caller's transaction, so a
@@ -250,18 +251,47 @@ export const limitedSends = (
   };
 };
 
-/** Charges (`messages` > 0) or refunds (< 0) the tenant's day; a charge is refused past the cap. */
+/**
+ * The tenant's day is write-sharded (shards.ts): every generate of the tenant writes it, so one
+ * item would cap the tenant at ~500 generates/s. Each shard's share is at least
+ * `TENANT_DAY_MIN_SHARE` messages, so any request of up to that many messages fits an empty shard.
+ */
+export const TENANT_DAY_MIN_SHARE = 10;
+
+/** How many shards the tenant's day has under `policy` (64 from a cap of 640 messages up). */
+export const tenantDayShards = (policy: Policy): number =>
+  shardCount(policy.maxDailySendsPerTenant, TENANT_DAY_MIN_SHARE);
+
+/** The key of shard `shard` of the tenant's day at `now`. */
+export const tenantDayKey = (tenantId: string, shard: number, now: number) => ({
+  pk: shardPk(`${tenantPk(tenantId)}#TD`, shard),
+  sk: daySk(utcDay(now)),
+});
+
+/** Every shard key of the tenant's day at `now` (to read the day's total, or to find room). */
+export const tenantDayKeys = (tenantId: string, policy: Policy, now: number) =>
+  Array.from({ length: tenantDayShards(policy) }, (_, i) => tenantDayKey(tenantId, i, now));
+
+/** Shard `shard`'s share of the tenant's daily cap. */
+export const tenantDayShare = (policy: Policy, shard: number): number =>
+  shareOf(policy.maxDailySendsPerTenant, tenantDayShards(policy), shard);
+
+/**
+ * Charges (`messages` > 0) or refunds one shard of the tenant's day; a charge is refused past the
+ * shard's share of the cap, so all shards together never pass the cap.
+ */
 export const tenantDay = (
   tableName: string,
   tenantId: string,
+  shard: number,
   messages: number,
   policy: Policy,
   now: number,
 ): TransactWriteItem =>
   limitedSends(
     tableName,
-    { pk: tenantPk(tenantId), sk: daySk(utcDay(now)) },
+    tenantDayKey(tenantId, shard, now),
     messages,
-    policy.maxDailySendsPerTenant,
+    tenantDayShare(policy, shard),
     dayCounterTtl(now),
   );

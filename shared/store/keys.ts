@@ -7,9 +7,9 @@
  *  T#<tenant>#D#<subjHmac>    VERIFIED#<subHash> a JWT subject verified this phone (seed 001 isNewUser)
  *  T#<tenant>#R#<rcptHmac>    DAY#<yyyy-mm-dd>   a recipient's day: messages, failed guesses (all and anonymous)
  *  T#<tenant>#R#<rcptHmac>    WINDOW             a recipient's last message times (sliding window)
- *  T#<tenant>                 DAY#<yyyy-mm-dd>   daily counter of the tenant: messages
+ *  T#<tenant>#TD#<i>          DAY#<yyyy-mm-dd>   shard i of the tenant's daily counter (shards.ts)
  *  T#<tenant>#PX#<pfxHmac>    HOUR#<hour>        phone messages to one number prefix in one hour
- *  T#<tenant>#CC#<region>     HOUR#<hour>        phone messages, verifies, balance of a region in one hour
+ *  T#<tenant>#CC#<region>#<i> HOUR#<hour>       shard i of a region's breaker hour: messages, verifies, balance
  *  T#<tenant>                 TENANT             tenant record (policy, templates, channels)
  *  T#<tenant>                 CONTACT#<userId>   contact directory: phone, e-mail of a user
  *  CRED#<kind>#<id>           CRED               credential: tenant id, secret hash

@@ -5,6 +5,7 @@ import type { Policy } from '../tenants';
 import { or } from './conditions';
 import { limitedSends, type Trust } from './counters';
 import { HOUR_MS, hourCounterTtl, hourSk, utcHour } from './keys';
+import { shardCount, shardPk, shareOf } from './shards';
 
 /**
  * The SMS-pumping counters (docs/SMS-PUMPING.md): phone messages per number prefix per hour, and
@@ -26,7 +27,10 @@ const scopeOf = (tenantId: string, trust: Trust) => (trust === 'anonymous' ? `${
 export const prefixPk = (pepper: Buffer, tenantId: string, trust: Trust, prefix: string): string =>
   `T#${scopeOf(tenantId, trust)}#PX#${hmac(pepper, 'prefix', tenantId, trust, prefix).slice(0, 32)}`;
 
-/** The breaker partition of one region (`T#acme#CC#IN`); regions are not personal data. */
+/**
+ * The breaker partition of one region (`T#acme#CC#IN`), the base of its shards
+ * (`T#acme#CC#IN#<i>`); regions are not personal data.
+ */
 export const countryPk = (tenantId: string, trust: Trust, region: string): string =>
   `T#${scopeOf(tenantId, trust)}#CC#${region}`;
 
@@ -48,15 +52,48 @@ export const prefixHour = (
     hourCounterTtl(now),
   );
 
+/**
+ * The breaker of a region is write-sharded (shards.ts): every phone generate and every verify of
+ * the tenant in that region writes it. `conversionMinSends` is split into per-shard shares of at
+ * least `BREAKER_MIN_SHARE` sends, and each shard judges its own hour: it opens once it has its
+ * share of sends and a negative balance. With no verifies at all the shards together admit
+ * exactly `conversionMinSends` one-message sends, as the single item did. A verify credits the
+ * shard its code was charged to (the challenge records that shard's partition), so with verifies
+ * each shard can go one message past its own ratio: the shards together admit at most `n - 1`
+ * messages (under 10 % of `conversionMinSends`) more per hour than one item would.
+ * A breaker with `conversionMinSends` under 20 has one shard and is exact; 640 and up get 64.
+ */
+export const BREAKER_MIN_SHARE = 10;
+
+export const breakerShards = (policy: Policy): number =>
+  shardCount(policy.conversionMinSends, BREAKER_MIN_SHARE);
+
 /** The breaker is closed while an hour has too few sends to judge, or enough verifies for them. */
 const BREAKER_CLOSED = or('attribute_not_exists(sends)', 'sends < :minSends', 'balance >= :zero');
 
-const judge = (policy: Policy) => ({ ':minSends': policy.conversionMinSends, ':zero': 0 });
+const judge = (policy: Policy, shard: number) => ({
+  ':minSends': shareOf(policy.conversionMinSends, breakerShards(policy), shard),
+  ':zero': 0,
+});
 
-/** Charges (`messages` > 0) or refunds a region's current hour; a charge needs the breaker closed. */
+/** `BREAKER_CLOSED` on an item read back (absent means closed), to find a shard that admits. */
+export const breakerClosed = (item: Record<string, unknown> | undefined, policy: Policy, shard: number) => {
+  if (item?.sends === undefined) return true;
+  const { ':minSends': minSends } = judge(policy, shard);
+  return Number(item.sends) < minSends || Number(item.balance ?? 0) >= 0;
+};
+
+/** The current and previous hour's keys of shard `shard` of a region's breaker. */
+export const breakerKeys = (base: string, shard: number, now: number) => ({
+  current: { pk: shardPk(base, shard), sk: hourSk(utcHour(now)) },
+  previous: { pk: shardPk(base, shard), sk: hourSk(utcHour(now - HOUR_MS)) },
+});
+
+/** Charges (`messages` > 0) or refunds shard `shard` of a region's current hour; a charge needs it closed. */
 export const breakerHour = (
   tableName: string,
-  pk: string,
+  base: string,
+  shard: number,
   messages: number,
   policy: Policy,
   now: number,
@@ -65,7 +102,7 @@ export const breakerHour = (
   return {
     Update: {
       TableName: tableName,
-      Key: hourKey(pk, now),
+      Key: marshall(breakerKeys(base, shard, now).current),
       UpdateExpression: 'ADD sends :n, balance :cost SET #ttl = if_not_exists(#ttl, :ttl)',
       ...(charge && { ConditionExpression: BREAKER_CLOSED }),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
@@ -73,27 +110,29 @@ export const breakerHour = (
         ':n': messages,
         ':cost': -messages * Math.round(CREDIT * policy.minConversionRatio),
         ':ttl': hourCounterTtl(now),
-        ...(charge && judge(policy)),
+        ...(charge && judge(policy, shard)),
       }),
     },
   };
 };
 
 /**
- * The previous hour's verdict holds through the current hour, so a tripped breaker stays open for
- * at least one whole hour instead of closing at the first turn of the clock.
+ * The previous hour's verdict (of the same shard) holds through the current hour, so a tripped
+ * breaker stays open for at least one whole hour instead of closing at the first turn of the
+ * clock. Credits always go to the current hour, so the previous hour's items are only read.
  */
 export const breakerPreviousHour = (
   tableName: string,
-  pk: string,
+  base: string,
+  shard: number,
   policy: Policy,
   now: number,
 ): TransactWriteItem => ({
   ConditionCheck: {
     TableName: tableName,
-    Key: hourKey(pk, now - HOUR_MS),
+    Key: marshall(breakerKeys(base, shard, now).previous),
     ConditionExpression: BREAKER_CLOSED,
-    ExpressionAttributeValues: marshall(judge(policy)),
+    ExpressionAttributeValues: marshall(judge(policy, shard)),
   },
 });
 

@@ -1,4 +1,4 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { guard } from './dynamo';
 import { subjectPk } from './keys';
@@ -40,16 +40,11 @@ export const hasVerifiedPhone = async (ref: VerifiedPhoneRef): Promise<boolean> 
 };
 
 /**
- * Records that this user verified this phone. A put is idempotent (a later verify only moves
- * `verifiedAt`); the record has no ttl: "has verified once" does not expire.
+ * Records that this user verified this phone: an item of the verify's own transaction
+ * (`VerifyRequest.onSuccess`), written exactly when the code is consumed and at no round trip of
+ * its own. A put is idempotent (a later verify only moves `verifiedAt`); the record has no ttl:
+ * "has verified once" does not expire.
  */
-export const markPhoneVerified = async (ref: VerifiedPhoneRef, now: number): Promise<void> => {
-  await guard(() =>
-    ref.ddb.send(
-      new PutItemCommand({
-        TableName: ref.tableName,
-        Item: marshall({ ...keyOf(ref), verifiedAt: now }),
-      }),
-    ),
-  );
-};
+export const phoneVerified = (ref: VerifiedPhoneRef, now: number): TransactWriteItem => ({
+  Put: { TableName: ref.tableName, Item: marshall({ ...keyOf(ref), verifiedAt: now }) },
+});

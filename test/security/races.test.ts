@@ -1,9 +1,3 @@
-import {
-  type DynamoDBClient,
-  TransactionCanceledException,
-  type TransactWriteItem,
-  type TransactWriteItemsCommandInput,
-} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
 import { issue, verify } from '../../shared/engine';
@@ -23,6 +17,7 @@ import {
   testTenant,
   verifyOf,
 } from '../support/harness';
+import { simulateTransactionConflicts } from '../support/store-traffic';
 
 const PHONE = '+919812345670';
 const EMAIL = 'race.target@example.com';
@@ -60,52 +55,6 @@ const tally = (results: PromiseSettledResult<unknown>[]): Record<string, number>
 /** Challenge items (sk `CH#…`) of the whole table. */
 const challengeItems = async (h: Awaited<ReturnType<typeof engineHarness>>) =>
   (await scanItems(h.ddb, h.tableName)).filter((i) => String(i.sk).startsWith('CH#'));
-
-/** The key of one transaction item, as a string. */
-const itemKey = (item: TransactWriteItem): string => {
-  const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
-  const key = op && 'Key' in op ? op.Key : item.Put?.Item;
-  return JSON.stringify([key?.pk, key?.sk]);
-};
-
-/**
- * Makes the client see TransactionConflict as DynamoDB raises it. DynamoDB Local runs
- * transactions one after another and never reports a conflict (600 parallel generates: 600
- * TransactWriteItems, none cancelled by a conflict), so it cannot show what the retry policy does
- * under a burst. DynamoDB cancels a transaction that touches an item another transaction is still
- * writing; this middleware does the same for the transactions of this client, before they leave.
- */
-const simulateTransactionConflicts = (client: DynamoDBClient) => {
-  const inFlight = new Set<string>();
-  const stats = { transactions: 0, conflicts: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
-      const keys = ((args.input as TransactWriteItemsCommandInput).TransactItems ?? []).map(itemKey);
-      stats.transactions++;
-      if (keys.some((k) => inFlight.has(k))) {
-        stats.conflicts++;
-        throw new TransactionCanceledException({
-          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
-          $metadata: { httpStatusCode: 400 },
-          CancellationReasons: keys.map((k) =>
-            inFlight.has(k)
-              ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
-              : { Code: 'None' },
-          ),
-        });
-      }
-      for (const k of keys) inFlight.add(k);
-      try {
-        return await next(args);
-      } finally {
-        for (const k of keys) inFlight.delete(k);
-      }
-    },
-    { step: 'initialize', name: 'simulateTransactionConflicts' },
-  );
-  return stats;
-};
 
 describe('security › races (DynamoDB Local)', () => {
   describe('engine › verify', () => {

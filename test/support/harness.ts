@@ -12,14 +12,9 @@ import type {
   VerifyRequest,
 } from '../../shared/engine/types';
 import { parseE164 } from '../../shared/phone';
-import {
-  challengeKey,
-  daySk,
-  RECIPIENT_WINDOW_SK,
-  recipientPk,
-  tenantPk,
-  utcDay,
-} from '../../shared/store/keys';
+import { tenantDayKeys } from '../../shared/store/counters';
+import { challengeKey, daySk, RECIPIENT_WINDOW_SK, recipientPk, utcDay } from '../../shared/store/keys';
+import { breakerKeys, breakerShards, countryPk } from '../../shared/store/pumping';
 import { ensureTable } from '../../shared/store/table-schema';
 import { BUILT_IN_TEMPLATES } from '../../shared/templates';
 import { type Tenant, tenantSchema } from '../../shared/tenants';
@@ -210,7 +205,6 @@ export const keysFor = (tenant: Tenant, purpose: string, subject: string, now: n
     challenge: challengeKey(PEPPER, tenant.tenantId, purpose, subject),
     destinationDay: { pk: recipient, sk: daySk(day) },
     recipientWindow: { pk: recipient, sk: RECIPIENT_WINDOW_SK },
-    tenantDay: { pk: tenantPk(tenant.tenantId), sk: daySk(day) },
     day,
   };
 };
@@ -285,10 +279,37 @@ export const dayCounters = async (
 ) => {
   const keys = keysFor(tenant, 'any', subject, now);
   const destination = await readItem(ddb, tableName, keys.destinationDay);
-  const tenantDay = await readItem(ddb, tableName, keys.tenantDay);
   return {
     sends: Number(destination?.sends ?? 0),
     failures: Number(destination?.failures ?? 0),
-    tenantSends: Number(tenantDay?.sends ?? 0),
+    tenantSends: (await sumOf(ddb, tableName, tenantDayKeys(tenant.tenantId, tenant.policy, now))).sends,
   };
 };
+
+/**
+ * The numeric attributes `sends`, `verified` and `balance` summed over the shards of a sharded
+ * counter (store/shards.ts): what the single item held before sharding (zeros when absent).
+ */
+export const sumOf = async (ddb: DynamoDBClient, tableName: string, keys: { pk: string; sk: string }[]) => {
+  const items = await Promise.all(keys.map((k) => readItem(ddb, tableName, k)));
+  const total = (attr: string) => items.reduce((sum, i) => sum + Number(i?.[attr] ?? 0), 0);
+  return { sends: total('sends'), verified: total('verified'), balance: total('balance') };
+};
+
+/** A region's breaker hour at `at`, summed over its shards. */
+export const breakerTotals = (
+  ddb: DynamoDBClient,
+  tableName: string,
+  tenant: Tenant,
+  region: string,
+  at: number,
+  trust: 'authenticated' | 'anonymous' = 'authenticated',
+) =>
+  sumOf(
+    ddb,
+    tableName,
+    Array.from(
+      { length: breakerShards(tenant.policy) },
+      (_, s) => breakerKeys(countryPk(tenant.tenantId, trust, region), s, at).current,
+    ),
+  );

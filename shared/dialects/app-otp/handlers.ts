@@ -6,7 +6,7 @@ import { UnauthorizedError } from '../../errors';
 import { verifyTenantJwt } from '../../http/auth';
 import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
-import { hasVerifiedPhone, markPhoneVerified, type VerifiedPhoneRef } from '../../store/verified-phones';
+import { hasVerifiedPhone, phoneVerified, type VerifiedPhoneRef } from '../../store/verified-phones';
 import { assertTemplate, BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { appOtpError, mapAppOtpError } from './errors';
@@ -72,25 +72,38 @@ const contentOf = (req: RouteRequest, tenant: Tenant): MessageContent => {
 const digitsOf = (value: string | number, length: number): string =>
   typeof value === 'number' ? String(value).padStart(length, '0') : value;
 
+/** Both results once both have settled; the first rejection (in argument order) is thrown. */
+const bothSettled = async <A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> => {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+};
+
 /**
  * register and resend: both send the live code again within expiry (same code, same authCode),
- * else a fresh code with a fresh authCode. The read for `isNewUser` comes first so a store
- * failure refuses the request before anything is sent.
+ * else a fresh code with a fresh authCode. The read for `isNewUser` runs beside the engine's
+ * write, not before it (DESIGN §4: a fresh generate is one sequential round trip); both are
+ * awaited before answering. A store failure on the read alone answers 503 after the code went
+ * out: the fault side the engine already takes (charged, maybe delivered, retry re-sends the
+ * same code after the resend gap), never an uncharged send.
  */
 const send = async (req: RouteRequest): Promise<HttpResponse> => {
   const caller = await authenticate(req);
   const body = registerBody.parse(req.body);
   const phone = resolvePhone(body.phone_number, body.countryCode);
   if (!phone.ok) return refuse(appOtpError(400, phone.error), phone.error);
-  const known = await hasVerifiedPhone(verifiedRef(req, caller, phone.phone.e164));
-  const issued = await issue(req.deps, {
-    tenant: caller.tenant,
-    purpose: purposeOf(caller),
-    subject: phone.phone.e164,
-    deliveries: [{ channel: 'SMS', to: phone.phone.e164, phone: phone.phone }],
-    content: contentOf(req, caller.tenant),
-    binding: { authCode: String(randomInt(0, 10 ** AUTH_CODE_LENGTH)).padStart(AUTH_CODE_LENGTH, '0') },
-  });
+  const [known, issued] = await bothSettled(
+    hasVerifiedPhone(verifiedRef(req, caller, phone.phone.e164)),
+    issue(req.deps, {
+      tenant: caller.tenant,
+      purpose: purposeOf(caller),
+      subject: phone.phone.e164,
+      deliveries: [{ channel: 'SMS', to: phone.phone.e164, phone: phone.phone }],
+      content: contentOf(req, caller.tenant),
+      binding: { authCode: String(randomInt(0, 10 ** AUTH_CODE_LENGTH)).padStart(AUTH_CODE_LENGTH, '0') },
+    }),
+  );
   const authCode = issued.binding.authCode;
   if (!authCode) throw new Error('Issued challenge carries no authCode');
   return { status: 200, body: { authCode, isNewUser: !known } };
@@ -102,14 +115,15 @@ const check = async (req: RouteRequest): Promise<HttpResponse> => {
   const body = verifyBody.parse(req.body);
   const phone = resolvePhone(body.phone_number, body.countryCode);
   if (!phone.ok) return refuse(appOtpError(400, phone.error), phone.error);
-  const { verifiedAt } = await verify(req.deps, {
+  await verify(req.deps, {
     tenant: caller.tenant,
     purpose: purposeOf(caller),
     subject: phone.phone.e164,
     code: digitsOf(body.otp, caller.tenant.policy.codeLength),
     binding: { authCode: digitsOf(body.authCode, AUTH_CODE_LENGTH) },
+    // `isNewUser` turns false with the consume itself, in the same transaction.
+    onSuccess: { verified: phoneVerified(verifiedRef(req, caller, phone.phone.e164), req.deps.now()) },
   });
-  await markPhoneVerified(verifiedRef(req, caller, phone.phone.e164), verifiedAt);
   return { status: 200, body: { message: 'Phone number verified successfully' } };
 };
 

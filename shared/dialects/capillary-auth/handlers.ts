@@ -9,10 +9,10 @@ import {
   type AuthSession,
   brandKey,
   brandPointer,
-  finishSession,
   putSession,
   readRefresh,
   readSession,
+  sessionFinish,
 } from '../../store/capillary-auth-sessions';
 import { BUILT_IN_TEMPLATES, withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
@@ -226,18 +226,6 @@ const otpValidate =
     // Capillary documents the OTP as a `long`: a number loses its leading zeros.
     const code =
       typeof body.otp === 'number' ? String(body.otp).padStart(tenant.policy.codeLength, '0') : body.otp;
-    await uniformForUsername(req, identifier, 'otp-validate', () =>
-      verify(req.deps, {
-        tenant,
-        purpose: purposeOf(session),
-        subject: destination.subject,
-        code,
-        caller: 'anonymous',
-      }),
-    );
-    // A decoy's code was never sent: even a lucky guess authenticates nobody.
-    if (destination.decoy) throw refusals.invalidOtp();
-
     const now = req.deps.now();
     const subject: TokenSubject = {
       sub: canonical,
@@ -248,9 +236,9 @@ const otpValidate =
       ...(session.deviceId ? { deviceId: session.deviceId } : {}),
       authTime: Math.floor(now / 1000),
     };
-    const token = await signAccessToken(await req.deps.signingKey(), subject, now);
     const refresh = variant === 'mobile' ? newRefreshKey() : undefined;
-    await finishSession(
+    // The session ends (and the refresh key is stored) in the transaction that consumes the code.
+    const finish = sessionFinish(
       req.deps,
       session.id,
       refresh && {
@@ -266,6 +254,21 @@ const otpValidate =
         },
       },
     );
+    await uniformForUsername(req, identifier, 'otp-validate', () =>
+      verify(req.deps, {
+        tenant,
+        purpose: purposeOf(session),
+        subject: destination.subject,
+        code,
+        caller: 'anonymous',
+        // A decoy's session is left as it is: its code was never sent.
+        ...(!destination.decoy && { onSuccess: finish }),
+      }),
+    );
+    // A decoy's code was never sent: even a lucky guess authenticates nobody.
+    if (destination.decoy) throw refusals.invalidOtp();
+
+    const token = await signAccessToken(await req.deps.signingKey(), subject, now);
     req.deps.logger.info('auth token issued', {
       tenant: tenant.tenantId,
       brand,

@@ -10,10 +10,11 @@ import {
 } from '../../../shared/errors';
 import { parseE164 } from '../../../shared/phone';
 import { hourSk, utcHour } from '../../../shared/store/keys';
-import { countryPk, prefixPk } from '../../../shared/store/pumping';
+import { prefixPk } from '../../../shared/store/pumping';
 import { BUILT_IN_TEMPLATES } from '../../../shared/templates';
 import type { Tenant } from '../../../shared/tenants';
 import {
+  breakerTotals,
   dayCounters,
   engineHarness,
   keysFor,
@@ -48,18 +49,9 @@ const prefixSends = async (h: Harness, tenant: Tenant, phone: string, at = h.clo
   return Number((await readItem(h.ddb, h.tableName, key))?.sends ?? 0);
 };
 
-/** The breaker's hourly counter of a country (zeros when absent). */
-const countryHour = async (h: Harness, tenant: Tenant, region: string, at = h.clock.now()) => {
-  const item = await readItem(h.ddb, h.tableName, {
-    pk: countryPk(tenant.tenantId, 'authenticated', region),
-    sk: hourSk(utcHour(at)),
-  });
-  return {
-    sends: Number(item?.sends ?? 0),
-    verified: Number(item?.verified ?? 0),
-    balance: Number(item?.balance ?? 0),
-  };
-};
+/** The breaker's hourly counter of a country, summed over its shards (zeros when absent). */
+const countryHour = (h: Harness, tenant: Tenant, region: string, at = h.clock.now()) =>
+  breakerTotals(h.ddb, h.tableName, tenant, region, at);
 
 /** Issues a fresh SMS code to each phone in turn, returning the requests for later verifies. */
 const issueAll = async (h: Harness, tenant: Tenant, phones: string[]): Promise<IssueRequest[]> => {
