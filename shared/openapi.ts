@@ -113,7 +113,7 @@ const operationFor = (route: RouteDef, components: Record<string, JsonSchema>): 
   ];
   const error = schemas.error ? toJsonSchema(schemas.error, `${id}Error`, components) : undefined;
   const responses: Record<string, unknown> = {
-    '200': {
+    [String(schemas.successStatus ?? 200)]: {
       description: 'Success',
       content: jsonContent(schemas.response && toJsonSchema(schemas.response, `${id}Response`, components)),
     },

@@ -1,5 +1,5 @@
 import type { OutboundMessage } from '../channels/types';
-import { generateCode, openCode, randomId, sealCode } from '../crypto';
+import { generateCode, openCode, randomId, safeEqual, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
 import {
   DeliveryFailedError,
@@ -24,7 +24,7 @@ import { breakerHour, breakerPreviousHour, prefixHour } from '../store/pumping';
 import { render, spellOut } from '../templates';
 import type { Policy, Tenant } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
-import { codeHash, sealAad } from './challenge';
+import { codeHash, noteAad, sealAad } from './challenge';
 import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
 
@@ -228,7 +228,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
   const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan };
 
-  const code = generateCode(policy.codeLength, policy.codeAlphabet);
+  const code = req.code ?? generateCode(policy.codeLength, policy.codeAlphabet);
   const id = randomId();
   const breakers = plan.breakers.map((b) => b.pk);
   const item: ChallengeItem = {
@@ -242,6 +242,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     lastSentAt: now,
     createdAt: now,
     binding: req.binding ?? {},
+    ...(req.note !== undefined && { note: sealCode(pepper, noteAad(key, id), req.note) }),
     channels: req.deliveries.map((d) => d.channel),
     recipients: new Set(plan.recipients.map((r) => r.pk)),
     // A verify credits the breakers that counted this code's messages, and only those.
@@ -266,6 +267,9 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
   const { deps, policy, now, plan } = ctx;
   if (old.attempts >= policy.maxAttemptsPerCode)
     throw new TooManyAttemptsError('The code is locked until it expires');
+  // A resend sends the live code: a client-chosen code that differs would be a second live code.
+  if (ctx.req.code !== undefined && !safeEqual(codeHash(ctx.pepper, ctx.key, ctx.req.code), old.codeHash))
+    throw new InvalidInputError('code', 'The custom code differs from the live code');
   if (old.sendCount >= policy.maxSendsPerCode) {
     throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
   }

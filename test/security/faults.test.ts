@@ -22,6 +22,7 @@ import { createHandler as capillaryAuthHandler } from '../../functions/capillary
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
 import { createHandler as loginRadiusHandler } from '../../functions/loginradius';
 import { createHandler as summitAiHandler } from '../../functions/summitai';
+import { createHandler as twilioVerifyHandler } from '../../functions/twilio-verify';
 import { demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
@@ -59,6 +60,7 @@ import {
   testDirectoryOptions,
   testTenant,
 } from '../support/harness';
+import { TWILIO_HEADERS, TWILIO_SERVICE_PATH, twilioForm } from '../support/twilio';
 
 /** API Gateway's REST integration timeout. */
 const API_GATEWAY_TIMEOUT_S = 29;
@@ -433,6 +435,34 @@ const DRIVERS: Record<DialectId, (h: DialectHarness) => Driver> = {
         call(handler, apiEvent('POST', '/adm/service', { body: validateBody(otp, transactionId) })),
       // The seed's user 967 (local/demo/summitai.ts).
       to: '+919876543219',
+      unavailable: { generate: unavailable, verify: unavailable },
+    };
+  },
+  'twilio-verify': (h) => {
+    const handler = twilioVerifyHandler(h.deps);
+    const to = '+919876500006';
+    const post = (path: string, fields: Record<string, string>) =>
+      call(
+        handler,
+        apiEvent('POST', `${TWILIO_SERVICE_PATH}${path}`, {
+          headers: TWILIO_HEADERS,
+          body: twilioForm(fields),
+        }),
+      );
+    const unavailable = {
+      code: 20503,
+      message: 'Service unavailable, retry later',
+      more_info: 'https://www.twilio.com/docs/errors/20503',
+      status: 503,
+    };
+    return {
+      // A check with no code issued reads the tenant and the Service (warming both caches).
+      prepare: async () => {
+        await post('/VerificationCheck', { To: to, Code: '000000' });
+      },
+      generate: () => post('/Verifications', { To: to, Channel: 'sms' }),
+      verify: (code) => post('/VerificationCheck', { To: to, Code: code }),
+      to,
       unavailable: { generate: unavailable, verify: unavailable },
     };
   },

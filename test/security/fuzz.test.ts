@@ -2,6 +2,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { TWILIO_DEMO } from '../../local/demo/twilio-verify';
 import { MAX_BODY_BYTES } from '../../shared/http/dialect-handler';
 import type { LambdaHandler } from '../../shared/http/types';
 import { DIALECTS, type DialectId, type RouteDef } from '../../shared/routes';
@@ -340,6 +341,7 @@ const credentialCases = (route: RouteDef): fc.Arbitrary<{ req: RawRequest; statu
           status: 401,
         }));
     case 'capillary-v2':
+    case 'twilio-verify':
       return fc
         .oneof(
           tokenGarbage,
@@ -348,7 +350,10 @@ const credentialCases = (route: RouteDef): fc.Arbitrary<{ req: RawRequest; statu
             .map(([id, secret]) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`),
           fc
             .string({ maxLength: 40 })
-            .map((s) => `Basic ${Buffer.from(`demo-client:${s}`).toString('base64')}`),
+            .map(
+              (s) =>
+                `Basic ${Buffer.from(`${route.dialect === 'twilio-verify' ? TWILIO_DEMO.accountSid : 'demo-client'}:${s}`).toString('base64')}`,
+            ),
           tokenGarbage.map((t) => `Bearer ${t}`),
         )
         .map((authorization) => ({
