@@ -38,6 +38,14 @@
  *                                           the old items; prints one line per credential
  *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
  *   contact show --tenant ID --user USER_ID
+ *   twilio account --tenant ID              Twilio Verify: the tenant's account SID (derived from its id)
+ *                                           and a new auth token (32 hex digits, printed once; stored
+ *                                           hashed; replaces the previous token)
+ *   twilio apikey --tenant ID               Twilio Verify: a new API key SID and secret (printed once)
+ *   twilio service create --tenant ID --name FRIENDLY_NAME [--code-length 4-10] [--custom-code]
+ *                         [--do-not-share-warning] [--whatsapp-template NAME]
+ *                                           a Twilio Verify Service (docs/dialects/twilio-verify.md);
+ *                                           prints its VA sid
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -45,8 +53,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CONSTANTS } from '../local/config';
 import { generateSecret, secretProblem } from '../shared/credential-secret';
 import { apiKeyCredentialId, formCredentialId } from '../shared/dialects/summitai/credentials';
+import {
+  accountSidOf,
+  newApiKeySid,
+  newAuthToken,
+  newServiceSid,
+} from '../shared/dialects/twilio-verify/sids';
 import { normalizeEmail, parsePhone } from '../shared/phone';
 import { secretValue } from '../shared/secrets';
+import { serviceSettingsSchema, TwilioServices } from '../shared/store/twilio-services';
 import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
@@ -79,6 +94,11 @@ const args = (() => {
         user: { type: 'string' },
         phone: { type: 'string' },
         email: { type: 'string' },
+        name: { type: 'string' },
+        'code-length': { type: 'string' },
+        'custom-code': { type: 'boolean' },
+        'do-not-share-warning': { type: 'boolean' },
+        'whatsapp-template': { type: 'string' },
       },
     });
   } catch (error) {
@@ -112,8 +132,18 @@ const tenants = new TenantDirectory(ddb, tableName, {
         ),
   cacheSeconds: 0,
 });
-const need = (name: Exclude<keyof typeof values, 'help'>): string =>
-  values[name] ?? usage(`--${name} is required`);
+type StringOption =
+  | 'file'
+  | 'tenant'
+  | 'kind'
+  | 'id'
+  | 'org'
+  | 'secret'
+  | 'user'
+  | 'phone'
+  | 'email'
+  | 'name';
+const need = (name: StringOption): string => values[name] ?? usage(`--${name} is required`);
 
 /** The kinds before credentials were per dialect, and what each became. */
 const RENAMED: Record<string, string> = {
@@ -221,6 +251,50 @@ try {
       if (values.email && !email) usage('--email is not a valid e-mail address');
       await tenants.putContact(tenantId, { userId: need('user'), phone, email });
       console.log(`contact ${values.user} saved`);
+      break;
+    }
+    case 'twilio account': {
+      const tenantId = need('tenant');
+      if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
+      const token = newAuthToken();
+      await tenants.putCredential('twilio-account', accountSidOf(tenantId), tenantId, token);
+      console.log(JSON.stringify({ accountSid: accountSidOf(tenantId), authToken: token }, null, 2));
+      break;
+    }
+    case 'twilio apikey': {
+      const tenantId = need('tenant');
+      if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
+      const sid = newApiKeySid();
+      const secret = newAuthToken();
+      await tenants.putCredential('twilio-apikey', sid, tenantId, secret);
+      console.log(JSON.stringify({ accountSid: accountSidOf(tenantId), apiKeySid: sid, secret }, null, 2));
+      break;
+    }
+    case 'twilio service': {
+      if (positionals[2] !== 'create') usage(`unknown command: ${positionals.join(' ')}`);
+      const tenantId = need('tenant');
+      if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
+      const settings = serviceSettingsSchema.safeParse({
+        friendlyName: need('name'),
+        ...(values['code-length'] !== undefined && { codeLength: Number(values['code-length']) }),
+        customCodeEnabled: values['custom-code'] ?? false,
+        doNotShareWarningEnabled: values['do-not-share-warning'] ?? false,
+        ...(values['whatsapp-template'] !== undefined && {
+          whatsappTemplateName: values['whatsapp-template'],
+        }),
+      });
+      const data = settings.success
+        ? settings.data
+        : usage(
+            `invalid Service: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
+      const service = await new TwilioServices(ddb, tableName, 0).create(
+        tenantId,
+        newServiceSid(),
+        data,
+        Date.now(),
+      );
+      console.log(JSON.stringify(service, null, 2));
       break;
     }
     case 'contact show': {

@@ -399,6 +399,13 @@ const credentialCases = (route: RouteDef): fc.Arbitrary<{ req: RawRequest; statu
 
 const is4xx = (s: number) => s >= 400 && s < 500;
 
+/**
+ * What a broken body gets: 400, except on a GET (Twilio's fetches), whose body is never read: any
+ * answer but a 5xx, in the dialect's shape (`check` holds those).
+ */
+const bodyRefusal = (route: RouteDef): StatusExpectation | undefined =>
+  route.method === 'GET' ? undefined : 400;
+
 describe('security', () => {
   describe('fuzz oracle', () => {
     // The properties below are only as good as `check`: each of these stand-ins breaks one promise.
@@ -496,7 +503,7 @@ describe('security', () => {
             const levels = kind === 'array' ? depth : Math.min(depth, 10_000);
             const raw = deepText(levels, kind);
             const body = atRoot || sp.path.length === 0 ? raw : withRawJson(sp.seed, sp.path, raw);
-            await check(route, { ...baseRequest(route, undefined), body }, 400);
+            await check(route, { ...baseRequest(route, undefined), body }, bodyRefusal(route));
           },
         ),
         paramsFor(route),
@@ -585,7 +592,7 @@ describe('security', () => {
       );
       await fc.assert(
         fc.asyncProperty(broken, async (body) => {
-          await check(route, { ...baseRequest(route, undefined), body }, 400);
+          await check(route, { ...baseRequest(route, undefined), body }, bodyRefusal(route));
         }),
         paramsFor(route),
       );
@@ -595,7 +602,7 @@ describe('security', () => {
       const empty = fc.constantFrom(null, '', ' ', '\n', 'null', '{}', '[]', '""', '0', 'true');
       await fc.assert(
         fc.asyncProperty(empty, async (body) => {
-          await check(route, { ...baseRequest(route, undefined), body }, 400);
+          await check(route, { ...baseRequest(route, undefined), body }, bodyRefusal(route));
         }),
         paramsFor(route, 10),
       );
