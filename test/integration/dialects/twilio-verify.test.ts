@@ -123,3 +123,23 @@ describe('twilio-verify on the engine', () => {
     expect((await post('/VerificationCheck', { To: to, Code: code })).status).toBe(404);
   });
 });
+
+describe('twilio-verify request budget (warm caches)', () => {
+  it('sends a fresh code in one transaction and checks it with the verify’s two writes beside one read', async () => {
+    const to = '+919812300007';
+    // Warm the tenant, credential and Service caches as a warm container has them.
+    await post('/VerificationCheck', { To: '+919812300008', Code: '000000' });
+    h.requests.reset();
+    expect((await post('/Verifications', { To: to, Channel: 'sms' })).status).toBe(201);
+    expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+    h.requests.reset();
+    const wrong = await post('/VerificationCheck', { To: to, Code: '000000' });
+    expect(wrong.body.status).toBe('pending');
+    // Sequentially: the reservation, then the failure charge; the status read runs beside them.
+    expect(h.requests.counts).toEqual({
+      UpdateItemCommand: 1,
+      TransactWriteItemsCommand: 1,
+      GetItemCommand: 1,
+    });
+  });
+});
