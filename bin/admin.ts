@@ -224,6 +224,11 @@ try {
     }
     case 'credential create': {
       const kind = credentialKind(need('kind'));
+      // Twilio's ids have a fixed form (the account SID is the tenant's): their own commands make them.
+      if (kind === 'twilio-account' || kind === 'twilio-apikey')
+        usage(
+          `--kind ${kind}: use \`twilio ${kind === 'twilio-account' ? 'account' : 'apikey'} --tenant ID\``,
+        );
       const tenantId = need('tenant');
       if (!(await tenants.get(tenantId))) usage(`no tenant ${tenantId}`);
       // Keys are stored as unsalted SHA-256: a guessable one (`--secret 1234`) is refused.
