@@ -2,9 +2,11 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import type { AppDeps } from '../shared/app-deps';
 import { apiKeyCredentialId } from '../shared/dialects/summitai/credentials';
+import { accountSidOf } from '../shared/dialects/twilio-verify/sids';
 import type { LambdaHandler } from '../shared/http/types';
 import type { DialectId } from '../shared/routes';
 import { putBrandPointer } from '../shared/store/capillary-auth-sessions';
+import { TwilioServices } from '../shared/store/twilio-services';
 import type { Tenant } from '../shared/tenants';
 import { apiEvent } from '../test/support/app-harness';
 
@@ -224,6 +226,47 @@ const capillaryAuth = (base: number): DialectDriver => {
   };
 };
 
+const TW = {
+  token: 'bench0123456789abcdef0123456789ab',
+  service: `VA${'0'.repeat(28)}be4c`,
+};
+
+/** Twilio Verify v2: HTTP Basic with the account SID and auth token, form bodies, check by To. */
+const twilioVerify = (base: number): DialectDriver => {
+  let auth = '';
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const event = (path: string, fields: Record<string, string>) =>
+    apiEvent('POST', `/v2/Services/${TW.service}${path}`, {
+      body: form(fields),
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  return {
+    tenantPatch: {},
+    seed: async (deps, tenantId) => {
+      const account = accountSidOf(tenantId);
+      auth = `Basic ${Buffer.from(`${account}:${TW.token}`).toString('base64')}`;
+      await deps.tenants.putCredential('twilio-account', account, tenantId, TW.token);
+      await new TwilioServices(deps.ddb, deps.tableName).save({
+        sid: TW.service,
+        tenantId,
+        friendlyName: 'Bench',
+        codeLength: 6,
+        customCodeEnabled: false,
+        doNotShareWarningEnabled: false,
+        dateCreated: 0,
+        dateUpdated: 0,
+      });
+    },
+    destination: (i) => benchPhone(base, i),
+    generate: (i) => event('/Verifications', { To: benchPhone(base, i), Channel: 'sms' }),
+    verify: (i, _state, _generated, code) =>
+      event('/VerificationCheck', { To: benchPhone(base, i), Code: code }),
+    // A create answers 201 `pending`; a check 200 `approved` (a wrong code: 200 `pending`).
+    ok: (a) =>
+      (a.status === 201 && a.body.status === 'pending') || (a.status === 200 && a.body.status === 'approved'),
+  };
+};
+
 /** A driver per dialect; `base` picks the destination range (distinct per measurement). */
 export const DRIVERS: Record<DialectId, (base: number) => DialectDriver> = {
   'capillary-v2': capillaryV2,
@@ -231,4 +274,5 @@ export const DRIVERS: Record<DialectId, (base: number) => DialectDriver> = {
   'app-otp': appOtp,
   summitai: summitAi,
   'capillary-auth': capillaryAuth,
+  'twilio-verify': twilioVerify,
 };

@@ -10,9 +10,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CONSTANTS } from '../local/config';
 import { generateSecret, secretProblem } from '../shared/credential-secret';
 import { apiKeyCredentialId, formCredentialId } from '../shared/dialects/summitai/credentials';
+import {
+  accountSidOf,
+  newApiKeySid,
+  newAuthToken,
+  newServiceSid,
+} from '../shared/dialects/twilio-verify/sids';
 import { normalizeEmail, parsePhone } from '../shared/phone';
 import { secretValue } from '../shared/secrets';
 import { brandKey } from '../shared/store/capillary-auth-sessions';
+import { serviceSettingsSchema, TwilioServices } from '../shared/store/twilio-services';
 import { tenantConfigSchema } from '../shared/tenant-config';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
@@ -34,6 +41,11 @@ const OPTIONS = {
   user: { type: 'string' },
   phone: { type: 'string' },
   email: { type: 'string' },
+  name: { type: 'string' },
+  'code-length': { type: 'string' },
+  'custom-code': { type: 'boolean' },
+  'do-not-share-warning': { type: 'boolean' },
+  'whatsapp-template': { type: 'string' },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -109,6 +121,11 @@ const RENAMED: Record<string, string> = {
 
 const credentialKind = (values: Values): CredentialKind => {
   const kind = need(values, 'kind');
+  // Twilio's ids have a fixed form (the account SID is the tenant's): their own commands make them.
+  if (kind === 'twilio-account' || kind === 'twilio-apikey')
+    throw new UsageError(
+      `--kind ${kind}: use \`twilio ${kind === 'twilio-account' ? 'account' : 'apikey'} --tenant ID\``,
+    );
   if (ops.isCredentialKind(kind)) return kind;
   if (RENAMED[kind]) throw new UsageError(`--kind ${kind} is now per dialect: ${RENAMED[kind]}`);
   throw new UsageError(`--kind must be one of ${CREDENTIAL_KINDS.join(', ')}`);
@@ -192,6 +209,10 @@ A given --secret is refused under 128 bits, estimated as length × log2(alphabet
 needs 15 characters. Without --secret one is generated (32 random bytes, base64url) and printed
 once. Warm functions cache credentials for TENANT_CACHE_SECONDS (60 s): a deleted or rotated
 secret can work that long in a warm container.`,
+  twilio: `Twilio Verify (docs/dialects/twilio-verify.md): a tenant's account SID is derived from its
+id (AC + 32 hex digits); its auth token and API keys are stored hashed and printed once. A Verify
+Service (VA…) sets the code length, the name in the message, CustomCode and the WhatsApp template;
+every other limit is the tenant's.`,
   contact: `A contact is a user of a tenant with a phone and/or e-mail, for dialects that name a user
 instead of a destination (SummitAI, Capillary auth USERNAME).`,
 };
@@ -405,6 +426,55 @@ id is written and the old id deleted (both are printed).`,
       ctx.print(json(contact ?? null));
     },
   },
+  'twilio account': {
+    args: '--tenant ID',
+    summary:
+      "Twilio Verify: the tenant's account SID and a new auth token (printed once; replaces the previous token)",
+    run: async (ctx) => {
+      const tenant = await tenantOf(ctx);
+      const token = newAuthToken();
+      const accountSid = accountSidOf(tenant.tenantId);
+      await ctx.store().tenants.putCredential('twilio-account', accountSid, tenant.tenantId, token);
+      ctx.print(json({ accountSid, authToken: token }));
+    },
+  },
+  'twilio apikey': {
+    args: '--tenant ID',
+    summary: 'Twilio Verify: a new API key SID and secret (printed once)',
+    run: async (ctx) => {
+      const tenant = await tenantOf(ctx);
+      const apiKeySid = newApiKeySid();
+      const secret = newAuthToken();
+      await ctx.store().tenants.putCredential('twilio-apikey', apiKeySid, tenant.tenantId, secret);
+      ctx.print(json({ accountSid: accountSidOf(tenant.tenantId), apiKeySid, secret }));
+    },
+  },
+  'twilio service create': {
+    args: '--tenant ID --name FRIENDLY_NAME [--code-length 4-10] [--custom-code] [--do-not-share-warning] [--whatsapp-template NAME]',
+    summary: 'Twilio Verify: create a Service; prints it with its VA sid',
+    run: async (ctx) => {
+      const tenant = await tenantOf(ctx);
+      const { values } = ctx;
+      const settings = serviceSettingsSchema.safeParse({
+        friendlyName: need(values, 'name'),
+        ...(values['code-length'] !== undefined && { codeLength: Number(values['code-length']) }),
+        customCodeEnabled: values['custom-code'] ?? false,
+        doNotShareWarningEnabled: values['do-not-share-warning'] ?? false,
+        ...(values['whatsapp-template'] !== undefined && {
+          whatsappTemplateName: values['whatsapp-template'],
+        }),
+      });
+      if (!settings.success) throw new UsageError(`invalid Service:\n${zodIssues(settings.error)}`);
+      const { ddb, tableName } = ctx.store();
+      const service = await new TwilioServices(ddb, tableName, 0).create(
+        tenant.tenantId,
+        newServiceSid(),
+        settings.data,
+        Date.now(),
+      );
+      ctx.print(json(service));
+    },
+  },
 };
 
 const PROGRAM = 'npm run admin --';
@@ -486,8 +556,11 @@ const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => 
     return 2;
   }
   const { values, positionals } = parsed;
-  const [noun, verb, ...extra] = positionals;
-  const name = `${noun} ${verb}`;
+  const [noun, verb, ...rest] = positionals;
+  // A three-word command (`twilio service create`) takes the third word as part of its name.
+  const long = rest.length > 0 && COMMANDS[`${noun} ${verb} ${rest[0]}`] !== undefined;
+  const name = long ? `${noun} ${verb} ${rest[0]}` : `${noun} ${verb}`;
+  const extra = long ? rest.slice(1) : rest;
   const command = COMMANDS[name];
   // Help needs no table: `--help`, `-h`, `help`, no command, or a noun alone.
   if (noun === undefined || noun === 'help' || values.help || (verb === undefined && noun in NOUNS)) {

@@ -15,6 +15,7 @@ export const DIALECT_CHANNELS: Readonly<Record<DialectId, readonly AwsChannel[]>
   'capillary-auth': ['sms', 'email'],
   summitai: ['sms', 'email'],
   'capillary-v2': ['sms', 'email', 'voice', 'whatsapp'],
+  'twilio-verify': ['sms', 'email', 'voice', 'whatsapp'],
 };
 
 /** How cdk-nag renders an IAM5 wildcard finding for a resource (pseudo parameters as `<AWS::X>`). */

@@ -196,7 +196,7 @@ const operationFor = (route: RouteDef, components: Components): JsonSchema => {
   const error = schemas.error && components.ref(schemas.error, `${errorName(route.dialect)}Error`);
   const retryAfter = new Set(schemas.retryAfterStatuses ?? [503]);
   const responses: Record<string, unknown> = {
-    '200': {
+    [String(schemas.successStatus ?? 200)]: {
       description: 'Success',
       content: {
         'application/json': media(

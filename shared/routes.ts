@@ -29,6 +29,10 @@ export const DIALECTS = {
     entry: 'functions/capillary-v2.ts',
     title: 'Capillary v2 multi-channel OTP (seed 004)',
   },
+  'twilio-verify': {
+    entry: 'functions/twilio-verify.ts',
+    title: 'Twilio Verify v2 (Services, Verifications, VerificationCheck)',
+  },
 } as const;
 
 export type DialectId = keyof typeof DIALECTS;
@@ -77,6 +81,39 @@ const v1Auth = (prefix: string, variant: string): RouteDef[] => [
     summary: `Validate the OTP of a session and issue an access token (${variant.toLowerCase()})`,
   },
 ];
+
+/** Twilio Verify v2 (docs/dialects/twilio-verify.md); one path parameter name per level, as API Gateway requires. */
+const TWILIO_VERIFY_ROUTES: RouteDef[] = [
+  ['POST', '/v2/Services', 'twilioCreateService', 'Create a verification Service'],
+  ['GET', '/v2/Services', 'twilioListServices', 'List the Services of the account'],
+  ['GET', '/v2/Services/{ServiceSid}', 'twilioFetchService', 'Fetch a Service'],
+  [
+    'POST',
+    '/v2/Services/{ServiceSid}/Verifications',
+    'twilioCreateVerification',
+    'Send a code (the pending verification of the same To re-sends the same code)',
+  ],
+  [
+    'GET',
+    '/v2/Services/{ServiceSid}/Verifications/{Sid}',
+    'twilioFetchVerification',
+    'Fetch a pending verification by sid or To',
+  ],
+  [
+    'POST',
+    '/v2/Services/{ServiceSid}/Verifications/{Sid}',
+    'twilioUpdateVerification',
+    'Cancel or approve a pending verification',
+  ],
+  ['POST', '/v2/Services/{ServiceSid}/VerificationCheck', 'twilioCreateVerificationCheck', 'Check a code'],
+].map(([method, path, operationId, summary]) => ({
+  dialect: 'twilio-verify',
+  method: method as HttpMethod,
+  path: path as string,
+  operationId: operationId as string,
+  summary: summary as string,
+  ...(operationId === 'twilioCreateVerification' && { sends: true }),
+}));
 
 export const ROUTES: readonly RouteDef[] = [
   {
@@ -142,6 +179,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'ADM_GenerateOTP / ADM_ValidateOTP service dispatch',
     sends: true,
   },
+  ...TWILIO_VERIFY_ROUTES,
 ];
 
 /** The routes served by one dialect's function. */

@@ -80,11 +80,11 @@ const isSummitAiApiKeyItem = (id: string, item: CredentialItem): boolean =>
  * the others, so a SummitAI key presented to LoginRadius as `apikey=<OrgID>:<sha256(key)>&
  * apisecret=<key>` is refused, and a LoginRadius key can only reach SummitAI if its apikey is
  * `<OrgID>:<sha256(apisecret)>` (then it is migrated to SummitAI and LoginRadius refuses it).
- * Each old item belongs to exactly one kind. README "Operating it" states the same rule.
+ * Each old item belongs to exactly one kind. README "Operating it" states the same rule. Kinds
+ * made after the split (Twilio's) have no old form.
  */
-const LEGACY_KINDS: Record<
-  CredentialKind,
-  { kind: LegacyCredentialKind; owns: (id: string, item: CredentialItem) => boolean }
+const LEGACY_KINDS: Partial<
+  Record<CredentialKind, { kind: LegacyCredentialKind; owns: (id: string, item: CredentialItem) => boolean }>
 > = {
   'v2-basic': { kind: 'basic', owns: () => true },
   'summitai-form': { kind: 'form', owns: () => true },
@@ -95,7 +95,7 @@ const LEGACY_KINDS: Record<
 /** The current kind an old item belongs to (exactly one, see LEGACY_KINDS). */
 const currentKindOf = (legacy: LegacyCredentialKind, id: string, item: CredentialItem): CredentialKind => {
   const kinds = (Object.keys(LEGACY_KINDS) as CredentialKind[]).filter(
-    (k) => LEGACY_KINDS[k].kind === legacy && LEGACY_KINDS[k].owns(id, item),
+    (k) => LEGACY_KINDS[k]?.kind === legacy && LEGACY_KINDS[k].owns(id, item),
   );
   const [kind] = kinds;
   if (!kind || kinds.length !== 1) throw new Error(`No single current kind for a ${legacy} credential`);
@@ -145,6 +145,11 @@ export class TenantDirectory {
       maxEntries: options.maxCacheEntries ?? TENANT_CACHE_MAX_ENTRIES,
       ...(options.now ? { now: options.now } : {}),
     });
+  }
+
+  /** The table this directory reads (for stores of tenant-scoped items kept beside it). */
+  get table(): { ddb: DynamoDBClient; tableName: string } {
+    return { ddb: this.ddb, tableName: this.tableName };
   }
 
   /** Entries cached now (tests, and a bound to reason about). */
@@ -207,11 +212,11 @@ export class TenantDirectory {
     const legacy = LEGACY_KINDS[kind];
     const [current, old] = await Promise.all([
       this.getItem(credentialPk(kind, id), CREDENTIAL_SK),
-      this.getItem(credentialPk(legacy.kind, id), CREDENTIAL_SK),
+      legacy ? this.getItem(credentialPk(legacy.kind, id), CREDENTIAL_SK) : undefined,
     ]);
     if (current) return current as unknown as CredentialItem;
     const item = old as CredentialItem | undefined;
-    return item && legacy.owns(id, item) ? item : undefined;
+    return item && legacy?.owns(id, item) ? item : undefined;
   }
 
   /**

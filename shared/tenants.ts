@@ -381,6 +381,8 @@ export const CREDENTIAL_KINDS = [
   'loginradius-apikey', // seed 000 apikey / apisecret
   'summitai-apikey', // seed 003 AuthType APIKey: id `<OrgID>:<sha256(APIKey)>`, secret the key
   'summitai-form', // seed 003 AuthType FORM: id `<OrgID>:<UserName>`, secret the password
+  'twilio-account', // Twilio Verify HTTP Basic: id the account SID `AC…`, secret the auth token
+  'twilio-apikey', // Twilio Verify HTTP Basic: id an API key SID `SK…`, secret the key's secret
 ] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 

@@ -17,6 +17,8 @@ export interface OperationSchemas {
   headers?: ZodType;
   /** Success response body. */
   response?: ZodType;
+  /** Status of a success (default 200; Twilio's creates answer 201). */
+  successStatus?: number;
   /** Error response body (the dialect's error shape). */
   error?: ZodType;
   /** Statuses the error shape is returned with. */

@@ -8,3 +8,6 @@ export const codeHash = (pepper: Buffer, key: Key, code: string): string =>
 
 /** The associated data that binds a sealed code to its challenge. */
 export const sealAad = (key: Key, id: string): string => `${key.pk}|${key.sk}|${id}`;
+
+/** The associated data of a challenge's sealed note (its client-side name of the destination). */
+export const noteAad = (key: Key, id: string): string => `${sealAad(key, id)}|note`;

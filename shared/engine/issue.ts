@@ -1,6 +1,6 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { OutboundMessage } from '../channels/types';
-import { generateCode, openCode, randomId, sealCode } from '../crypto';
+import { generateCode, openCode, randomId, safeEqual, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
 import {
   DeliveryFailedError,
@@ -45,7 +45,7 @@ import {
 } from '../templates';
 import type { Policy } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
-import { codeHash, sealAad } from './challenge';
+import { codeHash, noteAad, sealAad } from './challenge';
 import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest } from './types';
 
@@ -383,7 +383,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
   };
   const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan, shards };
 
-  const code = generateCode(policy.codeLength, policy.codeAlphabet);
+  const code = req.code ?? generateCode(policy.codeLength, policy.codeAlphabet);
   const id = randomId();
   const base: ChallengeItem = {
     ...key,
@@ -396,6 +396,7 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
     lastSentAt: now,
     createdAt: now,
     binding: req.binding ?? {},
+    ...(req.note !== undefined && { note: sealCode(pepper, noteAad(key, id), req.note) }),
     channels: req.deliveries.map((d) => d.channel),
     recipients: new Set(plan.recipients.map((r) => r.pk)),
     // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
@@ -421,6 +422,9 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
   const { deps, policy, now, plan } = ctx;
   if (old.attempts >= policy.maxAttemptsPerCode)
     throw new TooManyAttemptsError('The code is locked until it expires');
+  // A resend sends the live code: a client-chosen code that differs would be a second live code.
+  if (ctx.req.code !== undefined && !safeEqual(codeHash(ctx.pepper, ctx.key, ctx.req.code), old.codeHash))
+    throw new InvalidInputError('code', 'The custom code differs from the live code');
   if (old.sendCount >= policy.maxSendsPerCode) {
     throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
   }

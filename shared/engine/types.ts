@@ -70,6 +70,16 @@ export interface IssueRequest {
   locale?: string;
   /** An Android SMS Retriever app hash given with the request (Twilio `AppHash`); 11 characters. */
   appHash?: string;
+  /**
+   * A code the client chose (Twilio's `CustomCode`) instead of a generated one. A resend of the
+   * live code with a different one is refused (`InvalidInputError('code')`): the live code stays.
+   */
+  code?: string;
+  /**
+   * The destination as the client named it (Twilio's `to`), stored sealed with a fresh code so a
+   * status read by challenge (`readChallenge`) can say whom it was for; a resend keeps the first.
+   */
+  note?: string;
 }
 
 export interface DeliveryResult {

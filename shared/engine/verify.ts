@@ -29,7 +29,7 @@ const bindingMatches = (stored: Record<string, string>, given: Record<string, st
 };
 
 /** Why no guess could be reserved on the item as it was. */
-const noReservation = (old: ChallengeItem | undefined, now: number, maxAttempts: number) => {
+export const noReservation = (old: ChallengeItem | undefined, now: number, maxAttempts: number) => {
   if (!old || old.consumedAt !== undefined) return new NoActiveCodeError('No active code');
   if (old.expiresAt <= now) return new CodeExpiredError('The code has expired');
   if (old.attempts >= maxAttempts) return new TooManyAttemptsError('Too many wrong attempts');

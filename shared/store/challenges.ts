@@ -2,8 +2,10 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   type TransactWriteItem,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { and, LIVE, not, SAME_CODE, UNDER_ATTEMPTS } from './conditions';
@@ -27,6 +29,10 @@ export interface ChallengeItem {
   previousSentAt?: number;
   createdAt: number;
   consumedAt?: number;
+  /** How a consumed code ended when not by a right guess: `canceled` or `approved` (settle.ts). */
+  settledAs?: 'canceled' | 'approved';
+  /** The client's name for the destination, sealed (IssueRequest.note). */
+  note?: string;
   binding: Record<string, string>;
   channels: string[];
   /** Recipient partitions every send of this code went to: a wrong guess is charged to each. */
@@ -133,27 +139,18 @@ export const undoSend = (
 export type Reservation = { ok: true; item: ChallengeItem } | { ok: false; old: ChallengeItem | undefined };
 
 /**
- * Count before compare: reserves one guess on the live code and returns the item as it is now
- * (hash, binding, recipients), or the item as it was when none could be reserved. The
- * reservations of parallel guesses are serialised on the item, so of 200 guesses at once at most
- * `maxAttempts` get one, and only those are ever compared.
+ * A conditional update of a challenge that returns the item as it is now, or as it was when the
+ * condition failed (both in one round trip: ALL_NEW / ALL_OLD).
  */
-export const reserveAttempt = async (
+const updateLive = async (
   ddb: DynamoDBClient,
-  tableName: string,
-  key: Key,
-  maxAttempts: number,
-  now: number,
+  input: Omit<UpdateItemCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
 ): Promise<Reservation> => {
   try {
     const out = await guard(() =>
       ddb.send(
         new UpdateItemCommand({
-          TableName: tableName,
-          Key: marshall(key),
-          UpdateExpression: 'ADD attempts :one',
-          ConditionExpression: and(LIVE, UNDER_ATTEMPTS),
-          ExpressionAttributeValues: marshall({ ':one': 1, ':now': now, ':maxAttempts': maxAttempts }),
+          ...input,
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -170,6 +167,27 @@ export const reserveAttempt = async (
     };
   }
 };
+
+/**
+ * Count before compare: reserves one guess on the live code and returns the item as it is now
+ * (hash, binding, recipients), or the item as it was when none could be reserved. The
+ * reservations of parallel guesses are serialised on the item, so of 200 guesses at once at most
+ * `maxAttempts` get one, and only those are ever compared.
+ */
+export const reserveAttempt = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: Key,
+  maxAttempts: number,
+  now: number,
+): Promise<Reservation> =>
+  updateLive(ddb, {
+    TableName: tableName,
+    Key: marshall(key),
+    UpdateExpression: 'ADD attempts :one',
+    ConditionExpression: and(LIVE, UNDER_ATTEMPTS),
+    ExpressionAttributeValues: marshall({ ':one': 1, ':now': now, ':maxAttempts': maxAttempts }),
+  });
 
 /**
  * Gives a reserved guess back when it was refused without an answer (its recipient is locked),
@@ -210,3 +228,42 @@ export const consume = (tableName: string, item: ChallengeItem, now: number): Tr
     ExpressionAttributeValues: marshall({ ':now': now, ':id': item.id }),
   },
 });
+
+/** The challenge at `key` as stored (consistent read), or undefined. */
+export const getChallenge = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: Key,
+): Promise<ChallengeItem | undefined> => {
+  const out = await guard(() =>
+    ddb.send(new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true })),
+  );
+  return out.Item ? (unmarshall(out.Item) as ChallengeItem) : undefined;
+};
+
+/**
+ * Ends the live code without a guess (Twilio's `Status=canceled|approved`): consumed like a right
+ * guess, so it never verifies again and the next generate makes a fresh code. Only a live code
+ * with guesses left can be settled: a code locked by wrong guesses stays locked until it expires,
+ * so a cancel cannot reset its attempts. One conditional write; of parallel settles and right
+ * guesses exactly one wins (`attribute_not_exists(consumedAt)` inside LIVE).
+ */
+export const settleChallenge = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: Key,
+  outcome: 'canceled' | 'approved',
+  limits: { maxAttempts: number },
+  now: number,
+): Promise<Reservation> =>
+  updateLive(ddb, {
+    TableName: tableName,
+    Key: marshall(key),
+    UpdateExpression: 'SET consumedAt = :now, settledAs = :outcome',
+    ConditionExpression: and(LIVE, UNDER_ATTEMPTS),
+    ExpressionAttributeValues: marshall({
+      ':now': now,
+      ':outcome': outcome,
+      ':maxAttempts': limits.maxAttempts,
+    }),
+  });

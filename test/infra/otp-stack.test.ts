@@ -287,13 +287,13 @@ describe('OtpServiceStack', () => {
 
     it('gives e-mail only to the dialects that send e-mail, on SES identities of this account', () => {
       const emailing = DIALECT_IDS.filter((d) => actionsOf(d).includes('ses:SendEmail'));
-      expect(emailing.sort()).toEqual(['capillary-auth', 'capillary-v2', 'summitai']);
+      expect(emailing.sort()).toEqual(['capillary-auth', 'capillary-v2', 'summitai', 'twilio-verify']);
       const [ses] = resourcesFor('summitai', 'ses:SendEmail').filter((r) => r.includes(':identity/'));
       expect(ses).toContain(':identity/*');
       expect(ses).toContain('AWS::AccountId');
     });
 
-    it.each(['capillary-auth', 'capillary-v2', 'summitai'] as const)(
+    it.each(['capillary-auth', 'capillary-v2', 'summitai', 'twilio-verify'] as const)(
       'lets %s send through any SES configuration set of this account (SES checks its ARN too)',
       (dialect) => {
         const resources = resourcesFor(dialect, 'ses:SendEmail');
@@ -307,10 +307,11 @@ describe('OtpServiceStack', () => {
       },
     );
 
-    it('gives voice and WhatsApp permissions to capillary-v2 only', () => {
+    it('gives voice and WhatsApp permissions to capillary-v2 and twilio-verify only', () => {
       for (const dialect of DIALECT_IDS) {
         const actions = actionsOf(dialect);
-        const expected = dialect === 'capillary-v2';
+        // Twilio Verify's channels are sms, call, email and whatsapp.
+        const expected = dialect === 'capillary-v2' || dialect === 'twilio-verify';
         expect(actions.includes('sms-voice:SendVoiceMessage')).toBe(expected);
         expect(actions.includes('social-messaging:SendWhatsAppMessage')).toBe(expected);
         expect(DIALECT_CHANNELS[dialect].includes('voice')).toBe(expected);
@@ -592,9 +593,9 @@ describe('OtpServiceStack context', () => {
     );
     // The pinned identity only; configuration sets stay account-wide (SES checks both ARNs).
     expect(sesResources.filter((r) => r.includes(':identity/'))).toEqual(
-      Array(3).fill(JSON.stringify(identity)),
+      Array(4).fill(JSON.stringify(identity)),
     );
-    expect(sesResources.filter((r) => r.includes(':configuration-set/*'))).toHaveLength(3);
+    expect(sesResources.filter((r) => r.includes(':configuration-set/*'))).toHaveLength(4);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
   });
 

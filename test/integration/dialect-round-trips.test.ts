@@ -30,6 +30,7 @@ const BUDGET: Record<DialectId, Record<string, number>> = {
   'app-otp': { coldGenerate: 3, generate: 1, resend: 2, verifyRight: 2, verifyWrong: 2 },
   summitai: { coldGenerate: 4, generate: 2, resend: 2, verifyRight: 2, verifyWrong: 2 },
   'capillary-auth': { coldGenerate: 2, generate: 2, resend: 3, verifyRight: 3, verifyWrong: 3 },
+  'twilio-verify': { coldGenerate: 4, generate: 1, resend: 2, verifyRight: 2, verifyWrong: 2 },
 };
 
 /**
@@ -109,7 +110,17 @@ describe('dialect round trips (DynamoDB Local)', () => {
       await step('verifyWrong', () => call(driver.verify(2, state, generated, wrongCodeFor(code))), false);
       await step('verifyRight', () => call(driver.verify(2, state, generated, code)));
 
-      expect(measured).toEqual(BUDGET[dialect]);
+      // Twilio's check reads the verification's status beside the engine's verify (Promise.all):
+      // when that read outlasts the reservation, the engine's transaction starts while it is still
+      // in flight and the step counts one round trip less. Its budget is therefore a ceiling; every
+      // other dialect's is exact.
+      if (dialect === 'twilio-verify') {
+        for (const [name, budget] of Object.entries(BUDGET[dialect]))
+          expect({ name, rounds: Math.min(measured[name] ?? 0, budget) }).toEqual({
+            name,
+            rounds: measured[name],
+          });
+      } else expect(measured).toEqual(BUDGET[dialect]);
     },
     120_000,
   );

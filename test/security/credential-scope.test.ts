@@ -16,6 +16,7 @@ import {
   type SecurityHarness,
   securityHarness,
 } from '../support/security';
+import { TWILIO_SERVICE_PATH, twilioForm } from '../support/twilio';
 
 /**
  * Credentials are scoped to the dialect (and auth type) they were made for: a credential stored
@@ -149,6 +150,32 @@ const PRESENTERS: Record<string, Presenter> = {
   },
 };
 
+/** A Twilio Basic credential (`AC…` account SID or `SK…` API key) creating a verification. */
+const twilioPresenter = (own: 'twilio-account' | 'twilio-apikey', prefix: 'AC' | 'SK'): Presenter => ({
+  dialect: 'twilio-verify',
+  own,
+  present: (i) => {
+    const id = `${prefix}${String(i).padStart(32, '0')}`;
+    const secret = `scope-token-${i}-${sha256(String(i))}`;
+    return {
+      id,
+      secret,
+      send: () =>
+        raw('twilio-verify', {
+          method: 'POST',
+          path: `${TWILIO_SERVICE_PATH}/Verifications`,
+          headers: {
+            authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: twilioForm({ To: phone(i), Channel: 'sms' }),
+        }),
+    };
+  },
+});
+PRESENTERS['twilio account SID / auth token'] = twilioPresenter('twilio-account', 'AC');
+PRESENTERS['twilio API key'] = twilioPresenter('twilio-apikey', 'SK');
+
 const seed = (kind: CredentialKind, p: Presentation) =>
   h.tenants.putCredential(kind, p.id, h.tenant.tenantId, p.secret);
 
@@ -200,7 +227,8 @@ describe('security', () => {
       it(`accepts a ${presenter.own} credential (positive control)`, async () => {
         const p = presenter.present(fresh());
         await seed(presenter.own, p);
-        expect((await p.send()).statusCode).toBe(200);
+        // Twilio answers a created verification with 201.
+        expect((await p.send()).statusCode).toBe(presenter.dialect === 'twilio-verify' ? 201 : 200);
       });
     });
 

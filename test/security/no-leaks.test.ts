@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { SEED_GENERATE, SUMMITAI_DEMO, validateBody } from '../../local/demo/summitai';
+import { TWILIO_DEMO } from '../../local/demo/twilio-verify';
 import { maskDestination } from '../../shared/mask';
 import type { DialectId } from '../../shared/routes';
 import { TENANT_SK, tenantPk } from '../../shared/store/keys';
@@ -239,6 +240,36 @@ describe('security', () => {
       expect((await validate(code)).status).toBe(200);
       expect((await validate(code)).status).toBe(400);
       await assertNoLeaks();
+    });
+
+    it('twilio-verify: create, fetch, wrong, right and replayed check leak no code; To only as `to`', async () => {
+      const to = '+919986000599';
+      const service = `/v2/Services/${TWILIO_DEMO.serviceSid}`;
+      const created = await send('twilio-verify', 'POST', `${service}/Verifications`, {
+        To: to,
+        Channel: 'sms',
+      });
+      expect(created.status).toBe(201);
+      const code = codeSentTo(to);
+      expect(
+        (await send('twilio-verify', 'GET', `${service}/Verifications/${created.body.sid}`, undefined))
+          .status,
+      ).toBe(200);
+      const check = (Code: string) =>
+        send('twilio-verify', 'POST', `${service}/VerificationCheck`, { To: to, Code });
+      expect((await check(wrongCodeFor(code))).body.status).toBe('pending');
+      expect((await check(code)).body.status).toBe('approved');
+      expect((await check(code)).status).toBe(404);
+      await assertNoLeaks();
+      // Twilio's resources name their `to` (the client sent it): there and nowhere else, and never
+      // in a log line or a table item (the challenge keeps it sealed for status reads).
+      const { answers: texts, logs, wholeTable } = await surfaces();
+      const twilioAnswers = texts.filter((t) => t.includes(TWILIO_DEMO.serviceSid));
+      expect(twilioAnswers.length).toBeGreaterThan(0);
+      for (const text of twilioAnswers)
+        expect(text.replaceAll(`"to":"${to}"`, '')).not.toContain(to.slice(3));
+      for (const text of [...logs, ...wholeTable]) expect(text).not.toContain(to.slice(3));
+      expect(logs.join('\n')).toContain(maskDestination(to));
     });
 
     it('logged every issue and verify with the destination masked (the capture works)', async () => {

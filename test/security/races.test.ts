@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
+import { TWILIO_DEMO } from '../../local/demo/twilio-verify';
 import { issue, verify } from '../../shared/engine';
 import type { IssueRequest } from '../../shared/engine/types';
 import { NoActiveCodeError, OtpError, RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
@@ -17,6 +18,7 @@ import {
   testTenant,
   verifyOf,
 } from '../support/harness';
+import { callDialect, type SecurityHarness, securityHarness } from '../support/security';
 import { simulateTransactionConflicts } from '../support/store-traffic';
 
 const PHONE = '+919812345670';
@@ -128,6 +130,68 @@ describe('security › races (DynamoDB Local)', () => {
           [604, 605].includes((a.body.errors as Array<{ code: number }>)[0]?.code ?? 0),
         ]).toEqual([400, true]);
       }
+    });
+  });
+
+  describe('twilio-verify › Verifications and VerificationCheck', () => {
+    const service = `/v2/Services/${TWILIO_DEMO.serviceSid}`;
+    const twilio = (h: SecurityHarness, path: string, body: Record<string, string>) =>
+      callDialect(h, 'twilio-verify', 'POST', `${service}${path}`, body);
+
+    it('approves exactly once among 50 parallel checks of the right code; the rest are 404 or 60202', async () => {
+      const h = await securityHarness();
+      const to = '+919812345671';
+      expect((await twilio(h, '/Verifications', { To: to, Channel: 'sms' })).status).toBe(201);
+      const code = lastCode(h.sent, to);
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => twilio(h, '/VerificationCheck', { To: to, Code: code })),
+      );
+      expect(answers.filter((a) => a.status === 200 && a.body.status === 'approved')).toHaveLength(1);
+      const others = answers.filter((a) => a.body.status !== 'approved');
+      expect(others).toHaveLength(49);
+      for (const a of others) expect([404, 429]).toContain(a.status);
+      for (const a of others) expect([20404, 60202]).toContain(a.body.code);
+    });
+
+    it('lets one of 20 parallel cancels and 20 right checks win, never both', async () => {
+      const h = await securityHarness();
+      const to = '+919812345672';
+      const created = await twilio(h, '/Verifications', { To: to, Channel: 'sms' });
+      const code = lastCode(h.sent, to);
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          i % 2 === 0
+            ? twilio(h, `/Verifications/${created.body.sid}`, { Status: 'canceled' })
+            : twilio(h, '/VerificationCheck', { To: to, Code: code }),
+        ),
+      );
+      const won = answers.filter(
+        (a) => a.status === 200 && ['approved', 'canceled'].includes(String(a.body.status)),
+      );
+      expect(won).toHaveLength(1);
+      // Whichever won, the verification is gone now.
+      expect(
+        (
+          await callDialect(
+            h,
+            'twilio-verify',
+            'GET',
+            `${service}/Verifications/${created.body.sid}`,
+            undefined,
+          )
+        ).status,
+      ).toBe(404);
+    });
+
+    it('sends one message for 20 parallel creates to one To; the others are 60212', async () => {
+      const h = await securityHarness();
+      const to = '+919812345673';
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => twilio(h, '/Verifications', { To: to, Channel: 'sms' })),
+      );
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 429 && a.body.code === 60212)).toHaveLength(19);
+      expect(h.sent.filter((m) => m.to === to)).toHaveLength(1);
     });
   });
 

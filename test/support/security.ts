@@ -5,10 +5,12 @@ import { createHandler as capillaryAuthHandler } from '../../functions/capillary
 import { createHandler as capillaryV2Handler } from '../../functions/capillary-v2';
 import { createHandler as loginRadiusHandler } from '../../functions/loginradius';
 import { createHandler as summitAiHandler } from '../../functions/summitai';
+import { createHandler as twilioVerifyHandler } from '../../functions/twilio-verify';
 import { demoUserToken } from '../../local/demo/app-otp';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { LOGINRADIUS_DEMO } from '../../local/demo/loginradius';
 import { SEED_GENERATE, validateBody } from '../../local/demo/summitai';
+import { TWILIO_DEMO } from '../../local/demo/twilio-verify';
 import { DEMO, seedDemoTenant } from '../../local/demo-tenant';
 import type { AppDeps } from '../../shared/app-deps';
 import { APP_OTP_ERRORS } from '../../shared/dialects/app-otp/errors';
@@ -19,6 +21,7 @@ import { type DialectId, ROUTES, type RouteDef } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
 import { gatewayRouting } from './app-harness';
 import { engineHarness, scanItems, testDirectoryOptions } from './harness';
+import { TWILIO_BASIC } from './twilio';
 
 /** Security headers the plumbing promises on every answer, errors included. */
 export const SECURITY_HEADERS = {
@@ -67,6 +70,12 @@ export const ERROR_SHAPES: Record<DialectId, z.ZodType> = {
     OutputID: z.literal(0),
     Input: z.null(),
   }),
+  'twilio-verify': z.strictObject({
+    code: z.number().int().min(20000),
+    message: z.string().min(1),
+    more_info: z.string().startsWith('https://www.twilio.com/docs/errors/'),
+    status: z.number().int().min(400),
+  }),
 };
 
 /**
@@ -88,6 +97,9 @@ export const isWrongCodeAnswer = (dialect: DialectId, status: number, body: unkn
       return status === 400 && b.Errors === 'Invalid OTP';
     case 'capillary-auth':
       return status === 400 && (b.status as { code?: number } | undefined)?.code === 1506;
+    case 'twilio-verify':
+      // Twilio answers a wrong code as a check that stays pending, not as an error.
+      return status === 200 && b.status === 'pending' && b.valid === false;
   }
 };
 
@@ -162,6 +174,7 @@ export const dialectHandlers = (deps: AppDeps): Record<DialectId, LambdaHandler>
   'app-otp': appOtpHandler(deps),
   'capillary-auth': capillaryAuthHandler(deps),
   summitai: summitAiHandler(deps),
+  'twilio-verify': twilioVerifyHandler(deps),
 });
 
 /** The service's token signing key in these tests. */
@@ -261,15 +274,23 @@ export const callDialect = async (
   };
 };
 
-/** A concrete path for a route (`{smsotptype}` → a valid type). */
+/** A concrete path for a route (`{smsotptype}` → a valid type, Twilio's → the demo Service and a To). */
 export const concretePath = (route: RouteDef, smsOtpType = 'forgotpassword'): string =>
-  route.path.replace('{smsotptype}', smsOtpType);
+  route.path
+    .replace('{smsotptype}', smsOtpType)
+    .replace('{ServiceSid}', TWILIO_DEMO.serviceSid)
+    .replace('{Sid}', encodeURIComponent(TWILIO_TO));
+
+/** The number the Twilio seed bodies verify. */
+export const TWILIO_TO = '+919876543217';
 
 /** The credentials a valid request of this dialect carries outside the body. */
 export const authParts = (dialect: DialectId, nowMs: number): Pick<RawRequest, 'headers' | 'query'> => {
   switch (dialect) {
     case 'capillary-v2':
       return { headers: { authorization: DEMO_AUTH_PARTS.basic } };
+    case 'twilio-verify':
+      return { headers: { authorization: TWILIO_BASIC } };
     case 'loginradius':
       return { query: { ...DEMO_AUTH_PARTS.lrQuery } };
     case 'app-otp':
@@ -328,6 +349,13 @@ export const seedBodies = (ids: LiveIds): Record<string, Record<string, unknown>
   capillaryAuthWebOtpValidate: { ...AE, sessionId: ids.webSessionId, otp: '123456' },
   summitAiService: structuredClone(SEED_GENERATE) as Record<string, unknown>,
   summitAiValidate: validateBody('123456', '6f1c1f2e-0000-4000-8000-000000000000') as Record<string, unknown>,
+  twilioCreateService: { FriendlyName: 'Fuzz', CodeLength: '6', CustomCodeEnabled: 'true' },
+  twilioListServices: {},
+  twilioFetchService: {},
+  twilioCreateVerification: { To: TWILIO_TO, Channel: 'sms', CustomFriendlyName: 'Fuzz', Locale: 'en' },
+  twilioFetchVerification: {},
+  twilioUpdateVerification: { Status: 'canceled' },
+  twilioCreateVerificationCheck: { To: TWILIO_TO, Code: '123456' },
 });
 
 /**
