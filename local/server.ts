@@ -349,9 +349,9 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
       sendJson(res, 413, { message: 'Request body too large' }, { connection: 'close' });
       return 413;
     }
-    const requestId = randomUUID();
-    const event = buildEvent(req, url, match, body, requestId);
-    const result = await invoke(handler, event, lambdaContext(dialect, requestId));
+    // Two ids, as in AWS: API Gateway's (the event's) and the Lambda invocation's (the context's).
+    const event = buildEvent(req, url, match, body, randomUUID());
+    const result = await invoke(handler, event, lambdaContext(dialect, randomUUID()));
     if (result === 'timeout') {
       sendJson(res, 504, { message: 'Endpoint request timed out' });
       return 504;

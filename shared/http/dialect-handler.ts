@@ -180,6 +180,19 @@ const earlyTimeout = (marginMs: number, operationId?: string) => ({
   },
 });
 
+/**
+ * API Gateway's request id (`requestContext.requestId`, the access log's `requestId`) as
+ * Powertools' `correlation_id`, beside the Lambda request id it logs as `function_request_id`. In
+ * AWS the two differ, and only this one joins a function's log lines to the access log line of the
+ * same request. Set after injectLambdaContext, whose resetKeys clears it when the request ends.
+ */
+const correlate = (logger: AppDeps['logger']): MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: async ({ event }) => {
+    const requestId = event.requestContext?.requestId;
+    if (requestId) logger.setCorrelationId(requestId);
+  },
+});
+
 /** When the early timeout fires (wall clock); no deadline without a Lambda context (scripts). */
 const deadlineOf = (context: Context): number =>
   typeof context?.getRemainingTimeInMillis === 'function'
@@ -237,6 +250,7 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
   )
     // Request id and cold-start flag on every log line; the event itself is never logged.
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(correlate(deps.logger))
     .use(errorMapper(spec, deps));
   return (event, context) => router(event, context);
 };
