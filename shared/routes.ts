@@ -146,3 +146,24 @@ export const ROUTES: readonly RouteDef[] = [
 
 /** The routes served by one dialect's function. */
 export const routesFor = (dialect: DialectId): RouteDef[] => ROUTES.filter((r) => r.dialect === dialect);
+
+/**
+ * The first path segment each dialect owns (`/v2`, `/identity`, `/fe`, `/auth`, `/adm`): the
+ * stack sends any other path or method under it to the dialect's function (a `{proxy+}` catch-all
+ * and an `ANY` method on every route), so unknown routes and wrong methods answer in the
+ * dialect's own shape, not API Gateway's. Derived from the route table; a segment two dialects
+ * share gets no catch-all (its unknown paths get the gateway's own answer).
+ */
+export const DIALECT_PREFIXES: ReadonlyMap<string, DialectId> = (() => {
+  const owners = new Map<string, Set<DialectId>>();
+  for (const route of ROUTES) {
+    const prefix = `/${route.path.split('/')[1] ?? ''}`;
+    owners.set(prefix, (owners.get(prefix) ?? new Set()).add(route.dialect));
+  }
+  return new Map(
+    [...owners].flatMap(([prefix, dialects]) => (dialects.size === 1 ? [[prefix, [...dialects][0]]] : [])),
+  ) as ReadonlyMap<string, DialectId>;
+})();
+
+/** The catch-all resource of a prefix, as API Gateway names it in `event.resource`. */
+export const catchAllResource = (prefix: string): string => `${prefix}/{proxy+}`;

@@ -240,11 +240,16 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
   // custom domain `path` carries the base path (`/otp/v2/otp/generate`), and API Gateway has
   // already matched the template and decoded `pathParameters`. @middy/http-router matches `path`.
   const byResource = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
+  // The stack sends this function every method of its routes (`ANY`) and every unknown path under
+  // its prefix (`{proxy+}`), so those answer here in the dialect's shape, not as API Gateway's 403.
+  const methodsOf = new Map<string, string[]>();
+  for (const r of routes) methodsOf.set(r.path, [...(methodsOf.get(r.path) ?? []), r.method]);
   const router = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
     (event: APIGatewayProxyEvent, context: Context) => {
       const routeHandler = byResource.get(`${event.httpMethod} ${event.resource}`);
-      if (!routeHandler) throw createError(404, 'Route does not exist');
-      return routeHandler(event, context);
+      if (routeHandler) return routeHandler(event, context);
+      if (methodsOf.has(event.resource)) throw createError(405, 'Method not allowed');
+      throw createError(404, 'Route does not exist');
     },
     earlyTimeout(HANDLER_EARLY_TIMEOUT_MS / 2),
   )
@@ -252,5 +257,11 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(correlate(deps.logger))
     .use(errorMapper(spec, deps));
-  return (event, context) => router(event, context);
+  return async (event, context) => {
+    const result = await router(event, context);
+    const allowed = methodsOf.get(event.resource);
+    return result.statusCode === 405 && allowed
+      ? { ...result, headers: { ...result.headers, allow: allowed.join(', ') } }
+      : result;
+  };
 };
