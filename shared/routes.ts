@@ -44,9 +44,17 @@ export interface RouteDef {
   summary: string;
   /** Generate endpoints accept an `Idempotency-Key` header and send nothing twice. */
   sends?: boolean;
+  /**
+   * Called from browsers (Capillary's web app routes): the function answers the CORS preflight
+   * and sets `Access-Control-Allow-Origin` for the origins the tenant lists (`cors.allowedOrigins`).
+   */
+  browser?: boolean;
 }
 
-const v1Auth = (prefix: string, variant: string): RouteDef[] => [
+const v1Auth = (prefix: string, variant: string, extra: Pick<RouteDef, 'browser'> = {}): RouteDef[] =>
+  v1AuthRoutes(prefix, variant).map((route) => ({ ...route, ...extra }));
+
+const v1AuthRoutes = (prefix: string, variant: string): RouteDef[] => [
   {
     dialect: 'capillary-auth',
     method: 'POST',
@@ -133,7 +141,7 @@ export const ROUTES: readonly RouteDef[] = [
     sends: true,
   },
   ...v1Auth('/auth/v1', 'Mobile'),
-  ...v1Auth('/auth/v1/web', 'Web'),
+  ...v1Auth('/auth/v1/web', 'Web', { browser: true }),
   {
     dialect: 'summitai',
     method: 'POST',

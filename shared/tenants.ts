@@ -285,6 +285,24 @@ export const brandSettingsSchema = z.object({
   payloadSigningSecret: z.string().min(16).optional(),
 });
 
+/**
+ * A browser origin as browsers send it in `Origin`: scheme, lower-case host and an optional port,
+ * no path. HTTPS only, but for `localhost` and `127.0.0.1` (development); no wildcards, so a
+ * tenant names every site that may read the answers of its web routes.
+ */
+export const originSchema = z
+  .string()
+  .regex(
+    /^(https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|http:\/\/(localhost|127\.0\.0\.1))(:\d{1,5})?$/,
+    { message: 'an origin like https://app.example.com (lower case, no path; http only for localhost)' },
+  );
+
+/** CORS for the browser routes (Capillary's `/auth/v1/web/...`). */
+export const corsSettingsSchema = z.object({
+  /** Origins whose pages may call the web routes and read the answers (errors included). */
+  allowedOrigins: z.array(originSchema).max(50).default([]),
+});
+
 /** A tenant as stored in the table (credentials live in their own items, hashed). */
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -296,6 +314,8 @@ export const tenantSchema = z.object({
   jwt: jwtSettingsSchema.optional(),
   /** Capillary auth-engine brands (seed 002). */
   brands: z.record(z.string(), brandSettingsSchema).default({}),
+  /** Browser origins allowed on the web routes; none by default (a browser cannot read answers). */
+  cors: corsSettingsSchema.optional(),
   /** SummitAI: which of the user's contacts a generate goes to. */
   summitAiChannels: z.enum(['SMS', 'EMAIL', 'BOTH']).default('BOTH'),
 });

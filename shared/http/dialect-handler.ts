@@ -11,6 +11,7 @@ import { maskCredentialId } from '../mask';
 import { routesFor } from '../routes';
 import { HANDLER_EARLY_TIMEOUT_MS } from '../timeouts';
 import { type Classified, classify } from './classify';
+import { preflight, withCors } from './cors';
 import { idempotent } from './idempotency';
 import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
 
@@ -244,6 +245,11 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
   // its prefix (`{proxy+}`), so those answer here in the dialect's shape, not as API Gateway's 403.
   const methodsOf = new Map<string, string[]>();
   for (const r of routes) methodsOf.set(r.path, [...(methodsOf.get(r.path) ?? []), r.method]);
+  const browserPaths = new Set(
+    routesFor(spec.dialect)
+      .filter((r) => r.browser)
+      .map((r) => r.path),
+  );
   const router = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
     (event: APIGatewayProxyEvent, context: Context) => {
       const routeHandler = byResource.get(`${event.httpMethod} ${event.resource}`);
@@ -258,10 +264,16 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
     .use(correlate(deps.logger))
     .use(errorMapper(spec, deps));
   return async (event, context) => {
-    const result = await router(event, context);
     const allowed = methodsOf.get(event.resource);
-    return result.statusCode === 405 && allowed
-      ? { ...result, headers: { ...result.headers, allow: allowed.join(', ') } }
-      : result;
+    const browser = browserPaths.has(event.resource);
+    if (browser && allowed && event.httpMethod === 'OPTIONS') {
+      return preflight(deps.tenants, event, allowed, SECURITY_HEADERS);
+    }
+    let result = await router(event, context);
+    if (result.statusCode === 405 && allowed) {
+      result = { ...result, headers: { ...result.headers, allow: allowed.join(', ') } };
+    }
+    // After the error mapper: refusals and faults carry the CORS headers too.
+    return browser ? withCors(deps.tenants, event, result) : result;
   };
 };

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { DEMO, loadDialectDemos } from '../../local/demo-tenant';
 import { Outbox } from '../../local/outbox';
 import { createLocalServer, listen, MAX_REQUEST_BYTES } from '../../local/server';
@@ -209,6 +210,20 @@ describe('local runtime', () => {
         errors: [{ code: 405, message: expect.any(String) }],
         warnings: [],
       });
+    });
+
+    it('answers the CORS preflight of a web route for the demo tenant’s origin, and not for another', async () => {
+      const preflight = (origin: string) =>
+        fetch(`${stack.baseUrl}/auth/v1/web/otp/generate`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      const allowed = await preflight(DEMO_AUTH.webOrigin);
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(DEMO_AUTH.webOrigin);
+      expect(allowed.headers.get('vary')).toBe('Origin');
+      const refused = await preflight('https://evil.example');
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     });
 
     it('answers a body over 64 KB with the WAF body size rule’s 413 before any function runs', async () => {
