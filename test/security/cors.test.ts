@@ -63,13 +63,9 @@ describe('security › CORS on the browser routes', () => {
 
   it('puts the allowed origin on an answer and on an error answer, and never a refused one', async () => {
     const h = await securityHarness();
-    const ok = await call(
-      h,
-      'POST',
-      WEB_GENERATE,
-      { origin: ALLOWED, 'content-type': 'application/json' },
-      webBody,
-    );
+    const post = (origin: string, body: string) =>
+      call(h, 'POST', WEB_GENERATE, { origin, 'content-type': 'application/json' }, body);
+    const ok = await post(ALLOWED, webBody);
     expect(ok.status).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe(ALLOWED);
     const unknownBrand = JSON.stringify({
@@ -77,22 +73,10 @@ describe('security › CORS on the browser routes', () => {
       identifierValue: 'a@example.com',
       brand: 'NOPE',
     });
-    const error = await call(
-      h,
-      'POST',
-      WEB_GENERATE,
-      { origin: ALLOWED, 'content-type': 'application/json' },
-      unknownBrand,
-    );
+    const error = await post(ALLOWED, unknownBrand);
     expect(error.status).toBe(400);
     expect(error.headers).toMatchObject({ 'access-control-allow-origin': ALLOWED, vary: 'Origin' });
-    const refused = await call(
-      h,
-      'POST',
-      WEB_GENERATE,
-      { origin: REFUSED, 'content-type': 'application/json' },
-      unknownBrand,
-    );
+    const refused = await post(REFUSED, unknownBrand);
     expect(refused.status).toBe(400);
     expect(refused.headers).not.toHaveProperty('access-control-allow-origin');
     expect(refused.headers.vary).toBe('Origin');
