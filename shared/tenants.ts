@@ -231,12 +231,21 @@ export const actionTemplatesSchema = z.object({
  * saved rather than as a provider error on every send.
  */
 export const channelSettingsSchema = z.object({
-  /** SNS sender ID: 3–11 ASCII letters, digits or hyphens, at least one letter. */
   sms: z
     .object({
+      /** SNS sender ID: 3–11 ASCII letters, digits or hyphens, at least one letter. */
       senderId: z
         .string()
         .regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]{3,11}$/)
+        .optional(),
+      /**
+       * The registered number (toll-free, 10DLC, short code) SNS sends from, as the
+       * `AWS.MM.SMS.OriginationNumber` attribute. US and Canadian traffic needs one; unset, SNS
+       * picks a number of the account's own.
+       */
+      originationNumber: z
+        .string()
+        .regex(/^\+[1-9]\d{2,14}$/, { message: 'an E.164 number like +18005550100' })
         .optional(),
     })
     .optional(),
@@ -257,10 +266,43 @@ export const channelSettingsSchema = z.object({
         .regex(
           /^(phone-number-id-[0-9A-Za-z]+|arn:aws[a-z-]*:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9A-Za-z]+)$/,
         ),
-      languageCode: z.string().default('en'),
+      /**
+       * The language the template was approved in, as Meta names it: `en`, `en_US`, `pt_BR`…
+       * (WhatsApp Manager's "English" is `en`, "English (US)" is `en_US`). A template exists per
+       * language, so this must be the one it was approved in.
+       */
+      languageCode: z
+        .string()
+        .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, { message: 'a Meta language code like en or en_US' })
+        .default('en'),
+      /**
+       * The Meta Graph API version Social Messaging forwards the message with (`v24.0`). Meta
+       * retires a version about two years after its release; unset, the service's current
+       * default (shared/channels/whatsapp.ts META_API_VERSION) is used.
+       */
+      metaApiVersion: z
+        .string()
+        .regex(/^v\d{1,3}\.\d$/, { message: 'a Graph API version like v24.0' })
+        .optional(),
     })
     .optional(),
-  zalo: z.object({ url: z.url(), accessToken: z.string().min(1) }).optional(),
+  /**
+   * Zalo notifications (ZNS) through an HTTPS endpoint. `accessToken` is sent as the
+   * `access_token` header; Zalo OA access tokens expire after about 25 hours, and this service
+   * does not refresh them: point `url` at a proxy that holds the OA refresh token and refreshes
+   * (README, Deploy), or rewrite `accessToken` with `tenant put` before it expires.
+   */
+  zalo: z
+    .object({
+      url: z.url(),
+      accessToken: z.string().min(1),
+      /** The ZNS template's parameter that takes the code (`otp` unless the template names it otherwise). */
+      templateParameter: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,64}$/)
+        .optional(),
+    })
+    .optional(),
 });
 export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
 

@@ -8,6 +8,7 @@ import type { OutboundMessage, Sender } from './types';
  */
 export const smsPublishInput = (message: OutboundMessage): PublishCommandInput => {
   const senderId = message.settings.sms?.senderId;
+  const originationNumber = message.settings.sms?.originationNumber;
   return {
     PhoneNumber: message.to,
     Message: message.text,
@@ -15,6 +16,10 @@ export const smsPublishInput = (message: OutboundMessage): PublishCommandInput =
       'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
       // Only where the tenant registered one: several countries reject unregistered sender ids.
       ...(senderId ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: senderId } } : {}),
+      // The tenant's registered number; US and Canadian carriers refuse SMS from unregistered ones.
+      ...(originationNumber
+        ? { 'AWS.MM.SMS.OriginationNumber': { DataType: 'String', StringValue: originationNumber } }
+        : {}),
     },
   };
 };

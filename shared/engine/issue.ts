@@ -33,7 +33,12 @@ const messageFor = (d: Delivery, content: MessageContent, code: string, tenant: 
   const base = { channel: d.channel, tenantId: tenant.tenantId, to: d.to, code, settings: tenant.channels };
   switch (d.channel) {
     case 'EMAIL':
-      return { ...base, subject: content.email.subject, text: render(content.email.body, code) };
+      // A subject may carry the code too ("{{ validation_code }} is your code"): rendered, never sent literally.
+      return {
+        ...base,
+        subject: render(content.email.subject, code),
+        text: render(content.email.body, code),
+      };
     case 'VOICE':
       return { ...base, text: render(content.voice, spellOut(code)) };
     case 'WHATSAPP':

@@ -55,6 +55,22 @@ describe('channels/aws', () => {
       expect(input?.MessageAttributes).not.toHaveProperty(['AWS.SNS.SMS.SenderID']);
     });
 
+    it("sends from the tenant's registered origination number (AWS.MM.SMS.OriginationNumber) when one is set", async () => {
+      const m = mockedClients();
+      m.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+      const { SMS } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+
+      await SMS?.(outbound('SMS', { to: '+12025550143' }, { sms: { originationNumber: '+18005550100' } }));
+
+      expect(m.sns).toHaveReceivedCommandWith(PublishCommand, {
+        PhoneNumber: '+12025550143',
+        MessageAttributes: {
+          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+          'AWS.MM.SMS.OriginationNumber': { DataType: 'String', StringValue: '+18005550100' },
+        },
+      });
+    });
+
     it("adds the tenant's sender id when one is set", async () => {
       const m = mockedClients();
       m.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
@@ -224,7 +240,8 @@ describe('channels/aws', () => {
         originationPhoneNumberId: 'phone-number-id-01',
         metaApiVersion: META_API_VERSION,
       });
-      expect(META_API_VERSION).toBe('v20.0');
+      // Not v20.0 (May 2024): Meta retires a Graph API version about two years after release.
+      expect(META_API_VERSION).toBe('v24.0');
       const input = m.whatsapp.commandCalls(SendWhatsAppMessageCommand)[0]?.args[0].input;
       expect(input?.message).toBeInstanceOf(Uint8Array);
       expect(decode(input?.message)).toEqual({
@@ -241,6 +258,26 @@ describe('channels/aws', () => {
           ],
         },
       });
+    });
+
+    it("sends with the tenant's own Graph API version when it sets one", async () => {
+      const m = mockedClients();
+      m.whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'w-1' });
+      const { WHATSAPP } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+
+      await WHATSAPP?.(
+        outbound(
+          'WHATSAPP',
+          { templateName: 'otp_login' },
+          {
+            whatsapp: { phoneNumberId: 'phone-number-id-01', languageCode: 'pt_BR', metaApiVersion: 'v25.0' },
+          },
+        ),
+      );
+
+      expect(m.whatsapp).toHaveReceivedCommandWith(SendWhatsAppMessageCommand, { metaApiVersion: 'v25.0' });
+      const input = m.whatsapp.commandCalls(SendWhatsAppMessageCommand)[0]?.args[0].input;
+      expect(decode(input?.message)).toMatchObject({ template: { language: { code: 'pt_BR' } } });
     });
 
     it('throws ChannelNotConfiguredError when the tenant has no WhatsApp number', async () => {
