@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSenders } from '../../../shared/channels/aws';
 import { META_API_VERSION } from '../../../shared/channels/whatsapp';
+import type { ChannelSettings } from '../../../shared/tenants';
 import { outbound } from './fixtures';
 
 /** Real client instances (never sending: each is mocked) so the injection path is the one under test. */
@@ -223,18 +224,17 @@ describe('channels/aws', () => {
   });
 
   describe('WHATSAPP', () => {
-    it('sends the authentication template with the code in the body and the button', async () => {
+    /** Sends template `otp_login` with these WhatsApp settings through a mocked client. */
+    const sendWhatsApp = async (whatsapp: NonNullable<ChannelSettings['whatsapp']>) => {
       const m = mockedClients();
       m.whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'w-1' });
       const { WHATSAPP } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+      await WHATSAPP?.(outbound('WHATSAPP', { templateName: 'otp_login' }, { whatsapp }));
+      return m;
+    };
 
-      await WHATSAPP?.(
-        outbound(
-          'WHATSAPP',
-          { templateName: 'otp_login' },
-          { whatsapp: { phoneNumberId: 'phone-number-id-01', languageCode: 'en_US' } },
-        ),
-      );
+    it('sends the authentication template with the code in the body and the button', async () => {
+      const m = await sendWhatsApp({ phoneNumberId: 'phone-number-id-01', languageCode: 'en_US' });
 
       expect(m.whatsapp).toHaveReceivedCommandWith(SendWhatsAppMessageCommand, {
         originationPhoneNumberId: 'phone-number-id-01',
@@ -261,19 +261,11 @@ describe('channels/aws', () => {
     });
 
     it("sends with the tenant's own Graph API version when it sets one", async () => {
-      const m = mockedClients();
-      m.whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'w-1' });
-      const { WHATSAPP } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
-
-      await WHATSAPP?.(
-        outbound(
-          'WHATSAPP',
-          { templateName: 'otp_login' },
-          {
-            whatsapp: { phoneNumberId: 'phone-number-id-01', languageCode: 'pt_BR', metaApiVersion: 'v25.0' },
-          },
-        ),
-      );
+      const m = await sendWhatsApp({
+        phoneNumberId: 'phone-number-id-01',
+        languageCode: 'pt_BR',
+        metaApiVersion: 'v25.0',
+      });
 
       expect(m.whatsapp).toHaveReceivedCommandWith(SendWhatsAppMessageCommand, { metaApiVersion: 'v25.0' });
       const input = m.whatsapp.commandCalls(SendWhatsAppMessageCommand)[0]?.args[0].input;
