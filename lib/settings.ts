@@ -10,7 +10,10 @@ export interface OtpSettings {
   readonly sesFromAddress: string;
   /** SES identity ARN the functions may send from; undefined means every identity of this account/region. */
   readonly sesIdentityArn: string | undefined;
-  /** WAF rate-based rule: requests allowed per client IP in any 5-minute window. */
+  /**
+   * WAF rate-based rule: requests per client IP in any 5-minute window above which WAF counts them
+   * (metric only; it blocks nothing, see lib/constructs/api-firewall.ts).
+   */
   readonly wafRateLimitPer5Min: number;
   /**
    * WAF rate-based rule for the anonymous Capillary auth engine routes (`/auth/v1/...`): requests

@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { GATEWAY_ANSWER_HEADERS, GATEWAY_ANSWERS, type GatewayAnswer } from '../shared/gateway-answers';
+import { MAX_BODY_BYTES } from '../shared/http/dialect-handler';
 import type { LambdaHandler } from '../shared/http/types';
 import { buildOpenApi } from '../shared/openapi';
-import { DIALECTS, type DialectId, ROUTES, type RouteDef } from '../shared/routes';
+import {
+  catchAllResource,
+  DIALECT_PREFIXES,
+  DIALECTS,
+  type DialectId,
+  ROUTES,
+  type RouteDef,
+} from '../shared/routes';
 import { API_GATEWAY_TIMEOUT_MS, LAMBDA_TIMEOUT_MS } from '../shared/timeouts';
 import { INBOX_CSP, renderInbox } from './inbox-page';
 import type { Outbox } from './outbox';
 
-/** Request bodies above this are refused with 413 (the dialects refuse far less themselves). */
-export const MAX_REQUEST_BYTES = 1024 * 1024;
-
-/** API Gateway's integration timeout: a handler slower than this answers 504, as in AWS. */
-const INTEGRATION_TIMEOUT_MS = API_GATEWAY_TIMEOUT_MS;
+/**
+ * Request bodies above this are refused before any routing, as the stack's WAF body size rule
+ * does (lib/constructs/api-firewall.ts), with the same 413 and body (GATEWAY_ANSWERS.bodyTooLarge).
+ */
+export const MAX_REQUEST_BYTES = MAX_BODY_BYTES;
 
 export interface LocalServerOptions {
   outbox: Outbox;
@@ -20,6 +29,11 @@ export interface LocalServerOptions {
   handlers: Partial<Record<DialectId, LambdaHandler>>;
   /** One line per request (method, path without query, status, time); default: silent. */
   log?: (line: string) => void;
+  /**
+   * The functions' timeout (default LAMBDA_TIMEOUT_MS, what the stack sets): a handler still
+   * running then is answered as API Gateway answers a timed-out Lambda, 502. Tests shorten it.
+   */
+  functionTimeoutMs?: number;
 }
 
 interface CompiledRoute {
@@ -42,8 +56,42 @@ const COMPILED: CompiledRoute[] = ROUTES.map((route) => {
 
 export type RouteMatch =
   | { kind: 'route'; route: RouteDef; pathParameters: Record<string, string> }
-  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'method-not-allowed'; allowed: string[]; route: RouteDef; pathParameters: Record<string, string> }
   | { kind: 'none' };
+
+/** What API Gateway hands a function: the resource template it matched and the path parameters. */
+export interface GatewayTarget {
+  dialect: DialectId;
+  resource: string;
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * Where the stack's API Gateway sends a request (lib/constructs/otp-api.ts): a route's method to
+ * its function; another method of a route to the same function through the resource's `ANY`; a
+ * path under a dialect's prefix to its `{proxy+}` catch-all; anything else to no function (the
+ * gateway's own 404). Throws URIError for a malformed escape, as matchRoute does.
+ */
+export const gatewayTarget = (method: string, rawPath: string): GatewayTarget | undefined => {
+  const match = matchRoute(method, rawPath);
+  if (match.kind !== 'none') {
+    return { dialect: match.route.dialect, resource: match.route.path, pathParameters: match.pathParameters };
+  }
+  // A dialect's prefix is one segment, or two where the first is shared (`/v2/otp`, `/v2/Services`).
+  const segments = rawPath.split('/').slice(1);
+  const taken = [2, 1].find(
+    (n) => segments.length > n && DIALECT_PREFIXES.has(`/${segments.slice(0, n).join('/')}`),
+  );
+  const prefix = `/${segments.slice(0, taken ?? 1).join('/')}`;
+  const dialect = DIALECT_PREFIXES.get(prefix);
+  const proxy = segments
+    .slice(taken ?? 1)
+    .map(decodeURIComponent)
+    .join('/');
+  // `{proxy+}` needs at least one non-empty segment after the prefix.
+  if (!dialect || proxy === '') return undefined;
+  return { dialect, resource: catchAllResource(prefix), pathParameters: { proxy } };
+};
 
 /**
  * Matches a method and a raw path against the route table, as API Gateway does: `{param}` takes
@@ -66,8 +114,19 @@ export const matchRoute = (method: string, rawPath: string): RouteMatch => {
     });
     return { kind: 'route', route: hit.route, pathParameters };
   }
-  if (candidates.length > 0)
-    return { kind: 'method-not-allowed', allowed: candidates.map((c) => c.route.method) };
+  const [first] = candidates;
+  if (first) {
+    const pathParameters: Record<string, string> = {};
+    first.segments.forEach((s, i) => {
+      if (s.param) pathParameters[s.param] = parts[i] ?? '';
+    });
+    return {
+      kind: 'method-not-allowed',
+      allowed: candidates.map((c) => c.route.method),
+      route: first.route,
+      pathParameters,
+    };
+  }
   return { kind: 'none' };
 };
 
@@ -124,20 +183,20 @@ const queryMaps = (search: URLSearchParams) => {
 export const buildEvent = (
   req: IncomingMessage,
   url: URL,
-  match: { route: RouteDef; pathParameters: Record<string, string> },
+  target: Pick<GatewayTarget, 'resource' | 'pathParameters'>,
   body: Buffer,
   requestId: string,
 ): APIGatewayProxyEvent => {
   const { headers, multiValueHeaders } = headerMaps(req);
   const method = req.method ?? 'GET';
   return {
-    resource: match.route.path,
+    resource: target.resource,
     path: url.pathname,
     httpMethod: method,
     headers,
     multiValueHeaders,
     ...queryMaps(url.searchParams),
-    pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : null,
+    pathParameters: Object.keys(target.pathParameters).length > 0 ? target.pathParameters : null,
     stageVariables: null,
     body: body.length > 0 ? body.toString('utf8') : null,
     isBase64Encoded: false,
@@ -152,7 +211,7 @@ export const buildEvent = (
       requestId,
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: match.route.path,
+      resourcePath: target.resource,
       identity: {
         accessKey: null,
         accountId: null,
@@ -175,9 +234,9 @@ export const buildEvent = (
 };
 
 /** A Lambda context with the fields handlers and Powertools read. */
-const lambdaContext = (dialect: DialectId, requestId: string): Context => {
+const lambdaContext = (dialect: DialectId, requestId: string, timeoutMs: number): Context => {
   // The function's own timeout, as in AWS: the handler's early timeout counts down from it.
-  const deadline = Date.now() + LAMBDA_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   const name = `otp-local-${dialect}`;
   const unsupported = () => {
     throw new Error('Callback-style completion is not supported; return a promise');
@@ -250,15 +309,31 @@ const isResult = (value: unknown): value is APIGatewayProxyResult =>
   Number.isInteger((value as { statusCode?: unknown }).statusCode) &&
   ['string', 'undefined'].includes(typeof (value as { body?: unknown }).body);
 
-/** Runs the handler with API Gateway's timeout; resolves to the result or a failure kind. */
+/** An answer the gateway gives itself, with its headers (shared/gateway-answers.ts). */
+const sendGatewayAnswer = (
+  res: ServerResponse,
+  answer: GatewayAnswer,
+  headers: Record<string, string> = {},
+) => sendJson(res, answer.status, answer.body, { ...GATEWAY_ANSWER_HEADERS, ...headers });
+
+/**
+ * Runs the handler as Lambda behind API Gateway does: a handler that throws or outlives the
+ * function timeout is a failed invocation (API Gateway's 502); one still running at the 29 s
+ * integration timeout (only if the function timeout were longer) is the gateway's 504.
+ */
 const invoke = async (
   handler: LambdaHandler,
   event: APIGatewayProxyEvent,
   context: Context,
-): Promise<APIGatewayProxyResult | 'timeout'> => {
+  functionTimeoutMs: number,
+): Promise<APIGatewayProxyResult | GatewayAnswer> => {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+  const cutOff =
+    functionTimeoutMs < API_GATEWAY_TIMEOUT_MS
+      ? GATEWAY_ANSWERS.functionError
+      : GATEWAY_ANSWERS.integrationTimeout;
+  const timeout = new Promise<GatewayAnswer>((resolve) => {
+    timer = setTimeout(() => resolve(cutOff), Math.min(functionTimeoutMs, API_GATEWAY_TIMEOUT_MS));
   });
   try {
     return await Promise.race([handler(event, context), timeout]);
@@ -275,6 +350,7 @@ const invoke = async (
 export const createLocalServer = (options: LocalServerOptions): Server => {
   const { outbox, handlers } = options;
   const log = options.log ?? (() => {});
+  const functionTimeoutMs = options.functionTimeoutMs ?? LAMBDA_TIMEOUT_MS;
   const loaded = (Object.keys(DIALECTS) as DialectId[]).filter((d) => handlers[d]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
@@ -318,23 +394,28 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    let match: RouteMatch;
+    let target: GatewayTarget | undefined;
     try {
-      match = matchRoute(method, url.pathname);
+      target = gatewayTarget(method, url.pathname);
     } catch {
       sendJson(res, 400, { message: 'Malformed path' });
       return 400;
     }
-    if (match.kind === 'none') {
-      if (await local(req, res, url)) return res.statusCode;
-      sendJson(res, 404, { message: `No route for ${method} ${url.pathname}` });
-      return 404;
+    if (!target && (await local(req, res, url))) return res.statusCode;
+    // The WAF's body size rule runs before API Gateway routes anything, so it answers for every path.
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_REQUEST_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      sendGatewayAnswer(res, GATEWAY_ANSWERS.bodyTooLarge, { connection: 'close' });
+      return GATEWAY_ANSWERS.bodyTooLarge.status;
     }
-    if (match.kind === 'method-not-allowed') {
-      sendJson(res, 405, { message: `Method ${method} not allowed` }, { allow: match.allowed.join(', ') });
-      return 405;
+    if (!target) {
+      sendGatewayAnswer(res, GATEWAY_ANSWERS.unknownRoute);
+      return GATEWAY_ANSWERS.unknownRoute.status;
     }
-    const { dialect } = match.route;
+    const { dialect } = target;
     const handler = handlers[dialect];
     if (!handler) {
       sendJson(res, 501, {
@@ -342,25 +423,30 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
       });
       return 501;
     }
-    let body: Buffer;
+    // Two ids, as in AWS: API Gateway's (the event's) and the Lambda invocation's (the context's).
+    const event = buildEvent(req, url, target, body, randomUUID());
+    let result: APIGatewayProxyResult | GatewayAnswer;
     try {
-      body = await readBody(req, MAX_REQUEST_BYTES);
+      result = await invoke(
+        handler,
+        event,
+        lambdaContext(dialect, randomUUID(), functionTimeoutMs),
+        functionTimeoutMs,
+      );
     } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      sendJson(res, 413, { message: 'Request body too large' }, { connection: 'close' });
-      return 413;
+      // A handler that throws is a failed invocation: API Gateway answers 502, no detail.
+      log(`${method} ${url.pathname} function error ${error instanceof Error ? error.name : typeof error}`);
+      result = GATEWAY_ANSWERS.functionError;
     }
-    const requestId = randomUUID();
-    const event = buildEvent(req, url, match, body, requestId);
-    const result = await invoke(handler, event, lambdaContext(dialect, requestId));
-    if (result === 'timeout') {
-      sendJson(res, 504, { message: 'Endpoint request timed out' });
-      return 504;
+    if ((Object.values(GATEWAY_ANSWERS) as unknown[]).includes(result)) {
+      const answer = result as GatewayAnswer;
+      sendGatewayAnswer(res, answer);
+      return answer.status;
     }
     if (!isResult(result)) {
       // API Gateway answers a malformed Lambda response with 502.
-      sendJson(res, 502, { message: 'Internal server error' });
-      return 502;
+      sendGatewayAnswer(res, GATEWAY_ANSWERS.functionError);
+      return GATEWAY_ANSWERS.functionError.status;
     }
     sendResult(res, result);
     return result.statusCode;

@@ -48,9 +48,17 @@ export interface RouteDef {
   summary: string;
   /** Generate endpoints accept an `Idempotency-Key` header and send nothing twice. */
   sends?: boolean;
+  /**
+   * Called from browsers (Capillary's web app routes): the function answers the CORS preflight
+   * and sets `Access-Control-Allow-Origin` for the origins the tenant lists (`cors.allowedOrigins`).
+   */
+  browser?: boolean;
 }
 
-const v1Auth = (prefix: string, variant: string): RouteDef[] => [
+const v1Auth = (prefix: string, variant: string, extra: Pick<RouteDef, 'browser'> = {}): RouteDef[] =>
+  v1AuthRoutes(prefix, variant).map((route) => ({ ...route, ...extra }));
+
+const v1AuthRoutes = (prefix: string, variant: string): RouteDef[] => [
   {
     dialect: 'capillary-auth',
     method: 'POST',
@@ -170,7 +178,7 @@ export const ROUTES: readonly RouteDef[] = [
     sends: true,
   },
   ...v1Auth('/auth/v1', 'Mobile'),
-  ...v1Auth('/auth/v1/web', 'Web'),
+  ...v1Auth('/auth/v1/web', 'Web', { browser: true }),
   {
     dialect: 'summitai',
     method: 'POST',
@@ -184,3 +192,43 @@ export const ROUTES: readonly RouteDef[] = [
 
 /** The routes served by one dialect's function. */
 export const routesFor = (dialect: DialectId): RouteDef[] => ROUTES.filter((r) => r.dialect === dialect);
+
+/**
+ * The first path segment each dialect owns (`/v2`, `/identity`, `/fe`, `/auth`, `/adm`): the
+ * stack sends any other path or method under it to the dialect's function (a `{proxy+}` catch-all
+ * and an `ANY` method on every route), so unknown routes and wrong methods answer in the
+ * dialect's own shape, not API Gateway's. Derived from the route table; a segment two dialects
+ * share gets no catch-all (its unknown paths get the gateway's own answer).
+ */
+export const DIALECT_PREFIXES: ReadonlyMap<string, DialectId> = (() => {
+  // The shortest prefix (one path segment, else two) that only one dialect's routes start with:
+  // `/v2` is shared by Capillary v2 (`/v2/otp/…`) and Twilio Verify (`/v2/Services/…`), so each
+  // gets its two-segment prefix.
+  const prefixOf = (path: string, segments: number) =>
+    `/${path
+      .split('/')
+      .slice(1, segments + 1)
+      .join('/')}`;
+  const ownersAt = (segments: number) => {
+    const owners = new Map<string, Set<DialectId>>();
+    for (const route of ROUTES) {
+      const prefix = prefixOf(route.path, segments);
+      owners.set(prefix, (owners.get(prefix) ?? new Set()).add(route.dialect));
+    }
+    return owners;
+  };
+  const one = ownersAt(1);
+  const two = ownersAt(2);
+  const prefixes = new Map<string, DialectId>();
+  for (const route of ROUTES) {
+    const short = prefixOf(route.path, 1);
+    const long = prefixOf(route.path, 2);
+    if (one.get(short)?.size === 1) prefixes.set(short, route.dialect);
+    else if (two.get(long)?.size === 1 && long.split('/').length === 3 && !long.includes('{'))
+      prefixes.set(long, route.dialect);
+  }
+  return prefixes;
+})();
+
+/** The catch-all resource of a prefix, as API Gateway names it in `event.resource`. */
+export const catchAllResource = (prefix: string): string => `${prefix}/{proxy+}`;

@@ -24,6 +24,9 @@ export const contactSchema = z.object({
 });
 export type Contact = z.infer<typeof contactSchema>;
 
+/** Pointer kind of a CORS origin (`CRED#cors-origin#<origin>` → tenant id); it holds no secret. */
+const CORS_ORIGIN_KIND = 'cors-origin';
+
 /**
  * A scrypt hash no password matches (random salt, zero hash): an unknown FORM id is checked
  * against it, so it costs the same scrypt as a known id with a wrong password.
@@ -269,6 +272,22 @@ export class TenantDirectory {
     return pointer ? this.get(pointer.tenantId) : undefined;
   }
 
+  /**
+   * The tenant that lists this browser origin in `cors.allowedOrigins` (a pointer item written
+   * with the tenant, checked against the tenant record so a stale pointer allows nothing), or
+   * undefined. An origin belongs to one tenant: the CORS preflight carries no body, so the origin
+   * is all there is to decide by.
+   */
+  async forOrigin(origin: string): Promise<Tenant | undefined> {
+    if (origin.length > 256) return undefined;
+    const pointer = await this.cached(`origin:${origin}`, async () => {
+      const item = await this.getItem(credentialPk(CORS_ORIGIN_KIND, origin), CREDENTIAL_SK);
+      return item as { tenantId: string } | undefined;
+    });
+    const tenant = pointer ? await this.get(pointer.tenantId) : undefined;
+    return tenant?.cors?.allowedOrigins.includes(origin) ? tenant : undefined;
+  }
+
   /** A user's contact details, or undefined. */
   async contact(tenantId: string, userId: string): Promise<Contact | undefined> {
     return this.cached(`contact:${tenantId}:${userId}`, async () => {
@@ -301,6 +320,19 @@ export class TenantDirectory {
         }),
       );
       this.cache.delete(`issuer:${parsed.jwt.issuer}`);
+    }
+    for (const origin of parsed.cors?.allowedOrigins ?? []) {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({
+            pk: credentialPk(CORS_ORIGIN_KIND, origin),
+            sk: CREDENTIAL_SK,
+            tenantId: parsed.tenantId,
+          }),
+        }),
+      );
+      this.cache.delete(`origin:${origin}`);
     }
   }
 

@@ -266,12 +266,21 @@ export const actionTemplatesSchema = localizedTemplatesSchema.extend({
  * saved rather than as a provider error on every send.
  */
 export const channelSettingsSchema = z.object({
-  /** SNS sender ID: 3–11 ASCII letters, digits or hyphens, at least one letter. */
   sms: z
     .object({
+      /** SNS sender ID: 3–11 ASCII letters, digits or hyphens, at least one letter. */
       senderId: z
         .string()
         .regex(/^(?=.*[A-Za-z])[A-Za-z0-9-]{3,11}$/)
+        .optional(),
+      /**
+       * The registered number (toll-free, 10DLC, short code) SNS sends from, as the
+       * `AWS.MM.SMS.OriginationNumber` attribute. US and Canadian traffic needs one; unset, SNS
+       * picks a number of the account's own.
+       */
+      originationNumber: z
+        .string()
+        .regex(/^\+[1-9]\d{2,14}$/, { message: 'an E.164 number like +18005550100' })
         .optional(),
     })
     .optional(),
@@ -292,10 +301,43 @@ export const channelSettingsSchema = z.object({
         .regex(
           /^(phone-number-id-[0-9A-Za-z]+|arn:aws[a-z-]*:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9A-Za-z]+)$/,
         ),
-      languageCode: z.string().default('en'),
+      /**
+       * The language the template was approved in, as Meta names it: `en`, `en_US`, `pt_BR`…
+       * (WhatsApp Manager's "English" is `en`, "English (US)" is `en_US`). A template exists per
+       * language, so this must be the one it was approved in.
+       */
+      languageCode: z
+        .string()
+        .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, { message: 'a Meta language code like en or en_US' })
+        .default('en'),
+      /**
+       * The Meta Graph API version Social Messaging forwards the message with (`v24.0`). Meta
+       * retires a version about two years after its release; unset, the service's current
+       * default (shared/channels/whatsapp.ts META_API_VERSION) is used.
+       */
+      metaApiVersion: z
+        .string()
+        .regex(/^v\d{1,3}\.\d$/, { message: 'a Graph API version like v24.0' })
+        .optional(),
     })
     .optional(),
-  zalo: z.object({ url: z.url(), accessToken: z.string().min(1) }).optional(),
+  /**
+   * Zalo notifications (ZNS) through an HTTPS endpoint. `accessToken` is sent as the
+   * `access_token` header; Zalo OA access tokens expire after about 25 hours, and this service
+   * does not refresh them: point `url` at a proxy that holds the OA refresh token and refreshes
+   * (README, Deploy), or rewrite `accessToken` with `tenant put` before it expires.
+   */
+  zalo: z
+    .object({
+      url: z.url(),
+      accessToken: z.string().min(1),
+      /** The ZNS template's parameter that takes the code (`otp` unless the template names it otherwise). */
+      templateParameter: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,64}$/)
+        .optional(),
+    })
+    .optional(),
 });
 export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
 
@@ -320,6 +362,24 @@ export const brandSettingsSchema = z.object({
   payloadSigningSecret: z.string().min(16).optional(),
 });
 
+/**
+ * A browser origin as browsers send it in `Origin`: scheme, lower-case host and an optional port,
+ * no path. HTTPS only, but for `localhost` and `127.0.0.1` (development); no wildcards, so a
+ * tenant names every site that may read the answers of its web routes.
+ */
+export const originSchema = z
+  .string()
+  .regex(
+    /^(https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|http:\/\/(localhost|127\.0\.0\.1))(:\d{1,5})?$/,
+    { message: 'an origin like https://app.example.com (lower case, no path; http only for localhost)' },
+  );
+
+/** CORS for the browser routes (Capillary's `/auth/v1/web/...`). */
+export const corsSettingsSchema = z.object({
+  /** Origins whose pages may call the web routes and read the answers (errors included). */
+  allowedOrigins: z.array(originSchema).max(50).default([]),
+});
+
 /** A tenant as stored in the table (credentials live in their own items, hashed). */
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -331,6 +391,8 @@ export const tenantSchema = z.object({
   jwt: jwtSettingsSchema.optional(),
   /** Capillary auth-engine brands (seed 002). */
   brands: z.record(z.string(), brandSettingsSchema).default({}),
+  /** Browser origins allowed on the web routes; none by default (a browser cannot read answers). */
+  cors: corsSettingsSchema.optional(),
   /** SummitAI: which of the user's contacts a generate goes to. */
   summitAiChannels: z.enum(['SMS', 'EMAIL', 'BOTH']).default('BOTH'),
   /**

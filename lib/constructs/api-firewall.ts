@@ -1,12 +1,19 @@
+import { createError } from '@middy/util';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { mapAuthEngineError } from '../../shared/dialects/capillary-auth/errors';
+import { GATEWAY_ANSWERS } from '../../shared/gateway-answers';
 import { MAX_BODY_BYTES } from '../../shared/http/dialect-handler';
+import type { HttpResponse } from '../../shared/http/types';
 
 export interface ApiFirewallProps {
   /** The stage to protect. */
   readonly stage: apigateway.Stage;
-  /** Requests one client IP may make in any 5-minute window before WAF blocks it. */
+  /**
+   * Requests per client IP in any 5-minute window above which WAF counts (not blocks) them, in
+   * the `RateLimitPerIp` metric: a signal for the operator, never a wall for a tenant's backend.
+   */
   readonly rateLimitPer5Min: number;
   /**
    * Requests one client IP may make to the anonymous auth engine routes (`/auth/v1/...`) in any
@@ -15,7 +22,7 @@ export interface ApiFirewallProps {
   readonly anonymousRateLimitPer5Min: number;
 }
 
-/** Name of the rate-based rule (also its CloudWatch metric). */
+/** Name of the counting global rate-based rule (also its CloudWatch metric). */
 export const RATE_RULE_NAME = 'RateLimitPerIp';
 
 /** Name of the stricter rate-based rule for the anonymous auth engine routes (also its CloudWatch metric). */
@@ -23,6 +30,20 @@ export const ANONYMOUS_RATE_RULE_NAME = 'RateLimitAnonymousAuthPerIp';
 
 /** Name of the rule that blocks bodies over the API's own limit (also its CloudWatch metric). */
 export const BODY_SIZE_RULE_NAME = 'BodyOverApiLimit';
+
+/**
+ * What the anonymous rate rule answers: 429 in the Capillary auth engine's envelope, the only
+ * dialect whose routes it covers, made by that dialect's own error mapper so it cannot drift.
+ */
+export const ANONYMOUS_RATE_LIMITED: HttpResponse = mapAuthEngineError(
+  createError(429, 'Too many requests from this address; retry in a few minutes'),
+);
+
+/** Keys of the web ACL's custom response bodies. */
+export const RESPONSE_BODY_KEYS = {
+  bodyTooLarge: 'BodyTooLarge',
+  anonymousRateLimited: 'AnonymousRateLimited',
+};
 
 /**
  * Rules of AWS's common rule set that only count: the API legitimately carries what they block.
@@ -49,9 +70,10 @@ export const ANONYMOUS_ROUTE_MARKER = '/auth/v1/';
 /**
  * A regional WAF web ACL in front of the API stage: AWS's common rule set against generic exploits
  * (minus the rules the API legitimately trips, which count), a body size rule at the API's own
- * limit, and per-IP rate limits (a stricter one for the anonymous auth engine routes, a global one for
- * everything), the first defence against SMS pumping and code guessing (the engine's
- * per-destination limits are the second).
+ * limit (answering 413), and a per-IP rate limit that blocks on the anonymous auth engine routes
+ * only (answering 429 in that dialect's envelope), the first defence against anonymous SMS pumping
+ * and code guessing there; a global per-IP rule only counts. Authenticated traffic is limited
+ * per tenant and per recipient by the engine.
  */
 export class ApiFirewall extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -74,11 +96,29 @@ export class ApiFirewall extends Construct {
       // (the most it offers, billed above 16 KB) lets the body size rule measure up to the API's
       // own limit.
       associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
+      // WAF's custom responses take precedence over API Gateway's WAF_FILTERED gateway response.
+      customResponseBodies: {
+        [RESPONSE_BODY_KEYS.bodyTooLarge]: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify(GATEWAY_ANSWERS.bodyTooLarge.body),
+        },
+        [RESPONSE_BODY_KEYS.anonymousRateLimited]: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify(ANONYMOUS_RATE_LIMITED.body),
+        },
+      },
       rules: [
         {
           name: ANONYMOUS_RATE_RULE_NAME,
           priority: 0,
-          action: { block: {} },
+          action: {
+            block: {
+              customResponse: {
+                responseCode: ANONYMOUS_RATE_LIMITED.status,
+                customResponseBodyKey: RESPONSE_BODY_KEYS.anonymousRateLimited,
+              },
+            },
+          },
           statement: {
             rateBasedStatement: {
               limit: props.anonymousRateLimitPer5Min,
@@ -112,9 +152,13 @@ export class ApiFirewall extends Construct {
           visibilityConfig: visibility(ANONYMOUS_RATE_RULE_NAME),
         },
         {
+          // Counts only. The other dialects are called server to server with a tenant's
+          // credential, often from a few NAT addresses, so a per-IP block would stop a tenant's
+          // whole backend; their limits are per tenant and per recipient, in the engine (README,
+          // Deploy). The metric still shows which addresses send the most.
           name: RATE_RULE_NAME,
           priority: 1,
-          action: { block: {} },
+          action: { count: {} },
           statement: {
             rateBasedStatement: {
               limit: props.rateLimitPer5Min,
@@ -125,12 +169,20 @@ export class ApiFirewall extends Construct {
           visibilityConfig: visibility(RATE_RULE_NAME),
         },
         {
-          // The API's own limit (the Lambda answers 413 in the dialect's shape above it), at the
-          // edge so an oversized body costs no invocation. A body past the 64 KB inspection limit
-          // cannot be measured and counts as a match (OversizeHandling MATCH).
+          // The API's own limit, at the edge so an oversized body costs no invocation; the answer
+          // is 413 `{"message":"Request body too large"}` (GATEWAY_ANSWERS.bodyTooLarge, which the
+          // local runtime gives too), not the dialect's shape: WAF has one body per rule. A body
+          // past the 64 KB inspection limit cannot be measured and counts as a match (OversizeHandling MATCH).
           name: BODY_SIZE_RULE_NAME,
           priority: 2,
-          action: { block: {} },
+          action: {
+            block: {
+              customResponse: {
+                responseCode: GATEWAY_ANSWERS.bodyTooLarge.status,
+                customResponseBodyKey: RESPONSE_BODY_KEYS.bodyTooLarge,
+              },
+            },
+          },
           statement: {
             sizeConstraintStatement: {
               fieldToMatch: { body: { oversizeHandling: 'MATCH' } },

@@ -4,7 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { DialectId, RouteDef } from '../../shared/routes';
+import { GATEWAY_ANSWER_HEADERS, GATEWAY_ANSWERS, type GatewayAnswer } from '../../shared/gateway-answers';
+import { catchAllResource, DIALECT_PREFIXES, type DialectId, type RouteDef } from '../../shared/routes';
 import type { OtpSettings } from '../settings';
 
 export interface OtpApiProps {
@@ -15,6 +16,9 @@ export interface OtpApiProps {
 
 /** The stage every route is served under: `https://<id>.execute-api.<region>.amazonaws.com/prod/...`. */
 export const STAGE_NAME = 'prod';
+
+/** API Gateway's default gateway response body; `messageString` is the message, quoted. */
+export const DEFAULT_GATEWAY_TEMPLATE = '{"message":$context.error.messageString}';
 
 /** `{smsotptype}` → `smsotptype`, for every path parameter of a route. */
 export const pathParameters = (routePath: string): string[] =>
@@ -89,14 +93,16 @@ export class OtpApi extends Construct {
     });
 
     const integrations = new Map<DialectId, apigateway.LambdaIntegration>();
-    for (const route of props.routes) {
-      let integration = integrations.get(route.dialect);
+    const integrationOf = (dialect: DialectId): apigateway.LambdaIntegration => {
+      let integration = integrations.get(dialect);
       if (!integration) {
-        integration = new apigateway.LambdaIntegration(props.functions[route.dialect], {
-          allowTestInvoke: false,
-        });
-        integrations.set(route.dialect, integration);
+        integration = new apigateway.LambdaIntegration(props.functions[dialect], { allowTestInvoke: false });
+        integrations.set(dialect, integration);
       }
+      return integration;
+    };
+    for (const route of props.routes) {
+      const integration = integrationOf(route.dialect);
       const resource = this.api.root.resourceForPath(route.path);
       resource.addMethod(route.method, integration, {
         operationName: route.operationId,
@@ -106,6 +112,46 @@ export class OtpApi extends Construct {
         ),
       });
     }
+
+    // Answers in the dialect's shape where API Gateway would answer its own 403 "Missing
+    // Authentication Token": any other method of a route (405, and the CORS preflight of the
+    // browser routes) and any unknown path under a dialect's prefix (404) reach the dialect's
+    // function. Explicit methods and resources win over ANY and {proxy+}.
+    for (const path of new Set(props.routes.map((r) => r.path))) {
+      const route = props.routes.find((r) => r.path === path) as RouteDef;
+      this.api.root.resourceForPath(path).addMethod('ANY', integrationOf(route.dialect), {
+        operationName: `${route.operationId}OtherMethods`,
+      });
+    }
+    for (const [prefix, dialect] of DIALECT_PREFIXES) {
+      if (!props.routes.some((r) => r.dialect === dialect)) continue;
+      this.api.root.resourceForPath(catchAllResource(prefix)).addMethod('ANY', integrationOf(dialect), {
+        operationName: `${dialect}UnknownRoute`,
+      });
+    }
+    // What the gateway still answers itself (shared/gateway-answers.ts): a path outside every
+    // prefix as 404 instead of 403 "Missing Authentication Token", and the security headers on
+    // every gateway-generated 4xx and 5xx (the bodies keep API Gateway's default message).
+    const headerParameters = Object.fromEntries(
+      Object.entries(GATEWAY_ANSWER_HEADERS).map(([name, value]) => [name, `'${value}'`]),
+    );
+    const gatewayResponse = (id: string, type: apigateway.ResponseType, answer?: GatewayAnswer) =>
+      this.api.addGatewayResponse(id, {
+        type,
+        responseHeaders: headerParameters,
+        ...(answer && { statusCode: String(answer.status) }),
+        // API Gateway's own default body, spelt out: a response without a template has no body.
+        templates: {
+          'application/json': answer ? JSON.stringify(answer.body) : DEFAULT_GATEWAY_TEMPLATE,
+        },
+      });
+    gatewayResponse(
+      'UnknownRoute',
+      apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      GATEWAY_ANSWERS.unknownRoute,
+    );
+    gatewayResponse('Default4xx', apigateway.ResponseType.DEFAULT_4XX);
+    gatewayResponse('Default5xx', apigateway.ResponseType.DEFAULT_5XX);
 
     // Callers authenticate inside each dialect (API key + secret, JWT, HTTP Basic, signed body)
     // because the vendors' protocols put credentials where API Gateway authorizers cannot read

@@ -9,6 +9,8 @@ export const DEMO_AUTH = {
   /** A second brand with payload signing on (`hash` required). */
   signedBrand: 'SIGNEDAPP',
   payloadSigningSecret: 'local-only-payload-signing-secret-0123456789',
+  /** The origin the demo tenant lets browsers call the web routes from (the local server's own). */
+  webOrigin: 'http://localhost:3000',
   /** A USERNAME with a phone (the code goes by SMS). */
   user: { userId: 'demo-user', phone: '+919940000001', email: 'demo-user@example.com' },
 } as const;
@@ -19,6 +21,7 @@ export const demoTenantPatch: Partial<Tenant> = {
     [DEMO_AUTH.brand]: {},
     [DEMO_AUTH.signedBrand]: { payloadSigningSecret: DEMO_AUTH.payloadSigningSecret },
   },
+  cors: { allowedOrigins: [DEMO_AUTH.webOrigin] },
 };
 
 /**

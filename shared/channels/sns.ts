@@ -8,6 +8,7 @@ import type { OutboundMessage, Sender } from './types';
  */
 export const smsPublishInput = (message: OutboundMessage): PublishCommandInput => {
   const senderId = message.settings.sms?.senderId;
+  const originationNumber = message.settings.sms?.originationNumber;
   return {
     PhoneNumber: message.to,
     Message: message.text,
@@ -20,6 +21,10 @@ export const smsPublishInput = (message: OutboundMessage): PublishCommandInput =
         'AWS.MM.SMS.EntityId': { DataType: 'String', StringValue: message.dlt.entityId },
         'AWS.MM.SMS.TemplateId': { DataType: 'String', StringValue: message.dlt.templateId },
       }),
+      // The tenant's registered number; US and Canadian carriers refuse SMS from unregistered ones.
+      ...(originationNumber
+        ? { 'AWS.MM.SMS.OriginationNumber': { DataType: 'String', StringValue: originationNumber } }
+        : {}),
     },
   };
 };

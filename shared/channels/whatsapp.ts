@@ -3,8 +3,12 @@ import { CHANNEL_CLIENT_OPTIONS } from './client-options';
 import { ChannelNotConfiguredError } from './errors';
 import type { OutboundMessage, Sender } from './types';
 
-/** The Meta Graph API version AWS End User Messaging Social forwards the message with. */
-export const META_API_VERSION = 'v20.0';
+/**
+ * The Meta Graph API version AWS End User Messaging Social forwards the message with, unless the
+ * tenant sets `channels.whatsapp.metaApiVersion`. Meta retires each version about two years after
+ * its release (v20.0, May 2024, is past that); v24.0 is of October 2025.
+ */
+export const META_API_VERSION = 'v24.0';
 
 /**
  * The Meta Cloud API message for an OTP template. Meta requires one-time passcodes to go out as
@@ -48,7 +52,7 @@ export const createWhatsAppSender =
     await client().send(
       new SendWhatsAppMessageCommand({
         originationPhoneNumberId: whatsapp.phoneNumberId,
-        metaApiVersion: META_API_VERSION,
+        metaApiVersion: whatsapp.metaApiVersion ?? META_API_VERSION,
         message: new TextEncoder().encode(JSON.stringify(payload)),
       }),
     );

@@ -31,7 +31,8 @@ export const createZaloSender =
         // ZNS takes the number in international form without the plus sign (84987654321).
         phone: message.to.replace(/^\+/, ''),
         template_id: message.templateName,
-        template_data: { otp: message.code },
+        // The parameter the tenant's ZNS template names for the code (`otp` by default).
+        template_data: { [zalo.templateParameter ?? 'otp']: message.code },
         // Lets the operator match the provider's delivery report to this request.
         tracking_id: randomUUID(),
       }),

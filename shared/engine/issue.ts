@@ -87,7 +87,8 @@ const messageFor = (d: Delivery, req: IssueRequest, code: string): OutboundMessa
       const email = texts?.email ?? content.email;
       return {
         ...base,
-        subject: email.subject,
+        // A subject may carry the code too ("{{ validation_code }} is your code"): rendered, never sent literally.
+        subject: render(email.subject, code),
         // Without a text body SES gets a text part derived from the HTML (shared/channels/ses.ts).
         text: email.body === undefined ? '' : render(email.body, code),
         ...(email.html !== undefined && { html: renderHtml(email.html, code) }),

@@ -5,8 +5,11 @@ import type { Policy, Tenant } from '../tenants';
 import { assertNumberAllowed } from './number-policy';
 import type { Delivery } from './types';
 
-/** Channels that cost money per message and that pumping abuses. */
-export const PUMPED_CHANNELS: ReadonlySet<string> = new Set(['SMS', 'VOICE', 'WHATSAPP']);
+/**
+ * Channels that cost money per message and that pumping abuses: every channel to a phone. ZNS
+ * messages are billed per message too, so Zalo counts like the others.
+ */
+export const PUMPED_CHANNELS: ReadonlySet<string> = new Set(['SMS', 'VOICE', 'WHATSAPP', 'ZALO']);
 
 /** A counter partition and how many messages of the request it is charged. */
 export interface Charge {

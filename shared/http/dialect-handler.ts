@@ -11,6 +11,7 @@ import { maskCredentialId } from '../mask';
 import { routesFor } from '../routes';
 import { HANDLER_EARLY_TIMEOUT_MS } from '../timeouts';
 import { type Classified, classify } from './classify';
+import { preflight, withCors } from './cors';
 import { idempotent } from './idempotency';
 import type { DialectSpec, HttpResponse, LambdaHandler, RouteHandler } from './types';
 
@@ -186,6 +187,19 @@ const earlyTimeout = (marginMs: number, operationId?: string) => ({
   },
 });
 
+/**
+ * API Gateway's request id (`requestContext.requestId`, the access log's `requestId`) as
+ * Powertools' `correlation_id`, beside the Lambda request id it logs as `function_request_id`. In
+ * AWS the two differ, and only this one joins a function's log lines to the access log line of the
+ * same request. Set after injectLambdaContext, whose resetKeys clears it when the request ends.
+ */
+const correlate = (logger: AppDeps['logger']): MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: async ({ event }) => {
+    const requestId = event.requestContext?.requestId;
+    if (requestId) logger.setCorrelationId(requestId);
+  },
+});
+
 /** When the early timeout fires (wall clock); no deadline without a Lambda context (scripts). */
 const deadlineOf = (context: Context): number =>
   typeof context?.getRemainingTimeInMillis === 'function'
@@ -234,16 +248,39 @@ export const createDialectHandler = (spec: DialectSpec, deps: AppDeps): LambdaHa
   // custom domain `path` carries the base path (`/otp/v2/otp/generate`), and API Gateway has
   // already matched the template and decoded `pathParameters`. @middy/http-router matches `path`.
   const byResource = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
+  // The stack sends this function every method of its routes (`ANY`) and every unknown path under
+  // its prefix (`{proxy+}`), so those answer here in the dialect's shape, not as API Gateway's 403.
+  const methodsOf = new Map<string, string[]>();
+  for (const r of routes) methodsOf.set(r.path, [...(methodsOf.get(r.path) ?? []), r.method]);
+  const browserPaths = new Set(
+    routesFor(spec.dialect)
+      .filter((r) => r.browser)
+      .map((r) => r.path),
+  );
   const router = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(
     (event: APIGatewayProxyEvent, context: Context) => {
       const routeHandler = byResource.get(`${event.httpMethod} ${event.resource}`);
-      if (!routeHandler) throw createError(404, 'Route does not exist');
-      return routeHandler(event, context);
+      if (routeHandler) return routeHandler(event, context);
+      if (methodsOf.has(event.resource)) throw createError(405, 'Method not allowed');
+      throw createError(404, 'Route does not exist');
     },
     earlyTimeout(HANDLER_EARLY_TIMEOUT_MS / 2),
   )
     // Request id and cold-start flag on every log line; the event itself is never logged.
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(correlate(deps.logger))
     .use(errorMapper(spec, deps));
-  return (event, context) => router(event, context);
+  return async (event, context) => {
+    const allowed = methodsOf.get(event.resource);
+    const browser = browserPaths.has(event.resource);
+    if (browser && allowed && event.httpMethod === 'OPTIONS') {
+      return preflight(deps.tenants, event, allowed, SECURITY_HEADERS);
+    }
+    let result = await router(event, context);
+    if (result.statusCode === 405 && allowed) {
+      result = { ...result, headers: { ...result.headers, allow: allowed.join(', ') } };
+    }
+    // After the error mapper: refusals and faults carry the CORS headers too.
+    return browser ? withCors(deps.tenants, event, result) : result;
+  };
 };

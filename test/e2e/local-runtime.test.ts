@@ -2,12 +2,15 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { JSDOM } from 'jsdom';
+import { DEMO_AUTH } from '../../local/demo/capillary-auth';
 import { DEMO, loadDialectDemos } from '../../local/demo-tenant';
 import { INBOX_CSP } from '../../local/inbox-page';
 import { Outbox } from '../../local/outbox';
 import { createLocalServer, listen, MAX_REQUEST_BYTES } from '../../local/server';
 import { closeServer, type SesLocal, startSesLocal } from '../../local/ses-local';
 import type { OutboundMessage } from '../../shared/channels/types';
+import { GATEWAY_ANSWERS } from '../../shared/gateway-answers';
+import { MAX_BODY_BYTES } from '../../shared/http/dialect-handler';
 import { ROUTES } from '../../shared/routes';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
@@ -212,26 +215,68 @@ describe('local runtime', () => {
   });
 
   describe('routing', () => {
-    it('answers 404 JSON for a path no route has', async () => {
+    it('answers a path outside every dialect prefix as the stack’s gateway response: 404 {"message":"Not Found"}', async () => {
       const response = await fetch(`${stack.baseUrl}/no/such/path`);
       expect(response.status).toBe(404);
-      expect(await response.json()).toEqual({ message: 'No route for GET /no/such/path' });
+      expect(await response.json()).toEqual(GATEWAY_ANSWERS.unknownRoute.body);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
-    it('answers 405 with Allow for a known path and another method', async () => {
+    it.each([
+      [
+        'capillary-v2',
+        '/v2/otp/nope',
+        { errors: [{ code: 404, message: expect.any(String) }], warnings: [] },
+      ],
+      ['loginradius', '/identity/v2/nope', { ErrorCode: 404, Message: 'Not Found' }],
+      ['app-otp', '/fe/users/nope', { message: 'NOT_FOUND' }],
+      [
+        'capillary-auth',
+        '/auth/v2/nope',
+        { status: { success: false, code: 404, message: expect.any(String) } },
+      ],
+      ['summitai', '/adm/nope', { Errors: expect.any(String) }],
+    ])(
+      'answers an unknown path under the %s prefix with 404 in that dialect’s shape (its {proxy+} catch-all)',
+      async (_d, path, shape) => {
+        const response = await fetch(`${stack.baseUrl}${path}`, { method: 'POST', body: '{}' });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toMatchObject(shape);
+      },
+    );
+
+    it('answers another method of a route with 405 and Allow in the dialect’s shape (its ANY method)', async () => {
       const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`);
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toEqual({
+        errors: [{ code: 405, message: expect.any(String) }],
+        warnings: [],
+      });
     });
 
-    it('answers 413 for a body over 1 MB', async () => {
+    it('answers the CORS preflight of a web route for the demo tenant’s origin, and not for another', async () => {
+      const preflight = (origin: string) =>
+        fetch(`${stack.baseUrl}/auth/v1/web/otp/generate`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      const allowed = await preflight(DEMO_AUTH.webOrigin);
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(DEMO_AUTH.webOrigin);
+      expect(allowed.headers.get('vary')).toBe('Origin');
+      const refused = await preflight('https://evil.example');
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('answers a body over 64 KB with the WAF body size rule’s 413 before any function runs', async () => {
       const response = await fetch(`${stack.baseUrl}${SMS_ROUTE}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ pad: 'x'.repeat(MAX_REQUEST_BYTES) }),
       });
       expect(response.status).toBe(413);
-      expect(await response.json()).toEqual({ message: 'Request body too large' });
+      expect(await response.json()).toEqual(GATEWAY_ANSWERS.bodyTooLarge.body);
     });
 
     it('reaches the capillary-v2 handler, which refuses a request without credentials', async () => {
@@ -335,7 +380,10 @@ describe('local server', () => {
       });
       expect(event.headers['Content-Type']).toBe('application/json');
       expect(event.multiValueHeaders['X-Multi']).toEqual(['a']);
-      expect(event.requestContext.requestId).toBe(context.awsRequestId);
+      // Two ids, as in AWS: API Gateway's request id is not the Lambda request id.
+      expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(event.requestContext.requestId).not.toBe(context.awsRequestId);
       // The function's own timeout, as in AWS (the gateway's 29 s is the server's, around it).
       expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(LAMBDA_TIMEOUT_MS);
       expect(context.getRemainingTimeInMillis()).toBeGreaterThan(LAMBDA_TIMEOUT_MS - 5_000);
@@ -353,12 +401,12 @@ describe('local server', () => {
       });
     });
 
-    it('answers 500 JSON without details when the handler throws', async () => {
+    it('answers API Gateway’s 502 without details when the function throws', async () => {
       behaviour = 'throw';
       const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
         method: 'POST',
       });
-      expect(response.status).toBe(500);
+      expect(response.status).toBe(502);
       const text = await response.text();
       expect(JSON.parse(text)).toEqual({ message: 'Internal server error' });
       expect(text).not.toContain('123456');
@@ -383,7 +431,8 @@ describe('local server', () => {
       expect(seen).toHaveLength(0);
     });
 
-    it('answers 413 before calling the handler when the body is over 1 MB', async () => {
+    it('answers 413 before calling the handler when the body is over 64 KB, the WAF rule’s limit', async () => {
+      expect(MAX_REQUEST_BYTES).toBe(MAX_BODY_BYTES);
       const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
         method: 'POST',
         body: 'x'.repeat(MAX_REQUEST_BYTES + 1),
@@ -392,13 +441,52 @@ describe('local server', () => {
       expect(seen).toHaveLength(0);
     });
 
-    it('accepts a body of exactly 1 MB', async () => {
+    it('accepts a body of exactly 64 KB', async () => {
       const response = await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, {
         method: 'POST',
         body: 'x'.repeat(MAX_REQUEST_BYTES),
       });
       expect(response.status).toBe(201);
       expect(seen[0]?.event.body).toHaveLength(MAX_REQUEST_BYTES);
+    });
+
+    it('sends an unknown path under the dialect prefix to its function as the {proxy+} resource', async () => {
+      const response = await fetch(`${baseUrl}/identity/nope/deeper`, { method: 'DELETE' });
+      expect(response.status).toBe(201);
+      expect(seen[0]?.event).toMatchObject({
+        httpMethod: 'DELETE',
+        resource: '/identity/{proxy+}',
+        path: '/identity/nope/deeper',
+        pathParameters: { proxy: 'nope/deeper' },
+      });
+    });
+
+    it('sends another method of a route to its function with the route’s resource (its ANY method)', async () => {
+      await fetch(`${baseUrl}/identity/v2/manage/account/smsotp/addphone`, { method: 'OPTIONS' });
+      expect(seen[0]?.event).toMatchObject({
+        httpMethod: 'OPTIONS',
+        resource: '/identity/v2/manage/account/smsotp/{smsotptype}',
+        pathParameters: { smsotptype: 'addphone' },
+      });
+    });
+
+    it('answers a function that outlives its timeout with API Gateway’s 502, as for a timed-out Lambda', async () => {
+      const slow = createLocalServer({
+        outbox: new Outbox(ses.endpoint),
+        handlers: { loginradius: () => new Promise<APIGatewayProxyResult>(() => {}) },
+        functionTimeoutMs: 50,
+      });
+      const slowUrl = `http://127.0.0.1:${await listen(slow, 0, '127.0.0.1')}`;
+      try {
+        const response = await fetch(`${slowUrl}/identity/v2/manage/account/smsotp/addphone`, {
+          method: 'POST',
+        });
+        expect(response.status).toBe(GATEWAY_ANSWERS.functionError.status);
+        expect(await response.json()).toEqual({ message: 'Internal server error' });
+      } finally {
+        slow.closeAllConnections();
+        await closeServer(slow);
+      }
     });
 
     it('answers 400 for a path with a malformed percent escape', async () => {

@@ -2,12 +2,14 @@ import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import {
+  ANONYMOUS_RATE_LIMITED,
   ANONYMOUS_RATE_RULE_NAME,
   ANONYMOUS_ROUTE_MARKER,
   BODY_SIZE_RULE_NAME,
   RATE_RULE_NAME,
 } from '../../lib/constructs/api-firewall';
 import { STAGE_NAME } from '../../lib/constructs/otp-api';
+import { GATEWAY_ANSWERS } from '../../shared/gateway-answers';
 import { MAX_BODY_BYTES } from '../../shared/http/dialect-handler';
 import { ROUTES } from '../../shared/routes';
 import { onlyId, resourcesOf, synthStack } from './synth';
@@ -52,6 +54,30 @@ interface Rule {
     SampledRequestsEnabled: boolean;
   };
 }
+
+/** The web ACL's custom response bodies, by key, parsed. */
+const responseBodiesOf = (t: Template): Record<string, { ContentType: string; Content: unknown }> => {
+  const acls = resourcesOf(t, 'AWS::WAFv2::WebACL');
+  const bodies = (acls[onlyId(acls, 'web ACL')]?.Properties?.CustomResponseBodies ?? {}) as Record<
+    string,
+    { ContentType: string; Content: string }
+  >;
+  return Object.fromEntries(
+    Object.entries(bodies).map(([k, v]) => [
+      k,
+      { ContentType: v.ContentType, Content: JSON.parse(v.Content) },
+    ]),
+  );
+};
+
+/** What a blocking rule answers: status and parsed body of its custom response. */
+const customAnswerOf = (t: Template, rule: Rule) => {
+  const custom = (
+    rule.Action?.Block as { CustomResponse?: { ResponseCode: number; CustomResponseBodyKey: string } }
+  )?.CustomResponse;
+  if (!custom) throw new Error(`rule ${rule.Name} has no custom response`);
+  return { status: custom.ResponseCode, body: responseBodiesOf(t)[custom.CustomResponseBodyKey] };
+};
 
 /** The web ACL's rules, by name. */
 const rulesOf = (t: Template): Record<string, Rule> => {
@@ -122,6 +148,17 @@ const otherRoutes = ROUTES.filter((r) => r.dialect !== 'capillary-auth');
 
 describe('ApiFirewall', () => {
   describe('anonymous auth engine rule', () => {
+    it('answers a blocked IP 429 in the Capillary auth engine envelope, the only dialect it covers', () => {
+      expect(customAnswerOf(template, anonymousRule)).toEqual({
+        status: 429,
+        body: {
+          ContentType: 'APPLICATION_JSON',
+          Content: { status: { success: false, code: 429, message: expect.any(String) } },
+        },
+      });
+      expect(ANONYMOUS_RATE_LIMITED.status).toBe(429);
+    });
+
     it('blocks an IP above 100 requests per 5 minutes to the auth engine routes by default', () => {
       expect(anonymousRule).toMatchObject({
         Action: { Block: {} },
@@ -135,6 +172,12 @@ describe('ApiFirewall', () => {
           SampledRequestsEnabled: false,
         },
       });
+    });
+
+    it('is the only per-IP rule that blocks: the global one only counts, so a tenant backend behind a few addresses is never blocked', () => {
+      const rateRules = Object.values(rulesOf(template)).filter((r) => r.Statement.RateBasedStatement);
+      expect(rateRules.filter((r) => r.Action?.Block).map((r) => r.Name)).toEqual([ANONYMOUS_RATE_RULE_NAME]);
+      expect(ruleOf(template, RATE_RULE_NAME).Action).toEqual({ Count: {} });
     });
 
     it('is stricter than the global per-IP rule and evaluated before it', () => {
@@ -230,6 +273,17 @@ describe('ApiFirewall', () => {
       const acls = resourcesOf(template, 'AWS::WAFv2::WebACL');
       expect(acls[onlyId(acls, 'web ACL')]?.Properties?.AssociationConfig).toEqual({
         RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } },
+      });
+    });
+
+    it('answers 413 {"message":"Request body too large"}, what the local runtime answers, not WAF’s default 403', () => {
+      expect(customAnswerOf(template, ruleOf(template, BODY_SIZE_RULE_NAME))).toEqual({
+        status: GATEWAY_ANSWERS.bodyTooLarge.status,
+        body: { ContentType: 'APPLICATION_JSON', Content: GATEWAY_ANSWERS.bodyTooLarge.body },
+      });
+      expect(GATEWAY_ANSWERS.bodyTooLarge).toEqual({
+        status: 413,
+        body: { message: 'Request body too large' },
       });
     });
 

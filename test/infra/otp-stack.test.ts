@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DIALECT_CHANNELS } from '../../lib/channel-access';
 import { RATE_RULE_NAME } from '../../lib/constructs/api-firewall';
+import { DEFAULT_GATEWAY_TEMPLATE } from '../../lib/constructs/otp-api';
 import { DIALECT_IDS } from '../../lib/otp-stack';
-import { DIALECTS, type DialectId, ROUTES } from '../../shared/routes';
+import { GATEWAY_ANSWERS } from '../../shared/gateway-answers';
+import { DIALECT_PREFIXES, DIALECTS, type DialectId, ROUTES } from '../../shared/routes';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { onlyId, resourcesOf, synthStack } from './synth';
 
@@ -347,9 +349,56 @@ describe('OtpServiceStack', () => {
       });
     })();
 
-    it('serves exactly the routes of the route table', () => {
-      expect(methods.map((m) => m.key).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    it('serves exactly the routes of the route table, plus ANY on each route and a {proxy+} per dialect prefix', () => {
+      const routePaths = [...new Set(ROUTES.map((r) => r.path))];
+      expect(methods.map((m) => m.key).sort()).toEqual(
+        [
+          ...ROUTES.map((r) => `${r.method} ${r.path}`),
+          ...routePaths.map((p) => `ANY ${p}`),
+          ...['/adm', '/auth', '/fe', '/identity', '/v2'].map((prefix) => `ANY ${prefix}/{proxy+}`),
+        ].sort(),
+      );
     });
+
+    it.each([...DIALECT_PREFIXES].map(([prefix, dialect]) => [prefix, dialect]))(
+      'sends unknown paths under %s to the %s function, which answers 404 in its shape',
+      (prefix, dialect) => {
+        expect(methods.find((m) => m.key === `ANY ${prefix}/{proxy+}`)?.target).toBe(dialect);
+      },
+    );
+
+    it.each(ROUTES.map((r) => [r.path, r.dialect] as const))(
+      'sends every other method of %s to the %s function (405 and CORS preflight in its shape)',
+      (path, dialect) => {
+        expect(methods.find((m) => m.key === `ANY ${path}`)).toMatchObject({
+          target: dialect,
+          properties: { AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY' } },
+        });
+      },
+    );
+
+    it('answers a path outside every dialect prefix 404 {"message":"Not Found"}, not 403 Missing Authentication Token', () => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+        StatusCode: String(GATEWAY_ANSWERS.unknownRoute.status),
+        ResponseTemplates: { 'application/json': JSON.stringify(GATEWAY_ANSWERS.unknownRoute.body) },
+      });
+    });
+
+    it.each(['DEFAULT_4XX', 'DEFAULT_5XX'])(
+      'keeps API Gateway’s %s body and adds the no-store and nosniff headers',
+      (type) => {
+        template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+          ResponseType: type,
+          StatusCode: Match.absent(),
+          ResponseTemplates: { 'application/json': DEFAULT_GATEWAY_TEMPLATE },
+          ResponseParameters: {
+            'gatewayresponse.header.cache-control': "'no-store'",
+            'gatewayresponse.header.x-content-type-options': "'nosniff'",
+          },
+        });
+      },
+    );
 
     it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.dialect] as const))(
       'proxies %s to the %s function',
@@ -445,14 +494,14 @@ describe('OtpServiceStack', () => {
   });
 
   describe('firewall', () => {
-    it('blocks an IP above 1000 requests per 5 minutes and applies the AWS common rule set', () => {
+    it('counts (never blocks) an IP above 1000 requests per 5 minutes and applies the AWS common rule set', () => {
       template.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         DefaultAction: { Allow: {} },
         Rules: Match.arrayWith([
           Match.objectLike({
             Name: RATE_RULE_NAME,
-            Action: { Block: {} },
+            Action: { Count: {} },
             Statement: {
               RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 },
             },

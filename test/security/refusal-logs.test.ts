@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Context } from 'aws-lambda';
 import { DEMO } from '../../local/demo-tenant';
 import { rawEvent, runRaw, securityHarness } from '../support/security';
 
@@ -81,5 +82,28 @@ describe('security › refusal logs', () => {
     const all = h.logLines.join('\n');
     expect(all).not.toContain('wrong-secret-value');
     expect(all).not.toContain(DEMO.basic.clientId);
+  });
+
+  it('carries both API Gateway’s request id (correlation_id) and the Lambda request id (function_request_id) on a log line', async () => {
+    const h = await securityHarness();
+    // In AWS the two ids differ: the access log has API Gateway's, Lambda's own lines the other.
+    const event = rawEvent({
+      method: 'POST',
+      path: '/identity/v2/manage/account/smsotp/forgotpassword',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Phone: '+919876543210' }),
+    });
+    event.requestContext = { ...event.requestContext, requestId: 'apigw-req-7f3a' };
+    const context = {
+      awsRequestId: 'lambda-req-91c2',
+      functionName: 'otp-loginradius',
+      getRemainingTimeInMillis: () => 10_000,
+    } as unknown as Context;
+    const result = await h.handlers.loginradius(event, context);
+    expect(result.statusCode).toBe(401);
+    const refused = lines(h.logLines).filter((l) => l.message === 'request refused');
+    expect(refused).toEqual([
+      expect.objectContaining({ correlation_id: 'apigw-req-7f3a', function_request_id: 'lambda-req-91c2' }),
+    ]);
   });
 });

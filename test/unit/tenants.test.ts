@@ -64,6 +64,31 @@ describe('tenants', () => {
       expect(accepts({ sms: { senderId } })).toBe(false);
     });
 
+    it('takes an E.164 SMS origination number and refuses anything else', () => {
+      expect(accepts({ sms: { originationNumber: '+18005550100' } })).toBe(true);
+      for (const originationNumber of ['18005550100', '+0800555', '+1 800 555 0100', 'pool-123'])
+        expect(accepts({ sms: { originationNumber } })).toBe(false);
+    });
+
+    it('takes WhatsApp language codes as Meta names them (en, en_US) and a Graph API version like v24.0', () => {
+      const whatsapp = (extra: Record<string, unknown>) =>
+        accepts({ whatsapp: { phoneNumberId: WHATSAPP_ID, ...extra } });
+      for (const languageCode of ['en', 'en_US', 'pt_BR', 'fil'])
+        expect(whatsapp({ languageCode })).toBe(true);
+      for (const languageCode of ['en-US', 'EN', 'english', ''])
+        expect(whatsapp({ languageCode })).toBe(false);
+      expect(whatsapp({ metaApiVersion: 'v24.0' })).toBe(true);
+      for (const metaApiVersion of ['24.0', 'v24', 'latest'])
+        expect(whatsapp({ metaApiVersion })).toBe(false);
+    });
+
+    it('takes a Zalo template parameter name of letters, digits and underscores', () => {
+      const zalo = (templateParameter: string) =>
+        accepts({ zalo: { url: 'https://zns.example/send', accessToken: 't', templateParameter } });
+      expect(zalo('ma_otp')).toBe(true);
+      expect(zalo('otp code')).toBe(false);
+    });
+
     it('refuses an e-mail sender with a non-ASCII local part or a domain not in punycode', () => {
       expect(accepts({ email: { from: 'otp@xn--bcher-kva.de' } })).toBe(true);
       expect(accepts({ email: { from: 'ñame@example.com' } })).toBe(false);

@@ -536,15 +536,20 @@ describe('app-otp', () => {
   });
 
   describe('plumbing', () => {
-    it('answers 404 NOT_FOUND in the dialect shape for an unknown path or method', async () => {
+    it('answers 404 NOT_FOUND for an unknown path and 405 METHOD_NOT_ALLOWED with Allow for another method, in the dialect shape', async () => {
       const t = await setup();
       const res = await invoke(
         t.handler,
         apiEvent('POST', '/fe/users/auth/otp/unknown', { body: SEED.resend }),
       );
       expect(res).toMatchObject({ status: 404, body: { message: 'NOT_FOUND' } });
+      // The stack's ANY method on the route sends another method here (README, Deploy).
       const get = await invoke(t.handler, apiEvent('GET', '/fe/users/auth/otp/register'));
-      expect(get).toMatchObject({ status: 404, body: { message: 'NOT_FOUND' } });
+      expect(get).toMatchObject({
+        status: 405,
+        headers: { allow: 'POST' },
+        body: { message: 'METHOD_NOT_ALLOWED' },
+      });
     });
 
     it('answers 413 PAYLOAD_TOO_LARGE for an oversized body and sends nothing', async () => {

@@ -59,6 +59,19 @@ const setup = async (policy: Record<string, unknown> = { numberTypes: SEED_NUMBE
 
 describe('capillary-v2', () => {
   describe('generate', () => {
+    it('puts the code into an e-mail subject that holds {{ validation_code }}, never the placeholder', async () => {
+      const t = await setup();
+      const res = await t.post('/v2/otp/generate', {
+        ...SEED.EMAIL,
+        emailTemplate: { subject: '{{ validation_code }} is your code', body: 'Code: {{validation_code}}' },
+        channels: [{ type: 'EMAIL', value: 'tomsawyer@gmail.com' }],
+      });
+      expect(res.status).toBe(200);
+      const [email] = t.sent;
+      expect(email?.subject).toBe(`${email?.code} is your code`);
+      expect(email?.subject).not.toContain('validation_code');
+    });
+
     it('refuses SMS to a fixed-line number under the default number policy, sending nothing', async () => {
       const t = await setup({});
       const res = await t.post('/v2/otp/generate', SEED.SMS);

@@ -254,11 +254,14 @@ describe('summitai', () => {
       expect(res).toMatchObject({ status: 413, body: refused('Request body too large') });
     });
 
-    it('returns 404 in the envelope for an unknown route', async () => {
+    it('returns 404 in the envelope for an unknown route, 405 for another method of the route', async () => {
       const t = await setup();
-      const res = await invoke(t.handler, apiEvent('GET', '/adm/service'));
+      const res = await invoke(t.handler, apiEvent('POST', '/adm/nope'));
       expect(res.status).toBe(404);
       expect(res.body).toEqual(refused(/./));
+      const get = await invoke(t.handler, apiEvent('GET', '/adm/service'));
+      expect(get.status).toBe(405);
+      expect(get.body).toEqual(refused(/./));
     });
   });
 

@@ -153,6 +153,40 @@ describe('engine', () => {
       expect(refused.reason).toBe('prefix-velocity');
     });
 
+    it('counts Zalo sends against the prefix like the other paid phone channels', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { maxSendsPerPrefixPerHour: 2, minConversionRatio: 0 } });
+      for (const i of [1, 2]) {
+        await issue(
+          h.deps,
+          smsIssue(tenant, samePrefix(i), 'test:login', {
+            deliveries: [phoneDelivery('ZALO', samePrefix(i))],
+          }),
+        );
+      }
+      expect(await prefixSends(h, tenant, samePrefix(1))).toBe(2);
+      const refused = await rejection(
+        issue(
+          h.deps,
+          smsIssue(tenant, samePrefix(3), 'test:login', {
+            deliveries: [phoneDelivery('ZALO', samePrefix(3))],
+          }),
+        ),
+        RateLimitedError,
+      );
+      expect(refused.reason).toBe('prefix-velocity');
+      // And the country policy: a region the tenant does not serve is refused before any write.
+      const abroad = '+33612345678';
+      await rejection(
+        issue(
+          h.deps,
+          smsIssue(tenant, abroad, 'test:login', { deliveries: [phoneDelivery('ZALO', abroad)] }),
+        ),
+        CountryNotAllowedError,
+      );
+      expect(h.sent.filter((m) => m.to === abroad)).toEqual([]);
+    });
+
     it('refuses a resend past the limit without counting it on the code', async () => {
       const h = await engineHarness();
       const tenant = testTenant({ policy: { maxSendsPerPrefixPerHour: 2, minConversionRatio: 0 } });

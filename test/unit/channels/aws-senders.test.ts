@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSenders } from '../../../shared/channels/aws';
 import { META_API_VERSION } from '../../../shared/channels/whatsapp';
+import type { ChannelSettings } from '../../../shared/tenants';
 import { outbound } from './fixtures';
 
 /** Real client instances (never sending: each is mocked) so the injection path is the one under test. */
@@ -53,6 +54,22 @@ describe('channels/aws', () => {
       });
       const input = m.sns.commandCalls(PublishCommand)[0]?.args[0].input;
       expect(input?.MessageAttributes).not.toHaveProperty(['AWS.SNS.SMS.SenderID']);
+    });
+
+    it("sends from the tenant's registered origination number (AWS.MM.SMS.OriginationNumber) when one is set", async () => {
+      const m = mockedClients();
+      m.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+      const { SMS } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+
+      await SMS?.(outbound('SMS', { to: '+12025550143' }, { sms: { originationNumber: '+18005550100' } }));
+
+      expect(m.sns).toHaveReceivedCommandWith(PublishCommand, {
+        PhoneNumber: '+12025550143',
+        MessageAttributes: {
+          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+          'AWS.MM.SMS.OriginationNumber': { DataType: 'String', StringValue: '+18005550100' },
+        },
+      });
     });
 
     it("adds the tenant's sender id when one is set", async () => {
@@ -207,24 +224,24 @@ describe('channels/aws', () => {
   });
 
   describe('WHATSAPP', () => {
-    it('sends the authentication template with the code in the body and the button', async () => {
+    /** Sends template `otp_login` with these WhatsApp settings through a mocked client. */
+    const sendWhatsApp = async (whatsapp: NonNullable<ChannelSettings['whatsapp']>) => {
       const m = mockedClients();
       m.whatsapp.on(SendWhatsAppMessageCommand).resolves({ messageId: 'w-1' });
       const { WHATSAPP } = createAwsSenders({ sesFrom: 'no-reply@example.com', clients: m.clients });
+      await WHATSAPP?.(outbound('WHATSAPP', { templateName: 'otp_login' }, { whatsapp }));
+      return m;
+    };
 
-      await WHATSAPP?.(
-        outbound(
-          'WHATSAPP',
-          { templateName: 'otp_login' },
-          { whatsapp: { phoneNumberId: 'phone-number-id-01', languageCode: 'en_US' } },
-        ),
-      );
+    it('sends the authentication template with the code in the body and the button', async () => {
+      const m = await sendWhatsApp({ phoneNumberId: 'phone-number-id-01', languageCode: 'en_US' });
 
       expect(m.whatsapp).toHaveReceivedCommandWith(SendWhatsAppMessageCommand, {
         originationPhoneNumberId: 'phone-number-id-01',
         metaApiVersion: META_API_VERSION,
       });
-      expect(META_API_VERSION).toBe('v20.0');
+      // Not v20.0 (May 2024): Meta retires a Graph API version about two years after release.
+      expect(META_API_VERSION).toBe('v24.0');
       const input = m.whatsapp.commandCalls(SendWhatsAppMessageCommand)[0]?.args[0].input;
       expect(input?.message).toBeInstanceOf(Uint8Array);
       expect(decode(input?.message)).toEqual({
@@ -241,6 +258,18 @@ describe('channels/aws', () => {
           ],
         },
       });
+    });
+
+    it("sends with the tenant's own Graph API version when it sets one", async () => {
+      const m = await sendWhatsApp({
+        phoneNumberId: 'phone-number-id-01',
+        languageCode: 'pt_BR',
+        metaApiVersion: 'v25.0',
+      });
+
+      expect(m.whatsapp).toHaveReceivedCommandWith(SendWhatsAppMessageCommand, { metaApiVersion: 'v25.0' });
+      const input = m.whatsapp.commandCalls(SendWhatsAppMessageCommand)[0]?.args[0].input;
+      expect(decode(input?.message)).toMatchObject({ template: { language: { code: 'pt_BR' } } });
     });
 
     it('throws ChannelNotConfiguredError when the tenant has no WhatsApp number', async () => {

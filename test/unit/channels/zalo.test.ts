@@ -59,6 +59,20 @@ const zaloMessage = () =>
 
 describe('channels/zalo', () => {
   describe('createZaloSender', () => {
+    it("names the code with the tenant's template parameter when it sets one", async () => {
+      const { ZALO } = createAwsSenders({ sesFrom: 'no-reply@example.com' });
+
+      await ZALO?.(
+        outbound(
+          'ZALO',
+          { to: '+84987654321', templateName: '231456' },
+          { zalo: { url, accessToken: 'tok-abc', templateParameter: 'ma_xac_thuc' } },
+        ),
+      );
+
+      expect(JSON.parse(received[0]?.body ?? '{}').template_data).toEqual({ ma_xac_thuc: '493817' });
+    });
+
     it('posts the template request with the access token header', async () => {
       const { ZALO } = createAwsSenders({ sesFrom: 'no-reply@example.com' });
 
