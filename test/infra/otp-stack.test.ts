@@ -355,7 +355,9 @@ describe('OtpServiceStack', () => {
         [
           ...ROUTES.map((r) => `${r.method} ${r.path}`),
           ...routePaths.map((p) => `ANY ${p}`),
-          ...['/adm', '/auth', '/fe', '/identity', '/v2'].map((prefix) => `ANY ${prefix}/{proxy+}`),
+          ...['/adm', '/auth', '/fe', '/identity', '/v2/otp', '/v2/Services'].map(
+            (prefix) => `ANY ${prefix}/{proxy+}`,
+          ),
         ].sort(),
       );
     });
