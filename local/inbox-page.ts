@@ -1,3 +1,4 @@
+import type { BusEntry } from './event-bus';
 import type { Message } from './outbox';
 
 /** Seconds between reloads of the inbox page. */
@@ -12,7 +13,29 @@ export const escapeHtml = (value: string): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
-const row = (m: Message): string => `
+/** The events of the message's verification that concern its channel (or no channel), oldest first. */
+const eventsOf = (m: Message, events: BusEntry[]): BusEntry[] =>
+  m.verificationId === undefined
+    ? []
+    : events
+        .filter(
+          (e) =>
+            e.detail.verificationId === m.verificationId &&
+            (!('channel' in e.detail) || e.detail.channel === m.channel),
+        )
+        .reverse();
+
+const eventList = (events: BusEntry[]): string =>
+  events.length === 0
+    ? ''
+    : `
+        <ol class="events">${events
+          .map(
+            (e) => `<li><code>${escapeHtml(e['detail-type'])}</code> <time>${escapeHtml(e.time)}</time></li>`,
+          )
+          .join('')}</ol>`;
+
+const row = (m: Message, events: BusEntry[]): string => `
       <li class="msg ${escapeHtml(m.channel.toLowerCase())}">
         <div class="meta">
           <span class="channel">${escapeHtml(m.channel)}</span>
@@ -20,7 +43,7 @@ const row = (m: Message): string => `
           ${m.template ? `<span class="template">template ${escapeHtml(m.template)}</span>` : ''}
           <time datetime="${escapeHtml(m.at)}">${escapeHtml(m.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</time>
         </div>
-        <pre>${escapeHtml(m.text)}</pre>
+        <pre>${escapeHtml(m.text)}</pre>${eventList(eventsOf(m, events))}
       </li>`;
 
 /**
@@ -28,7 +51,7 @@ const row = (m: Message): string => `
  * Self-contained (inline CSS, no script, no external assets); every value is escaped, because the
  * texts come from request bodies (templates) and may hold markup.
  */
-export const renderInbox = (messages: Message[]): string => `<!doctype html>
+export const renderInbox = (messages: Message[], events: BusEntry[] = []): string => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
@@ -45,14 +68,15 @@ export const renderInbox = (messages: Message[]): string => `<!doctype html>
       .whatsapp { border-left-color: #25a244; } .zalo { border-left-color: #0068ff; }
       .meta { display: flex; flex-wrap: wrap; gap: .75rem; font-size: .85rem; color: #5b6575; }
       .channel { font-weight: 700; color: #1d2430; }
+      .events { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .85rem; color: #5b6575; }
       pre { white-space: pre-wrap; word-break: break-word; margin: .4rem 0 0; font: 14px/1.4 ui-monospace, monospace; }
     </style>
   </head>
   <body>
     <h1>Local inbox</h1>
     <p class="hint">Messages the local runtime would have delivered, newest first. This page reloads every
-      ${INBOX_REFRESH_SECONDS} s. JSON: <a href="/_local/outbox">/_local/outbox</a>. Local only: it shows every code sent.</p>
-    ${messages.length === 0 ? '<p class="empty">No messages yet.</p>' : `<ul>${messages.map(row).join('')}\n    </ul>`}
+      ${INBOX_REFRESH_SECONDS} s. JSON: <a href="/_local/outbox">/_local/outbox</a>; lifecycle events: <a href="/_local/events">/_local/events</a>. Local only: it shows every code sent.</p>
+    ${messages.length === 0 ? '<p class="empty">No messages yet.</p>' : `<ul>${messages.map((m) => row(m, events)).join('')}\n    </ul>`}
   </body>
 </html>
 `;

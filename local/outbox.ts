@@ -11,6 +11,8 @@ export interface Message {
   at: string;
   /** WhatsApp template name / Zalo template id, when the request named one. */
   template?: string;
+  /** The verification (challenge id) the message carries: its events are listed next to it. */
+  verificationId?: string;
 }
 
 /** The part of an aws-ses-v2-local `/store` e-mail the outbox reads. */
@@ -49,7 +51,7 @@ export class Outbox {
    * seconds; without these an e-mail and an SMS sent in the same second could list in the wrong
    * order.
    */
-  private emailSends: Array<{ to: string; ms: number; seq: number }> = [];
+  private emailSends: Array<{ to: string; ms: number; seq: number; verificationId?: string }> = [];
   /** Arrival order of sends, which breaks ties between sends in the same millisecond. */
   private seq = 0;
 
@@ -69,6 +71,7 @@ export class Outbox {
         text: message.text,
         at: new Date(ms).toISOString(),
         ...(message.templateName ? { template: message.templateName } : {}),
+        ...(message.receipt ? { verificationId: message.receipt.id } : {}),
         ms,
         seq: this.seq++,
       });
@@ -80,7 +83,12 @@ export class Outbox {
   trackEmail(send: Sender): Sender {
     return async (message: OutboundMessage) => {
       await send(message);
-      this.emailSends.push({ to: message.to.toLowerCase(), ms: this.now(), seq: this.seq++ });
+      this.emailSends.push({
+        to: message.to.toLowerCase(),
+        ms: this.now(),
+        seq: this.seq++,
+        ...(message.receipt ? { verificationId: message.receipt.id } : {}),
+      });
       if (this.emailSends.length > MAX_SINK_MESSAGES) this.emailSends.shift();
     };
   }
@@ -93,7 +101,10 @@ export class Outbox {
   }
 
   /** Best send time of a stored e-mail: a tracked send to its recipient in its second, else the second. */
-  private emailTime(email: StoredEmail, used: Set<number>): { ms: number; seq: number } {
+  private emailTime(
+    email: StoredEmail,
+    used: Set<number>,
+  ): { ms: number; seq: number; verificationId?: string } {
     const second = (email.at ?? 0) * 1000;
     const recipients = (email.destination?.to ?? []).map((to) => to.toLowerCase());
     // The send returns after the emulator stamped it, so the noted time is in that second or just after.
@@ -110,13 +121,14 @@ export class Outbox {
   async list(): Promise<Message[]> {
     const used = new Set<number>();
     const emails = (await this.storedEmails()).map((email) => {
-      const { ms, seq } = this.emailTime(email, used);
+      const { ms, seq, verificationId } = this.emailTime(email, used);
       const body = email.body?.text ?? htmlToText(email.body?.html ?? '');
       return {
         channel: 'EMAIL' as const,
         to: (email.destination?.to ?? []).join(', '),
         text: `${email.subject ?? ''}\n\n${body}`,
         at: new Date(ms).toISOString(),
+        ...(verificationId ? { verificationId } : {}),
         ms,
         seq,
       };

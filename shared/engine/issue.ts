@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../channels/types';
+import type { OutboundMessage, ReceiptRef } from '../channels/types';
 import { generateCode, openCode, randomId, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
 import {
@@ -25,12 +25,26 @@ import { render, spellOut } from '../templates';
 import type { Policy, Tenant } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, sealAad } from './challenge';
+import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest, MessageContent } from './types';
 
 /** Builds the message a channel sends; the code enters the text here and nowhere earlier. */
-const messageFor = (d: Delivery, content: MessageContent, code: string, tenant: Tenant): OutboundMessage => {
-  const base = { channel: d.channel, tenantId: tenant.tenantId, to: d.to, code, settings: tenant.channels };
+const messageFor = (
+  d: Delivery,
+  content: MessageContent,
+  code: string,
+  tenant: Tenant,
+  receipt: ReceiptRef,
+): OutboundMessage => {
+  const base = {
+    channel: d.channel,
+    tenantId: tenant.tenantId,
+    to: d.to,
+    code,
+    settings: tenant.channels,
+    receipt,
+  };
   switch (d.channel) {
     case 'EMAIL':
       return { ...base, subject: content.email.subject, text: render(content.email.body, code) };
@@ -66,7 +80,7 @@ const deliverAll = async (
   deps: EngineDeps,
   req: IssueRequest,
   code: string,
-  challengeId: string,
+  receipt: ReceiptRef,
 ): Promise<DeliveryResult[]> =>
   Promise.all(
     req.deliveries.map(async (d): Promise<DeliveryResult> => {
@@ -75,21 +89,24 @@ const deliverAll = async (
       // The request was already answered 503 by the early timeout: send nothing behind it.
       if (pastDeadline()) return { channel: d.channel, to: d.to, ok: false, error: 'provider-error' };
       if (!sender) {
-        deps.logger.warn('channel not configured', { channel: d.channel, to, challengeId });
+        deps.logger.warn('channel not configured', { channel: d.channel, to, challengeId: receipt.id });
         return { channel: d.channel, to: d.to, ok: false, error: 'not-configured' };
       }
       try {
         // A provider that never answers is cut off here, so the other channels' answer is not
         // held back; the abandoned send may still land later (if every channel failed, the code
         // it carries has been rolled back and no longer verifies).
-        await withinDeadline(sender(messageFor(d, req.content, code, req.tenant)), CHANNEL_SEND_DEADLINE_MS);
+        await withinDeadline(
+          sender(messageFor(d, req.content, code, req.tenant, receipt)),
+          CHANNEL_SEND_DEADLINE_MS,
+        );
         return { channel: d.channel, to: d.to, ok: true };
       } catch (error) {
         // The provider's error names only the provider's problem; the code is not in it.
         deps.logger.warn('channel send failed', {
           channel: d.channel,
           to,
-          challengeId,
+          challengeId: receipt.id,
           error: error instanceof Error ? error.name : 'unknown',
         });
         return { channel: d.channel, to: d.to, ok: false, error: 'provider-error' };
@@ -209,6 +226,16 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
  * charge is the safe side: it can only make the limits stricter, never let an extra message out.
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+  try {
+    return await issueCode(deps, req);
+  } catch (error) {
+    // The one place a refused generate is seen whole, whichever rule refused it.
+    await emit(deps, refusalEvents(deps, req, error));
+    throw error;
+  }
+};
+
+const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
   if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
   const trust = req.caller ?? 'authenticated';
@@ -319,7 +346,7 @@ const finish = async (
 ): Promise<Issued> => {
   const { deps, req } = ctx;
   const { item, resent } = sent;
-  const results = await deliverAll(deps, req, sent.code, item.id);
+  const results = await deliverAll(deps, req, sent.code, { pk: item.pk, sk: item.sk, id: item.id });
   const delivered = results.filter((r) => r.ok).length;
   deps.logger.info('otp issued', {
     tenant: req.tenant.tenantId,
@@ -332,6 +359,7 @@ const finish = async (
     delivered,
     failed: results.length - delivered,
   });
+  await emit(deps, sendEvents(deps, req, item, results, resent));
   if (delivered === 0) {
     await rollback(ctx, item, resent, sent.added);
     throw new DeliveryFailedError('No channel could deliver the code');
