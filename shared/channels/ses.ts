@@ -2,6 +2,7 @@ import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sd
 import { hasControlCharacters } from '../control-characters';
 import { CHANNEL_CLIENT_OPTIONS } from './client-options';
 import { UnsafeMessageError } from './errors';
+import { receiptTags } from './receipt-tags';
 import type { OutboundMessage, Sender } from './types';
 
 /**
@@ -26,8 +27,22 @@ export const createSesClient = (endpoint?: string): SESClient =>
     endpoint ? { ...CHANNEL_CLIENT_OPTIONS, ...LOCAL_SES, endpoint } : { ...CHANNEL_CLIENT_OPTIONS },
   );
 
-/** The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. */
-export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): SendEmailCommandInput => ({
+/**
+ * The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. With a
+ * configuration set, the message carries its receipt tags (which code it is, never the code), and
+ * SES hands them back in its delivery, bounce, complaint and reject events.
+ */
+export const sendEmailInput = (
+  message: OutboundMessage,
+  defaultFrom: string,
+  configurationSet?: string,
+): SendEmailCommandInput => ({
+  ...(configurationSet && {
+    ConfigurationSetName: configurationSet,
+    ...(message.receipt && {
+      Tags: Object.entries(receiptTags(message.receipt)).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  }),
   Source: message.settings.email?.from ?? defaultFrom,
   Destination: { ToAddresses: [message.to] },
   Message: {
@@ -55,9 +70,9 @@ const assertHeaderSafe = (input: SendEmailCommandInput): void => {
  * an `UnsafeMessageError` for a header-breaking subject or address (nothing is sent).
  */
 export const createEmailSender =
-  (client: () => SESClient, defaultFrom: string): Sender =>
+  (client: () => SESClient, defaultFrom: string, configurationSet?: string): Sender =>
   async (message) => {
-    const input = sendEmailInput(message, defaultFrom);
+    const input = sendEmailInput(message, defaultFrom, configurationSet);
     assertHeaderSafe(input);
     await client().send(new SendEmailCommand(input));
   };

@@ -100,7 +100,13 @@ export const readChallenge = async (
   key: { pk: string; sk: string },
 ): Promise<ChallengeWithStatus | undefined> => {
   const out = await guard(() =>
-    ddb.send(new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true })),
+    ddb.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: marshall({ pk: key.pk, sk: key.sk }),
+        ConsistentRead: true,
+      }),
+    ),
   );
   return out.Item
     ? (unmarshall(out.Item as Record<string, AttributeValue>) as ChallengeWithStatus)
