@@ -38,6 +38,10 @@
  *                                           the old items; prints one line per credential
  *   contact put --tenant ID --user USER_ID [--phone +E164] [--email ADDR]
  *   contact show --tenant ID --user USER_ID
+ *   verification show --tenant ID --purpose PURPOSE --subject PHONE_OR_EMAIL
+ *                                           status (pending, approved, expired, max_attempts_reached),
+ *                                           attempts left, expiry and delivery status per channel of the
+ *                                           subject's code; needs the pepper (PEPPER_SECRET_ARN in AWS)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -51,6 +55,7 @@ import { assertTemplate } from '../shared/templates';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
 import { CREDENTIAL_KINDS, type CredentialKind, tenantSchema } from '../shared/tenants';
+import { showVerification } from './admin-verification';
 
 /** Prints the usage above; an error first when there is one (exit 2), else to stdout (exit 0). */
 const usage = (message?: string): never => {
@@ -79,6 +84,8 @@ const args = (() => {
         user: { type: 'string' },
         phone: { type: 'string' },
         email: { type: 'string' },
+        purpose: { type: 'string' },
+        subject: { type: 'string' },
       },
     });
   } catch (error) {
@@ -225,6 +232,24 @@ try {
     }
     case 'contact show': {
       console.log(JSON.stringify((await tenants.contact(need('tenant'), need('user'))) ?? null, null, 2));
+      break;
+    }
+    case 'verification show': {
+      console.log(
+        await showVerification({
+          ddb,
+          tableName,
+          tenants,
+          pepper: secretValue(
+            process.env.OTP_PEPPER ?? (endpoint ? LOCAL_CONSTANTS.pepper : undefined),
+            process.env.PEPPER_SECRET_ARN,
+            'pepper',
+          ),
+          tenantId: need('tenant'),
+          purpose: need('purpose'),
+          subject: need('subject'),
+        }),
+      );
       break;
     }
     default:

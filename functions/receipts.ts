@@ -5,7 +5,7 @@
  * configuration set's event destination (voice, and SMS sent through End User Messaging).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { config } from '../shared/config';
+import * as z from 'zod';
 import { applyReceipt, type ReceiptDeps } from '../shared/engine/receipts';
 import { createEventBridgePublisher } from '../shared/events/eventbridge';
 import { noEvents } from '../shared/events/publisher';
@@ -13,11 +13,14 @@ import { logger } from '../shared/logger';
 import { type ReceiptInput, receiptsIn } from '../shared/receipts/parse';
 import { dynamoClientOptions } from '../shared/timeouts';
 
+/** Its own two variables: the receipt function holds no pepper and no sealing key (it needs neither). */
+const receiptConfig = z.object({ TABLE_NAME: z.string().min(1), OTP_EVENT_BUS_NAME: z.string().min(1).optional() });
+
 let deps: ReceiptDeps | undefined;
 
 const receiptDeps = (): ReceiptDeps => {
   if (deps) return deps;
-  const c = config();
+  const c = receiptConfig.parse(process.env);
   deps = {
     ddb: new DynamoDBClient({ ...dynamoClientOptions() }),
     tableName: c.TABLE_NAME,
