@@ -14,7 +14,10 @@ import { type ReceiptInput, receiptsIn } from '../shared/receipts/parse';
 import { dynamoClientOptions } from '../shared/timeouts';
 
 /** Its own two variables: the receipt function holds no pepper and no sealing key (it needs neither). */
-const receiptConfig = z.object({ TABLE_NAME: z.string().min(1), OTP_EVENT_BUS_NAME: z.string().min(1).optional() });
+const receiptConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+  OTP_EVENT_BUS_NAME: z.string().min(1).optional(),
+});
 
 let deps: ReceiptDeps | undefined;
 

@@ -16,7 +16,9 @@ const statementsOf = (rolePrefix: string): Statement[] =>
     .filter((p) =>
       ((p.Properties?.Roles ?? []) as Array<{ Ref: string }>).some((r) => r.Ref.startsWith(rolePrefix)),
     )
-    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      (p) => (p.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 const actions = (s: Statement) => [s.Action].flat();
 const putEvents = (statements: Statement[]) =>
   statements.filter((s) => actions(s).includes('events:PutEvents'));
