@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { BUNDLING, PROJECT_ROOT } from './dialect-function';
 
 /** The SES events that are receipts (SES's EventBridge detail-types for them). */
@@ -108,7 +109,7 @@ export class OtpEvents extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(15),
+      timeout: Duration.millis(LAMBDA_TIMEOUT_MS),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,
