@@ -26,6 +26,7 @@ import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
 import { CREDENTIAL_KINDS, type CredentialKind, type Tenant } from '../shared/tenants';
 import { describeError, type Target, UsageError, zodIssues } from './admin/errors';
 import * as ops from './admin/operations';
+import { showVerification } from './admin-verification';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -46,6 +47,8 @@ const OPTIONS = {
   'custom-code': { type: 'boolean' },
   'do-not-share-warning': { type: 'boolean' },
   'whatsapp-template': { type: 'string' },
+  purpose: { type: 'string' },
+  subject: { type: 'string' },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -213,6 +216,10 @@ secret can work that long in a warm container.`,
 id (AC + 32 hex digits); its auth token and API keys are stored hashed and printed once. A Verify
 Service (VA…) sets the code length, the name in the message, CustomCode and the WhatsApp template;
 every other limit is the tenant's.`,
+  verification: `A verification is the live code of one (tenant, purpose, subject): its status, attempts
+left, expiry and the delivery status per channel (from the providers' receipts; docs/ARCHITECTURE.md).
+Reading it needs the pepper that keys codes: PEPPER_SECRET_ARN in AWS, the local one against
+DynamoDB Local.`,
   contact: `A contact is a user of a tenant with a phone and/or e-mail, for dialects that name a user
 instead of a destination (SummitAI, Capillary auth USERNAME).`,
 };
@@ -424,6 +431,25 @@ id is written and the old id deleted (both are printed).`,
     run: async (ctx) => {
       const contact = await ctx.store().tenants.contact(need(ctx.values, 'tenant'), need(ctx.values, 'user'));
       ctx.print(json(contact ?? null));
+    },
+  },
+  'verification show': {
+    args: '--tenant ID --purpose PURPOSE --subject PHONE_OR_EMAIL',
+    summary: "status, attempts left, expiry and per-channel delivery status of the subject's code",
+    run: async (ctx) => {
+      const { ddb, tableName, tenants } = ctx.store();
+      const local = process.env.DYNAMODB_ENDPOINT ? LOCAL_CONSTANTS.pepper : undefined;
+      ctx.print(
+        await showVerification({
+          ddb,
+          tableName,
+          tenants,
+          pepper: secretValue(process.env.OTP_PEPPER ?? local, process.env.PEPPER_SECRET_ARN, 'pepper'),
+          tenantId: need(ctx.values, 'tenant'),
+          purpose: need(ctx.values, 'purpose'),
+          subject: need(ctx.values, 'subject'),
+        }),
+      );
     },
   },
   'twilio account': {

@@ -8,6 +8,7 @@ import { DIALECTS, type DialectId, ROUTES } from '../shared/routes';
 import { ApiFirewall } from './constructs/api-firewall';
 import { DialectFunction } from './constructs/dialect-function';
 import { OtpApi } from './constructs/otp-api';
+import { OtpEvents } from './constructs/otp-events';
 import { OtpTable } from './constructs/otp-table';
 import { SmsSpendLimit } from './constructs/sms-spend-limit';
 import { refuseDeploy } from './sam-local';
@@ -18,7 +19,7 @@ export interface OtpServiceStackProps extends StackProps {
    * Prebuilt code per dialect instead of bundling `functions/<dialect>.ts` with esbuild. Tests use
    * this to synthesise in milliseconds; a real deployment leaves it unset.
    */
-  readonly codeOverrides?: Partial<Record<DialectId, lambda.Code>>;
+  readonly codeOverrides?: Partial<Record<DialectId | 'receipts', lambda.Code>>;
 }
 
 /** Ids of the five dialects, in the route table's order. */
@@ -97,6 +98,14 @@ export class OtpServiceStack extends Stack {
         }),
     );
 
+    const lifecycle = new OtpEvents(this, 'Events', {
+      table,
+      destroyOnRemoval: settings.destroyOnRemoval,
+      receiptsCode: props.codeOverrides?.receipts,
+    });
+    for (const dialect of DIALECT_IDS)
+      lifecycle.grantPublish(this.functions[dialect].fn, this.functions[dialect].role);
+
     const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
       routes: ROUTES,
       functions: byDialect((dialect) => this.functions[dialect].fn),
@@ -120,6 +129,10 @@ export class OtpServiceStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of every dialect (append the vendor path, e.g. v2/otp/generate)',
       value: api.url,
+    });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Lifecycle events (source otp-service; schemas/events/*.json): subscribe with rules',
+      value: lifecycle.bus.eventBusName,
     });
     new CfnOutput(this, 'TableName', {
       description: 'The DynamoDB table (tenants, codes)',

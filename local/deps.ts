@@ -2,12 +2,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AppDeps } from '../shared/app-deps';
 import { createAwsSenders } from '../shared/channels/aws';
+import type { ChannelType, Sender } from '../shared/channels/types';
+import { applyReceipt } from '../shared/engine/receipts';
 import { logger as sharedLogger } from '../shared/logger';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { dynamoClientOptions } from '../shared/timeouts';
 import { LOCAL_CONSTANTS } from './config';
 import { LOCAL_AWS } from './dynamo-local';
+import type { LocalEventBus } from './event-bus';
 import type { Outbox } from './outbox';
+import { LocalReceipts } from './receipts';
 
 export interface LocalDepsOptions {
   /** DynamoDB Local's URL. */
@@ -19,6 +23,8 @@ export interface LocalDepsOptions {
   logger?: Logger;
   /** Seconds tenants are cached; 0 makes edits to the table visible at once. */
   tenantCacheSeconds?: number;
+  /** The local event bus; with it, lifecycle events are published there and sinks send receipts. */
+  bus?: LocalEventBus;
 }
 
 /**
@@ -35,22 +41,27 @@ export const createLocalDeps = (options: LocalDepsOptions): AppDeps => {
     ...dynamoClientOptions(),
   });
   const ses = createAwsSenders({ sesFrom: LOCAL_CONSTANTS.sesFrom, sesEndpoint: options.sesEndpoint });
-  const { outbox } = options;
+  const { outbox, bus } = options;
   const pepper = Buffer.from(LOCAL_CONSTANTS.pepper);
   const signingKey = Buffer.from(LOCAL_CONSTANTS.signingKey);
   const tenantKey = Buffer.from(LOCAL_CONSTANTS.tenantSealingKey);
+  const receipts =
+    bus && new LocalReceipts(bus, (r) => applyReceipt({ ddb, tableName: options.tableName, events: bus }, r));
+  const withReceipt = (channel: ChannelType, send: Sender): Sender =>
+    receipts ? receipts.wrap(channel, send) : send;
   return {
     ddb,
     tableName: options.tableName,
     pepper: async () => pepper,
     signingKey: async () => signingKey,
     senders: {
-      ...(ses.EMAIL ? { EMAIL: outbox.trackEmail(ses.EMAIL) } : {}),
-      SMS: outbox.sink('SMS'),
-      VOICE: outbox.sink('VOICE'),
-      WHATSAPP: outbox.sink('WHATSAPP'),
-      ZALO: outbox.sink('ZALO'),
+      ...(ses.EMAIL ? { EMAIL: withReceipt('EMAIL', outbox.trackEmail(ses.EMAIL)) } : {}),
+      SMS: withReceipt('SMS', outbox.sink('SMS')),
+      VOICE: withReceipt('VOICE', outbox.sink('VOICE')),
+      WHATSAPP: withReceipt('WHATSAPP', outbox.sink('WHATSAPP')),
+      ZALO: withReceipt('ZALO', outbox.sink('ZALO')),
     },
+    ...(bus ? { events: bus } : {}),
     now: Date.now,
     logger: options.logger ?? sharedLogger,
     tenants: new TenantDirectory(ddb, options.tableName, {

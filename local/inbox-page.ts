@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BusEntry } from './event-bus';
 import type { Message } from './outbox';
 
 /** Seconds between updates of the inbox page. */
@@ -26,7 +27,29 @@ const htmlPart = (html: string): string =>
 /** How a message's time is shown: `2026-12-05 03:04:05 UTC`. */
 const shownTime = (at: string): string => at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
-const row = (m: Message): string => `
+/** The events of the message's verification that concern its channel (or no channel), oldest first. */
+const eventsOf = (m: Message, events: BusEntry[]): BusEntry[] =>
+  m.verificationId === undefined
+    ? []
+    : events
+        .filter(
+          (e) =>
+            e.detail.verificationId === m.verificationId &&
+            (!('channel' in e.detail) || e.detail.channel === m.channel),
+        )
+        .reverse();
+
+const eventList = (events: BusEntry[]): string =>
+  events.length === 0
+    ? ''
+    : `
+        <ol class="events">${events
+          .map(
+            (e) => `<li><code>${escapeHtml(e['detail-type'])}</code> <time>${escapeHtml(e.time)}</time></li>`,
+          )
+          .join('')}</ol>`;
+
+const row = (m: Message, events: BusEntry[]): string => `
       <li class="msg ${escapeHtml(m.channel.toLowerCase())}">
         <div class="meta">
           <span class="channel">${escapeHtml(m.channel)}</span>
@@ -34,7 +57,7 @@ const row = (m: Message): string => `
           ${m.template ? `<span class="template">template ${escapeHtml(m.template)}</span>` : ''}
           <time datetime="${escapeHtml(m.at)}">${escapeHtml(shownTime(m.at))}</time>
         </div>
-        <pre>${escapeHtml(m.text)}</pre>${m.html ? htmlPart(m.html) : ''}
+        <pre>${escapeHtml(m.text)}</pre>${m.html ? htmlPart(m.html) : ''}${eventList(eventsOf(m, events))}
       </li>`;
 
 /**
@@ -75,6 +98,8 @@ const SCRIPT = `
     time.dateTime = m.at;
     meta.append(time);
     li.append(meta, el('pre', '', m.text));
+    li.dataset.verification = m.verificationId || '';
+    li.dataset.channel = m.channel;
     if (m.html) {
       // The same sandboxed, script-free frame as the server-rendered row (see htmlPart).
       const frame = el('iframe', 'html');
@@ -117,6 +142,30 @@ const SCRIPT = `
       rows.size === 0 ? 'No messages yet.' : q ? shown + ' of ' + total + ' match' : total;
     document.title = 'Local inbox (' + rows.size + ')';
   };
+  // The lifecycle events of each message's verification (its channel's, or no channel's), oldest
+  // first, replaced in place on every update (a receipt arrives after its message).
+  const showEvents = (events) => {
+    for (const li of rows.values()) {
+      const mine = events
+        .filter(
+          (e) =>
+            li.dataset.verification !== '' &&
+            e.detail.verificationId === li.dataset.verification &&
+            (!('channel' in e.detail) || e.detail.channel === li.dataset.channel),
+        )
+        .reverse();
+      const old = li.querySelector('ol.events');
+      if (old) old.remove();
+      if (mine.length === 0) continue;
+      const ol = el('ol', 'events');
+      for (const e of mine) {
+        const item = el('li');
+        item.append(el('code', '', e['detail-type']), ' ', el('time', '', e.time));
+        ol.append(item);
+      }
+      li.append(ol);
+    }
+  };
   const render = (messages) => {
     if (first) {
       list.replaceChildren();
@@ -152,6 +201,8 @@ const SCRIPT = `
       const response = await fetch('/_local/outbox', { cache: 'no-store' });
       if (!response.ok) throw new Error('outbox answered ' + response.status);
       render(await response.json());
+      const events = await fetch('/_local/events', { cache: 'no-store' });
+      showEvents(events.ok ? await events.json() : []);
     } catch (error) {
       status.textContent = 'Cannot reach the local server (' + error.message + '); retrying.';
     }
@@ -214,6 +265,7 @@ export const INBOX_CSP = [
  */
 export const renderInbox = (
   messages: Message[],
+  events: BusEntry[] = [],
   refreshSeconds: number = INBOX_REFRESH_SECONDS,
 ): string => `<!doctype html>
 <html lang="en">
@@ -236,6 +288,7 @@ export const renderInbox = (
       .whatsapp { border-left-color: #25a244; } .zalo { border-left-color: #0068ff; }
       .meta { display: flex; flex-wrap: wrap; gap: .75rem; font-size: .85rem; color: #5b6575; }
       .channel { font-weight: 700; color: #1d2430; }
+      .events { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .85rem; color: #5b6575; }
       iframe.html { width: 100%; min-height: 12rem; border: 1px dashed #d5dae1; margin-top: .4rem; background: #fff; }
       pre { white-space: pre-wrap; word-break: break-word; margin: .4rem 0 0; font: 14px/1.4 ui-monospace, monospace; cursor: text; }
     </style>
@@ -243,14 +296,15 @@ export const renderInbox = (
   <body>
     <h1>Local inbox</h1>
     <p class="hint">Messages the local runtime would have delivered, newest first, updated every
-      ${refreshSeconds} s. Click a message to mark it. JSON: <a href="/_local/outbox">/_local/outbox</a>.
+      ${refreshSeconds} s. Click a message to mark it. JSON: <a href="/_local/outbox">/_local/outbox</a>;
+      lifecycle events: <a href="/_local/events">/_local/events</a>.
       Local only: it shows every code sent.</p>
     <div class="tools">
       <input id="filter" type="search" placeholder="Filter: channel, phone, e-mail or text" aria-label="Filter messages" hidden>
       <button id="clear" type="button" hidden>Clear</button>
     </div>
     <p id="status" role="status">${messages.length === 0 ? 'No messages yet.' : `${messages.length} message${messages.length === 1 ? '' : 's'}`}</p>
-    <ul id="messages" data-refresh-ms="${refreshSeconds * 1000}">${messages.map(row).join('')}
+    <ul id="messages" data-refresh-ms="${refreshSeconds * 1000}">${messages.map((m) => row(m, events)).join('')}
     </ul>
     <script>${SCRIPT}</script>
   </body>

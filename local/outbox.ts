@@ -18,6 +18,8 @@ export interface Message {
   segments?: SmsSegments;
   /** SMS to India: the DLT ids the SNS publish carries. */
   dlt?: { entityId: string; templateId: string };
+  /** The verification (challenge id) the message carries: its events are listed next to it. */
+  verificationId?: string;
 }
 
 /** The part of an aws-ses-v2-local `/store` e-mail the outbox reads. */
@@ -56,7 +58,7 @@ export class Outbox {
    * seconds; without these an e-mail and an SMS sent in the same second could list in the wrong
    * order.
    */
-  private emailSends: Array<{ to: string; ms: number; seq: number }> = [];
+  private emailSends: Array<{ to: string; ms: number; seq: number; verificationId?: string }> = [];
   /** Arrival order of sends, which breaks ties between sends in the same millisecond. */
   private seq = 0;
 
@@ -78,6 +80,7 @@ export class Outbox {
         ...(message.templateName ? { template: message.templateName } : {}),
         ...(channel === 'SMS' && { segments: smsSegments(message.text) }),
         ...(message.dlt && { dlt: message.dlt }),
+        ...(message.receipt ? { verificationId: message.receipt.id } : {}),
         ms,
         seq: this.seq++,
       });
@@ -89,7 +92,12 @@ export class Outbox {
   trackEmail(send: Sender): Sender {
     return async (message: OutboundMessage) => {
       await send(message);
-      this.emailSends.push({ to: message.to.toLowerCase(), ms: this.now(), seq: this.seq++ });
+      this.emailSends.push({
+        to: message.to.toLowerCase(),
+        ms: this.now(),
+        seq: this.seq++,
+        ...(message.receipt ? { verificationId: message.receipt.id } : {}),
+      });
       if (this.emailSends.length > MAX_SINK_MESSAGES) this.emailSends.shift();
     };
   }
@@ -102,7 +110,10 @@ export class Outbox {
   }
 
   /** Best send time of a stored e-mail: a tracked send to its recipient in its second, else the second. */
-  private emailTime(email: StoredEmail, used: Set<number>): { ms: number; seq: number } {
+  private emailTime(
+    email: StoredEmail,
+    used: Set<number>,
+  ): { ms: number; seq: number; verificationId?: string } {
     const second = (email.at ?? 0) * 1000;
     const recipients = (email.destination?.to ?? []).map((to) => to.toLowerCase());
     // The send returns after the emulator stamped it, so the noted time is in that second or just after.
@@ -119,7 +130,7 @@ export class Outbox {
   async list(): Promise<Message[]> {
     const used = new Set<number>();
     const emails = (await this.storedEmails()).map((email) => {
-      const { ms, seq } = this.emailTime(email, used);
+      const { ms, seq, verificationId } = this.emailTime(email, used);
       const body = email.body?.text ?? htmlToText(email.body?.html ?? '');
       return {
         channel: 'EMAIL' as const,
@@ -127,6 +138,7 @@ export class Outbox {
         text: `${email.subject ?? ''}\n\n${body}`,
         ...(email.body?.html ? { html: email.body.html } : {}),
         at: new Date(ms).toISOString(),
+        ...(verificationId ? { verificationId } : {}),
         ms,
         seq,
       };

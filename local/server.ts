@@ -14,6 +14,7 @@ import {
   type RouteDef,
 } from '../shared/routes';
 import { API_GATEWAY_TIMEOUT_MS, LAMBDA_TIMEOUT_MS } from '../shared/timeouts';
+import type { LocalEventBus } from './event-bus';
 import { INBOX_CSP, renderInbox } from './inbox-page';
 import type { Outbox } from './outbox';
 
@@ -25,6 +26,8 @@ export const MAX_REQUEST_BYTES = MAX_BODY_BYTES;
 
 export interface LocalServerOptions {
   outbox: Outbox;
+  /** The local event bus, listed at `/_local/events` and next to each message on the inbox page. */
+  bus?: LocalEventBus;
   /** Lambda handler per dialect (see loadDialects); routes of a missing dialect answer 501. */
   handlers: Partial<Record<DialectId, LambdaHandler>>;
   /** One line per request (method, path without query, status, time); default: silent. */
@@ -344,11 +347,11 @@ const invoke = async (
 
 /**
  * The local HTTP server: every route of the route table through its dialect's Lambda handler
- * (API Gateway REST proxy events), plus `GET /openapi.json`, `GET|DELETE /_local/outbox` and the
- * `GET /_local/inbox` page.
+ * (API Gateway REST proxy events), plus `GET /openapi.json`, `GET|DELETE /_local/outbox`,
+ * `GET|DELETE /_local/events` and the `GET /_local/inbox` page.
  */
 export const createLocalServer = (options: LocalServerOptions): Server => {
-  const { outbox, handlers } = options;
+  const { outbox, handlers, bus } = options;
   const log = options.log ?? (() => {});
   const functionTimeoutMs = options.functionTimeoutMs ?? LAMBDA_TIMEOUT_MS;
   const loaded = (Object.keys(DIALECTS) as DialectId[]).filter((d) => handlers[d]);
@@ -373,8 +376,15 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
         await outbox.clear();
         res.writeHead(204, { 'cache-control': 'no-store' }).end();
         return true;
+      case 'GET /_local/events':
+        sendJson(res, 200, bus?.list() ?? []);
+        return true;
+      case 'DELETE /_local/events':
+        bus?.clear();
+        res.writeHead(204, { 'cache-control': 'no-store' }).end();
+        return true;
       case 'GET /_local/inbox': {
-        const html = renderInbox(await outbox.list());
+        const html = renderInbox(await outbox.list(), bus?.list() ?? []);
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',

@@ -10,6 +10,7 @@ import { DEMO, loadDialectDemos, seedDemoTenant } from './demo-tenant';
 import { createLocalDeps } from './deps';
 import { loadDialects } from './dialects';
 import { assertJava, dynamoPortTakenHint, portIsFree, startDynamoLocal } from './dynamo-local';
+import { LocalEventBus } from './event-bus';
 import { Outbox } from './outbox';
 import { createLocalServer, listen } from './server';
 import { closeServer, startSesLocal } from './ses-local';
@@ -62,6 +63,7 @@ const banner = (base: string, env: LocalEnv, skipped: string[], more: string[]):
     `  API            ${base}`,
     `  Outbox (JSON)  ${base}/_local/outbox`,
     `  Inbox (page)   ${base}/_local/inbox`,
+    `  Events (JSON)  ${base}/_local/events`,
     `  OpenAPI        ${base}/openapi.json`,
     `  DynamoDB Local http://127.0.0.1:${env.DYNAMODB_PORT}  (table ${LOCAL_CONSTANTS.tableName}, in memory)`,
     `  SES emulator   http://127.0.0.1:${env.SES_PORT}`,
@@ -134,7 +136,9 @@ const main = async (): Promise<void> => {
     stops.push(ses.stop);
 
     const outbox = new Outbox(ses.endpoint);
+    const bus = new LocalEventBus();
     const deps = createLocalDeps({
+      bus,
       dynamoEndpoint: dynamo.endpoint,
       tableName: LOCAL_CONSTANTS.tableName,
       sesEndpoint: ses.endpoint,
@@ -148,7 +152,7 @@ const main = async (): Promise<void> => {
     for (const id of skipped)
       console.log(`Note: skipping dialect ${id}: its function file does not exist yet.`);
 
-    const server = createLocalServer({ outbox, handlers, log: (line) => console.log(line) });
+    const server = createLocalServer({ outbox, bus, handlers, log: (line) => console.log(line) });
     const port = await listen(server, env.PORT, env.HOST);
     stops.push(async () => {
       server.closeAllConnections();

@@ -3,6 +3,7 @@ import type { ChannelFactory } from './channels/aws';
 import type { ChannelType, Senders } from './channels/types';
 import { config } from './config';
 import type { EngineDeps } from './engine/types';
+import { createEventBridgePublisher } from './events/eventbridge';
 import { logger } from './logger';
 import { secretValue } from './secrets';
 import { TenantDirectory } from './tenant-directory';
@@ -29,7 +30,12 @@ let deps: AppDeps | undefined;
 export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>): AppDeps => {
   if (deps) return deps;
   const c = config();
-  const channelOptions = { sesFrom: c.SES_FROM_ADDRESS, sesEndpoint: c.SES_ENDPOINT };
+  const channelOptions = {
+    sesFrom: c.SES_FROM_ADDRESS,
+    sesEndpoint: c.SES_ENDPOINT,
+    sesConfigurationSet: c.SES_CONFIGURATION_SET,
+    voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
+  };
   const senders: Senders = Object.fromEntries(
     Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
   );
@@ -47,6 +53,9 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     senders,
     now: Date.now,
     logger,
+    ...(c.OTP_EVENT_BUS_NAME && {
+      events: createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }),
+    }),
     tenants: new TenantDirectory(ddb, c.TABLE_NAME, {
       tenantKey: secretValue(c.TENANT_SEALING_KEY, c.SEALING_KEY_SECRET_ARN, 'tenant sealing key'),
       cacheSeconds: c.TENANT_CACHE_SECONDS,

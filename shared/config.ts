@@ -31,6 +31,12 @@ const configSchema = z
     SES_ENDPOINT: z.url().optional(),
     /** Default e-mail sender; a tenant may set its own. Must be a verified SES identity in AWS. */
     SES_FROM_ADDRESS: z.email().default('no-reply@example.com'),
+    /** The EventBridge bus lifecycle events go to (name or ARN); unset: no events are published. */
+    OTP_EVENT_BUS_NAME: z.string().min(1).optional(),
+    /** SES configuration set whose event destination reports delivery receipts (the stack's). */
+    SES_CONFIGURATION_SET: z.string().min(1).optional(),
+    /** SMS-Voice v2 configuration set whose event destination reports voice receipts (the stack's). */
+    SMS_VOICE_CONFIGURATION_SET: z.string().min(1).optional(),
     /** Seconds a tenant record and its credentials are cached in a warm container. */
     TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })

@@ -101,3 +101,22 @@ export const CHANNEL_SEND_DEADLINE_MS = sdkWorstCaseMs(CHANNEL_TIMEOUTS);
 
 /** Seconds a client is told to wait (`Retry-After`) when the store is unavailable. */
 export const STORE_RETRY_AFTER_S = 2;
+
+/**
+ * The EventBridge client that publishes lifecycle events (shared/events/eventbridge.ts).
+ * PutEvents answers in tens of milliseconds; a publish is an afterthought of a request that has
+ * already happened, so it gets little: one retry, short timeouts.
+ */
+export const EVENTS_TIMEOUTS = {
+  maxAttempts: 2,
+  connectionTimeoutMs: 300,
+  requestTimeoutMs: 500,
+  throttlingBackoffBaseMs: 1_000,
+} as const;
+
+/**
+ * Hard cap on one publish of lifecycle events, whatever the client does (shared/events/publisher.ts):
+ * past it the request goes on and the events are given up with a warning. Small against the
+ * handler's early-timeout margin, so events never turn an answer into a 503.
+ */
+export const EVENTS_PUBLISH_DEADLINE_MS = 1_000;

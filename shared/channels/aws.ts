@@ -22,6 +22,10 @@ export interface AwsSendersOptions {
   sesFrom: string;
   /** Local SES emulator endpoint; unset in AWS. */
   sesEndpoint?: string | undefined;
+  /** SES configuration set for delivery receipts (e-mails carry the receipt tags with it). */
+  sesConfigurationSet?: string | undefined;
+  /** SMS-Voice v2 configuration set for voice delivery receipts. */
+  voiceConfigurationSet?: string | undefined;
   clients?: AwsChannelClients;
 }
 
@@ -70,6 +74,7 @@ export const emailSender: ChannelFactory = (options) =>
     return createEmailSender(
       once(() => options.clients?.ses ?? createSesClient(options.sesEndpoint)),
       options.sesFrom,
+      options.sesConfigurationSet,
     );
   });
 
@@ -77,7 +82,10 @@ export const emailSender: ChannelFactory = (options) =>
 export const voiceSender: ChannelFactory = (options) =>
   deferred(async () => {
     const { createVoiceSender, createVoiceClient } = await import('./voice');
-    return createVoiceSender(once(() => options.clients?.voice ?? createVoiceClient()));
+    return createVoiceSender(
+      once(() => options.clients?.voice ?? createVoiceClient()),
+      options.voiceConfigurationSet,
+    );
   });
 
 /** WhatsApp templates by AWS End User Messaging Social. */

@@ -3,6 +3,7 @@ import { convert } from 'html-to-text';
 import { hasControlCharacters } from '../control-characters';
 import { CHANNEL_CLIENT_OPTIONS } from './client-options';
 import { UnsafeMessageError } from './errors';
+import { receiptTags } from './receipt-tags';
 import type { OutboundMessage, Sender } from './types';
 
 /**
@@ -28,6 +29,7 @@ export const createSesClient = (endpoint?: string): SESClient =>
   );
 
 /**
+/**
  * The text part of an HTML-only template: the HTML as plain text (links as `text [url]`, no
  * images), so clients that show text, and spam filters that compare the parts, get the same words.
  */
@@ -37,11 +39,23 @@ export const textOfHtml = (html: string): string =>
 /**
  * The SES v1 `SendEmail` input: the tenant's own verified sender, else the service default. With
  * an HTML part SES sends multipart/alternative, text and HTML; the text part is the template's
- * own body, else derived from the HTML.
+ * own body, else derived from the HTML. With a configuration set, the message carries its receipt
+ * tags (which code it is, never the code), and SES hands them back in its delivery, bounce,
+ * complaint and reject events.
  */
-export const sendEmailInput = (message: OutboundMessage, defaultFrom: string): SendEmailCommandInput => {
+export const sendEmailInput = (
+  message: OutboundMessage,
+  defaultFrom: string,
+  configurationSet?: string,
+): SendEmailCommandInput => {
   const text = message.html !== undefined && message.text === '' ? textOfHtml(message.html) : message.text;
   return {
+    ...(configurationSet && {
+      ConfigurationSetName: configurationSet,
+      ...(message.receipt && {
+        Tags: Object.entries(receiptTags(message.receipt)).map(([Name, Value]) => ({ Name, Value })),
+      }),
+    }),
     Source: message.settings.email?.from ?? defaultFrom,
     Destination: { ToAddresses: [message.to] },
     Message: {
@@ -73,9 +87,9 @@ const assertHeaderSafe = (input: SendEmailCommandInput): void => {
  * an `UnsafeMessageError` for a header-breaking subject or address (nothing is sent).
  */
 export const createEmailSender =
-  (client: () => SESClient, defaultFrom: string): Sender =>
+  (client: () => SESClient, defaultFrom: string, configurationSet?: string): Sender =>
   async (message) => {
-    const input = sendEmailInput(message, defaultFrom);
+    const input = sendEmailInput(message, defaultFrom, configurationSet);
     assertHeaderSafe(input);
     await client().send(new SendEmailCommand(input));
   };

@@ -24,6 +24,19 @@ export interface OutboundMessage {
   /** SMS to India only: the DLT ids the SMS API passes to the carriers (TRAI). */
   dlt?: { entityId: string; templateId: string };
   settings: ChannelSettings;
+  /** The code this message carries, for the provider's delivery receipt (shared/channels/receipt-tags.ts). */
+  receipt?: ReceiptRef;
+}
+
+/**
+ * Which challenge a message belongs to: its table key and id (never the code; the key holds the
+ * destination only as an HMAC). Senders pass it to the provider as message tags or context, and
+ * the provider hands it back in its delivery receipt.
+ */
+export interface ReceiptRef {
+  pk: string;
+  sk: string;
+  id: string;
 }
 
 /** Delivers one message or throws; the engine turns a throw into a warning for that channel. */

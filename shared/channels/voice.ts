@@ -6,13 +6,17 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { CHANNEL_CLIENT_OPTIONS } from './client-options';
 import { ChannelNotConfiguredError } from './errors';
+import { receiptTags } from './receipt-tags';
 import type { OutboundMessage, Sender } from './types';
 
 /**
  * The SMS-Voice v2 `SendVoiceMessage` input. A call needs a voice-capable origination number
  * (or pool) the tenant owns; without one there is nothing to call from, so this throws.
  */
-export const voiceMessageInput = (message: OutboundMessage): SendVoiceMessageCommandInput => {
+export const voiceMessageInput = (
+  message: OutboundMessage,
+  configurationSet?: string,
+): SendVoiceMessageCommandInput => {
   const voice = message.settings.voice;
   if (!voice?.originationIdentity) {
     throw new ChannelNotConfiguredError(
@@ -24,6 +28,11 @@ export const voiceMessageInput = (message: OutboundMessage): SendVoiceMessageCom
     OriginationIdentity: voice.originationIdentity,
     MessageBody: message.text,
     MessageBodyTextType: 'TEXT',
+    // The configuration set's event destination reports the call's outcome with this context.
+    ...(configurationSet && {
+      ConfigurationSetName: configurationSet,
+      ...(message.receipt && { Context: receiptTags(message.receipt) }),
+    }),
     // The service validates the name; the tenant schema keeps it a free string.
     ...(voice.voiceId ? { VoiceId: voice.voiceId as VoiceId } : {}),
   };
@@ -35,9 +44,9 @@ export const createVoiceClient = (): PinpointSMSVoiceV2Client =>
 
 /** Voice calls through AWS End User Messaging SMS and voice v2; SDK errors propagate. */
 export const createVoiceSender =
-  (client: () => PinpointSMSVoiceV2Client): Sender =>
+  (client: () => PinpointSMSVoiceV2Client, configurationSet?: string): Sender =>
   async (message) => {
     // Built first so an unconfigured tenant fails before the client is touched.
-    const input = voiceMessageInput(message);
+    const input = voiceMessageInput(message, configurationSet);
     await client().send(new SendVoiceMessageCommand(input));
   };

@@ -1,5 +1,5 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import type { OutboundMessage } from '../channels/types';
+import type { OutboundMessage, ReceiptRef } from '../channels/types';
 import { generateCode, openCode, randomId, safeEqual, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
 import {
@@ -46,6 +46,7 @@ import {
 import type { Policy } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, noteAad, sealAad } from './challenge';
+import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest } from './types';
 
@@ -77,9 +78,16 @@ const dltFor = (d: Delivery, req: IssueRequest, texts: LocalizedTemplates | unde
 };
 
 /** Builds the message a channel sends; the code enters the text here and nowhere earlier. */
-const messageFor = (d: Delivery, req: IssueRequest, code: string): OutboundMessage => {
+const messageFor = (d: Delivery, req: IssueRequest, code: string, receipt: ReceiptRef): OutboundMessage => {
   const { tenant, content } = req;
-  const base = { channel: d.channel, tenantId: tenant.tenantId, to: d.to, code, settings: tenant.channels };
+  const base = {
+    channel: d.channel,
+    tenantId: tenant.tenantId,
+    to: d.to,
+    code,
+    settings: tenant.channels,
+    receipt,
+  };
   const texts = localeTexts(d, req);
   const sms = texts?.sms ?? content.sms;
   switch (d.channel) {
@@ -129,7 +137,7 @@ const deliverAll = async (
   deps: EngineDeps,
   req: IssueRequest,
   code: string,
-  challengeId: string,
+  receipt: ReceiptRef,
 ): Promise<DeliveryResult[]> =>
   Promise.all(
     req.deliveries.map(async (d): Promise<DeliveryResult> => {
@@ -138,21 +146,21 @@ const deliverAll = async (
       // The request was already answered 503 by the early timeout: send nothing behind it.
       if (pastDeadline()) return { channel: d.channel, to: d.to, ok: false, error: 'provider-error' };
       if (!sender) {
-        deps.logger.warn('channel not configured', { channel: d.channel, to, challengeId });
+        deps.logger.warn('channel not configured', { channel: d.channel, to, challengeId: receipt.id });
         return { channel: d.channel, to: d.to, ok: false, error: 'not-configured' };
       }
       try {
         // A provider that never answers is cut off here, so the other channels' answer is not
         // held back; the abandoned send may still land later (if every channel failed, the code
         // it carries has been rolled back and no longer verifies).
-        await withinDeadline(sender(messageFor(d, req, code)), CHANNEL_SEND_DEADLINE_MS);
+        await withinDeadline(sender(messageFor(d, req, code, receipt)), CHANNEL_SEND_DEADLINE_MS);
         return { channel: d.channel, to: d.to, ok: true };
       } catch (error) {
         // The provider's error names only the provider's problem; the code is not in it.
         deps.logger.warn('channel send failed', {
           channel: d.channel,
           to,
-          challengeId,
+          challengeId: receipt.id,
           error: error instanceof Error ? error.name : 'unknown',
         });
         return { channel: d.channel, to: d.to, ok: false, error: 'provider-error' };
@@ -357,6 +365,16 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
  * charge is the safe side: it can only make the limits stricter, never let an extra message out.
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+  try {
+    return await issueCode(deps, req);
+  } catch (error) {
+    // The one place a refused generate is seen whole, whichever rule refused it.
+    await emit(deps, refusalEvents(deps, req, error));
+    throw error;
+  }
+};
+
+const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
   if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
   // A dialect passes the caller's app hash through; it becomes a line of the SMS, so anything but
@@ -478,7 +496,7 @@ const finish = async (
 ): Promise<Issued> => {
   const { deps, req } = ctx;
   const { item, resent } = sent;
-  const results = await deliverAll(deps, req, sent.code, item.id);
+  const results = await deliverAll(deps, req, sent.code, { pk: item.pk, sk: item.sk, id: item.id });
   const delivered = results.filter((r) => r.ok).length;
   deps.logger.info('otp issued', {
     tenant: req.tenant.tenantId,
@@ -491,6 +509,7 @@ const finish = async (
     delivered,
     failed: results.length - delivered,
   });
+  await emit(deps, sendEvents(deps, req, item, results, resent));
   if (delivered === 0) {
     await rollback(ctx, item, resent, sent.added);
     throw new DeliveryFailedError('No channel could deliver the code');

@@ -4,6 +4,7 @@ import { type ChallengeItem, getChallenge, settleChallenge } from '../store/chal
 import { challengeSk, destinationPk, subjectPk } from '../store/keys';
 import type { Tenant } from '../tenants';
 import { noteAad } from './challenge';
+import { emit, envelope } from './lifecycle';
 import type { EngineDeps } from './types';
 import { noReservation } from './verify';
 
@@ -116,5 +117,17 @@ export const settle = async (
     challengeId: result.item.id,
     outcome,
   });
+  // Twilio's update: a cancel is `otp.canceled`; an approve by the tenant's backend is `otp.approved`.
+  const scope = { tenantId: ref.tenant.tenantId, purpose: ref.purpose };
+  const about = { verificationId: result.item.id, attempts: result.item.attempts };
+  await emit(deps, [
+    outcome === 'canceled'
+      ? { ...envelope('otp.canceled', now, scope), ...about }
+      : {
+          ...envelope('otp.approved', now, scope),
+          ...about,
+          recipient: maskDestination(ref.subject ?? ''),
+        },
+  ]);
   return viewOf(deps, ref, result.item);
 };

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { ChannelType, Senders } from '../channels/types';
+import type { EventPublisher } from '../events/publisher';
 import type { Phone } from '../phone';
 import type { EmailTemplate, Localized } from '../templates';
 import type { Tenant } from '../tenants';
@@ -18,6 +19,8 @@ export interface EngineDeps {
   /** Epoch milliseconds. */
   now: () => number;
   logger: Logger;
+  /** Where lifecycle events go (shared/events/publisher.ts); none are published when unset. */
+  events?: EventPublisher;
 }
 
 /** Channels that go to a phone number: the number policy applies to each of them. */

@@ -13,6 +13,7 @@ import { Transaction } from '../store/dynamo';
 import { challengeKey, recipientPk } from '../store/keys';
 import { breakerCredit } from '../store/pumping';
 import { codeHash } from './challenge';
+import { emit, observeExpiry, type VerifyOutcome, verifyEvents } from './lifecycle';
 import type { EngineDeps, Verified, VerifyRequest } from './types';
 
 /**
@@ -71,7 +72,12 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
   const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
 
   const reservation = await reserveAttempt(deps.ddb, deps.tableName, key, policy.maxAttemptsPerCode, now);
-  if (!reservation.ok) throw noReservation(reservation.old, now, policy.maxAttemptsPerCode);
+  if (!reservation.ok) {
+    const refusal = noReservation(reservation.old, now, policy.maxAttemptsPerCode);
+    if (refusal instanceof CodeExpiredError && reservation.old)
+      await observeExpiry(deps, req, reservation.old);
+    throw refusal;
+  }
   const item = reservation.item;
 
   const right =
@@ -98,7 +104,8 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     for (const [name, write] of Object.entries(req.onSuccess ?? {})) tx.add(`onSuccess:${name}`, write);
   }
   const result = await tx.run(deps.ddb);
-  const log = (outcome: 'verified' | 'wrong' | 'locked' | 'consumed-by-another') =>
+  // The one place each verify outcome is told: the log line and its lifecycle events.
+  const log = async (outcome: VerifyOutcome) => {
     deps.logger.info(outcome === 'verified' ? 'otp verified' : 'otp rejected', {
       tenant: req.tenant.tenantId,
       purpose: req.purpose,
@@ -108,9 +115,11 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
       attempt: item.attempts,
       outcome,
     });
+    await emit(deps, verifyEvents(deps, req, item, outcome));
+  };
 
   if (result.ok) {
-    log(right ? 'verified' : 'wrong');
+    await log(right ? 'verified' : 'wrong');
     if (right) return { verifiedAt: now };
     throw new InvalidCodeError(Math.max(0, policy.maxAttemptsPerCode - item.attempts));
   }
@@ -119,10 +128,10 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
   if (result.failures().some((n) => n.startsWith('recipientDay:'))) {
     // Refused unanswered: the guess was not compared as far as anyone can tell, so it is not counted.
     await refundAttempt(deps.ddb, deps.tableName, item);
-    log('locked');
+    await log('locked');
     throw new DestinationLockedError('Too many failed verifications for this recipient today');
   }
   // A parallel right guess consumed the code between our two writes.
-  log('consumed-by-another');
+  await log('consumed-by-another');
   throw new NoActiveCodeError('No active code');
 };

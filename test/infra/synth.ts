@@ -13,8 +13,12 @@ export const INLINE_CODE = lambda.Code.fromInline(
 );
 
 /** Inline code for every dialect except those listed, which keep the real esbuild bundling. */
-export const inlineCodeExcept = (...bundled: DialectId[]): Partial<Record<DialectId, lambda.Code>> =>
-  Object.fromEntries(DIALECT_IDS.filter((d) => !bundled.includes(d)).map((d) => [d, INLINE_CODE]));
+export const inlineCodeExcept = (
+  ...bundled: DialectId[]
+): Partial<Record<DialectId | 'receipts', lambda.Code>> => ({
+  ...Object.fromEntries(DIALECT_IDS.filter((d) => !bundled.includes(d)).map((d) => [d, INLINE_CODE])),
+  receipts: INLINE_CODE,
+});
 
 /** The context of `cdk.json` (feature flags and defaults), so tests synthesise what `cdk synth` does. */
 export const CDK_JSON_CONTEXT = (

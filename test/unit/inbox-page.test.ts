@@ -10,7 +10,7 @@ import type { Message } from '../../local/outbox';
  */
 const openInbox = (initial: Message[], outbox: { messages: Message[] }) => {
   const requests: string[] = [];
-  const dom = new JSDOM(renderInbox(initial, 0.02), {
+  const dom = new JSDOM(renderInbox(initial, [], 0.02), {
     url: 'http://127.0.0.1:3000/_local/inbox',
     runScripts: 'dangerously',
     pretendToBeVisual: true,

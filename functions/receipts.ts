@@ -1,0 +1,50 @@
+/**
+ * The receipt function: provider delivery receipts → the challenge's last delivery status and
+ * `otp.delivered` / `otp.delivery_failed` events. Invoked by an EventBridge rule on the default
+ * bus (SES configuration-set events, `source: aws.ses`) and by the SNS topic of the SMS-Voice v2
+ * configuration set's event destination (voice, and SMS sent through End User Messaging).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
+import { applyReceipt, type ReceiptDeps } from '../shared/engine/receipts';
+import { createEventBridgePublisher } from '../shared/events/eventbridge';
+import { noEvents } from '../shared/events/publisher';
+import { logger } from '../shared/logger';
+import { type ReceiptInput, receiptsIn } from '../shared/receipts/parse';
+import { dynamoClientOptions } from '../shared/timeouts';
+
+/** Its own two variables: the receipt function holds no pepper and no sealing key (it needs neither). */
+const receiptConfig = z.object({
+  TABLE_NAME: z.string().min(1),
+  OTP_EVENT_BUS_NAME: z.string().min(1).optional(),
+});
+
+let deps: ReceiptDeps | undefined;
+
+const receiptDeps = (): ReceiptDeps => {
+  if (deps) return deps;
+  const c = receiptConfig.parse(process.env);
+  deps = {
+    ddb: new DynamoDBClient({ ...dynamoClientOptions() }),
+    tableName: c.TABLE_NAME,
+    events: c.OTP_EVENT_BUS_NAME
+      ? createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger })
+      : noEvents,
+  };
+  return deps;
+};
+
+/** Builds the handler on the given deps (tests pass DynamoDB Local and a recording publisher). */
+export const createReceiptHandler =
+  (make: () => ReceiptDeps) =>
+  async (input: ReceiptInput): Promise<{ applied: number; recorded: number }> => {
+    const receipts = receiptsIn(input, Date.now());
+    let recorded = 0;
+    for (const receipt of receipts) {
+      if ((await applyReceipt(make(), receipt)).recorded) recorded++;
+    }
+    logger.info('receipts applied', { applied: receipts.length, recorded });
+    return { applied: receipts.length, recorded };
+  };
+
+export const handler = createReceiptHandler(receiptDeps);
