@@ -15,8 +15,8 @@ import { samLocalEnvironment } from '../../lib/sam-local';
 import { LOCAL_CONSTANTS } from '../../local/config';
 import { DIALECTS, type DialectId, routesFor } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
+import { CDK_JSON_CONTEXT, resourcesOf, synthStack, templateRoutes } from '../infra/synth';
 import { freshTable, localDynamo, testTenant } from '../support/harness';
-import { CDK_JSON_CONTEXT, resourcesOf, synthStack, templateRoutes } from './synth';
 
 type Env = Record<string, string>;
 const ENV_FILE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'sam', 'env.json'), 'utf8')) as Record<
@@ -245,7 +245,9 @@ describe('sam local', () => {
     it.each(Object.keys(DIALECTS) as DialectId[])(
       'routes exactly the route table’s %s paths to its function',
       (dialect) => {
-        const routes = functions.get(dialect)?.routes ?? [];
+        // `ANY` on every route and the `{proxy+}` catch-alls answer 405/404 in the dialect's shape
+        // (test/infra/otp-stack.test.ts); the route table's own methods are compared here.
+        const routes = (functions.get(dialect)?.routes ?? []).filter((r) => r.method !== 'ANY');
         expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
           routesFor(dialect)
             .map((r) => `${r.method} ${r.path}`)
