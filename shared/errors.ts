@@ -110,6 +110,7 @@ export type FaultKind =
   | 'store-throttled'
   | 'store-unreachable'
   | 'store-conflict'
+  | 'secrets-unavailable'
   | 'handler-deadline';
 
 /** The store is throttled or unreachable after retries: the client should retry later (503). */
