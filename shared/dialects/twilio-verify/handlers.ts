@@ -17,6 +17,7 @@ import { refuse } from '../../http/refusal';
 import type { DialectSpec, HttpResponse, RouteRequest } from '../../http/types';
 import { normalizeEmail, type Phone, parseE164 } from '../../phone';
 import { type TwilioService, TwilioServices } from '../../store/twilio-services';
+import { withLocales } from '../../templates';
 import type { Tenant } from '../../tenants';
 import { invalidParameter, mapTwilioError, notFound } from './errors';
 import {
@@ -142,19 +143,28 @@ const scoped = (tenant: Tenant, service: TwilioService): Tenant => ({
 });
 
 /** Twilio's default texts, with the Service's (or the request's) friendly name. */
-const contentOf = (service: TwilioService, name: string, appHash: string | undefined): MessageContent => {
+/**
+ * The Service's texts (English, with its friendly name), plus the built-in translations the
+ * engine picks by `Locale`, else the tenant's choice for the number's region (shared/templates.ts).
+ */
+const contentOf = (service: TwilioService, name: string): MessageContent => {
   const warning = service.doNotShareWarningEnabled
     ? " Don't share this code with anyone; our employees will never ask for the code."
     : '';
-  return {
-    sms: `Your ${name} verification code is: {{ validation_code }}.${warning}${appHash ? `\n\n${appHash}` : ''}`,
-    email: {
-      subject: `${name} verification code`,
-      body: `Your ${name} verification code is: {{ validation_code }}.${warning}`,
+  return withLocales(
+    {
+      sms: `Your ${name} verification code is: {{ validation_code }}.${warning}`,
+      email: {
+        subject: `${name} verification code`,
+        body: `Your ${name} verification code is: {{ validation_code }}.${warning}`,
+      },
+      voice: `Your ${name} verification code is {{ validation_code }}. Again, your code is {{ validation_code }}.`,
+      ...(service.whatsappTemplateName !== undefined && {
+        whatsappTemplateName: service.whatsappTemplateName,
+      }),
     },
-    voice: `Your ${name} verification code is {{ validation_code }}. Again, your code is {{ validation_code }}.`,
-    ...(service.whatsappTemplateName !== undefined && { whatsappTemplateName: service.whatsappTemplateName }),
-  };
+    undefined,
+  );
 };
 
 interface Shown {
@@ -238,7 +248,11 @@ const createVerification = async (req: RouteRequest): Promise<HttpResponse> => {
     purpose: purposeOf(service),
     subject: to,
     deliveries: [delivery],
-    content: contentOf(service, body.CustomFriendlyName ?? service.friendlyName, body.AppHash),
+    content: contentOf(service, body.CustomFriendlyName ?? service.friendlyName),
+    // Twilio's `Locale` (`pt-BR`, `es`) as the engine's lower-case tag; `AppHash` goes on the SMS's
+    // own line before the tenant's origin-bound autofill line (shared/sms-autofill.ts).
+    ...(body.Locale !== undefined && { locale: body.Locale.replace('_', '-').toLowerCase() }),
+    ...(body.AppHash !== undefined && { appHash: body.AppHash }),
     ...(body.CustomCode !== undefined && { code: body.CustomCode }),
     note: to,
   });

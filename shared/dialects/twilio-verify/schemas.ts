@@ -95,7 +95,9 @@ export const createVerificationBody = z
       .string()
       .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,2}$/)
       .optional()
-      .describe('Accepted; messages are in English (the tenant’s templates)'),
+      .describe(
+        'The message language (en, es, pt-BR, fr, hi, vi, id built in); else the tenant’s choice by country',
+      ),
     AppHash: z
       .string()
       .regex(/^[A-Za-z0-9+/]{11}$/)

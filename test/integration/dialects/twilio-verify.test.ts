@@ -26,6 +26,22 @@ const post = (path: string, body: Record<string, string>) =>
 const codesTo = (to: string) => h.sent.filter((m) => m.to === to).map((m) => m.code);
 
 describe('twilio-verify on the engine', () => {
+  it('speaks the Locale asked for and puts the AppHash on its own line, the code last-but-autofill', async () => {
+    const to = '+919812300099';
+    expect(
+      (await post('/Verifications', { To: to, Channel: 'sms', Locale: 'es', AppHash: 'FA+9qCX9VSu' })).status,
+    ).toBe(201);
+    const sms = h.sent.filter((m) => m.to === to);
+    expect(sms).toHaveLength(1);
+    const text = sms[0]?.text ?? '';
+    expect(text.startsWith(`Su código es ${sms[0]?.code}.`)).toBe(true);
+    expect(text.split('\n')).toContain('FA+9qCX9VSu');
+    // Without a Locale: the Service's own English text.
+    const other = '+919812300098';
+    await post('/Verifications', { To: other, Channel: 'sms' });
+    expect(h.sent.find((m) => m.to === other)?.text).toMatch(/^Your .* verification code is: \d+\./);
+  });
+
   it('re-sends the same code on another channel while pending, and one check approves it', async () => {
     const to = '+919812300001';
     const first = await post('/Verifications', { To: to, Channel: 'sms' });
