@@ -6,17 +6,23 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
+import { tracingOn } from '../shared/config';
 import { applyReceipt, type ReceiptDeps } from '../shared/engine/receipts';
 import { createEventBridgePublisher } from '../shared/events/eventbridge';
+import { createMetrics, withMetrics } from '../shared/events/metrics';
 import { noEvents } from '../shared/events/publisher';
 import { logger } from '../shared/logger';
 import { type ReceiptInput, receiptsIn } from '../shared/receipts/parse';
 import { dynamoClientOptions } from '../shared/timeouts';
+import { loadTracer, traceClient } from '../shared/tracing';
 
 /** Its own two variables: the receipt function holds no pepper and no sealing key (it needs neither). */
 const receiptConfig = z.object({
   TABLE_NAME: z.string().min(1),
   OTP_EVENT_BUS_NAME: z.string().min(1).optional(),
+  AWS_EXECUTION_ENV: z.string().min(1).optional(),
+  AWS_SAM_LOCAL: z.string().min(1).optional(),
+  POWERTOOLS_TRACE_ENABLED: z.enum(['true', 'false']).optional(),
 });
 
 let deps: ReceiptDeps | undefined;
@@ -25,11 +31,14 @@ const receiptDeps = (): ReceiptDeps => {
   if (deps) return deps;
   const c = receiptConfig.parse(process.env);
   deps = {
-    ddb: new DynamoDBClient({ ...dynamoClientOptions() }),
+    // DynamoDB subsegments once the tracer has loaded (shared/tracing.ts).
+    ddb: traceClient(loadTracer(tracingOn(c)), new DynamoDBClient({ ...dynamoClientOptions() })),
     tableName: c.TABLE_NAME,
-    events: c.OTP_EVENT_BUS_NAME
-      ? createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger })
-      : noEvents,
+    // Delivered and DeliveryFailed metrics are counted from the events this function emits.
+    events: withMetrics(
+      c.OTP_EVENT_BUS_NAME ? createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }) : noEvents,
+      createMetrics(),
+    ),
   };
   return deps;
 };

@@ -1,13 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelFactory } from './channels/aws';
 import type { ChannelType, Senders } from './channels/types';
-import { config } from './config';
+import { config, tracingOn } from './config';
 import type { EngineDeps } from './engine/types';
 import { createEventBridgePublisher } from './events/eventbridge';
+import { createMetrics, withMetrics } from './events/metrics';
+import { noEvents } from './events/publisher';
 import { logger } from './logger';
 import { secretValue } from './secrets';
 import { TenantDirectory } from './tenant-directory';
 import { dynamoClientOptions } from './timeouts';
+import { loadTracer, traceClient, tracedSender } from './tracing';
 
 /** Everything a handler needs: the engine's deps plus tenants and the token signing key. */
 export interface AppDeps extends EngineDeps {
@@ -36,15 +39,23 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     sesConfigurationSet: c.SES_CONFIGURATION_SET,
     voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
   };
+  // Not awaited: the tracer loads while the first request waits on the network (shared/tracing.ts).
+  const tracer = loadTracer(tracingOn(c));
   const senders: Senders = Object.fromEntries(
-    Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
+    Object.entries(channels).map(([channel, make]) => [
+      channel,
+      tracedSender(channel as ChannelType, make(channelOptions)),
+    ]),
   );
-  const ddb = new DynamoDBClient({
-    ...(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {}),
-    // Bounded so a throttled or hung store answers the dialect's 503 inside the handler's early
-    // timeout (SDK defaults: no request timeout, 4 attempts): shared/timeouts.ts.
-    ...dynamoClientOptions(),
-  });
+  const ddb = traceClient(
+    tracer,
+    new DynamoDBClient({
+      ...(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {}),
+      // Bounded so a throttled or hung store answers the dialect's 503 inside the handler's early
+      // timeout (SDK defaults: no request timeout, 4 attempts): shared/timeouts.ts.
+      ...dynamoClientOptions(),
+    }),
+  );
   deps = {
     ddb,
     tableName: c.TABLE_NAME,
@@ -53,9 +64,11 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     senders,
     now: Date.now,
     logger,
-    ...(c.OTP_EVENT_BUS_NAME && {
-      events: createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }),
-    }),
+    // Metrics are counted from the lifecycle events (shared/events/metrics.ts), with or without a bus.
+    events: withMetrics(
+      c.OTP_EVENT_BUS_NAME ? createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }) : noEvents,
+      createMetrics(),
+    ),
     tenants: new TenantDirectory(ddb, c.TABLE_NAME, {
       tenantKey: secretValue(c.TENANT_SEALING_KEY, c.SEALING_KEY_SECRET_ARN, 'tenant sealing key'),
       cacheSeconds: c.TENANT_CACHE_SECONDS,

@@ -37,6 +37,12 @@ const configSchema = z
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
     /** SMS-Voice v2 configuration set whose event destination reports voice receipts (the stack's). */
     SMS_VOICE_CONFIGURATION_SET: z.string().min(1).optional(),
+    /** Set by the Lambda runtime; without it (npm start, tests, scripts) nothing is traced. */
+    AWS_EXECUTION_ENV: z.string().min(1).optional(),
+    /** Set by `sam local`, which has no X-Ray daemon: nothing is traced. */
+    AWS_SAM_LOCAL: z.string().min(1).optional(),
+    /** `false` turns X-Ray subsegments off (Powertools' own switch); they are on in Lambda otherwise. */
+    POWERTOOLS_TRACE_ENABLED: z.enum(['true', 'false']).optional(),
     /** Seconds a tenant record and its credentials are cached in a warm container. */
     TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })
@@ -61,6 +67,17 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
   }
   return result.data;
 };
+
+/**
+ * Whether this process records X-Ray subsegments: in Lambda (where active tracing gives each
+ * invocation a segment), not under sam local, and not switched off.
+ */
+export const tracingOn = (
+  c: Partial<Pick<Config, 'AWS_EXECUTION_ENV' | 'AWS_SAM_LOCAL' | 'POWERTOOLS_TRACE_ENABLED'>>,
+): boolean =>
+  c.AWS_EXECUTION_ENV !== undefined &&
+  c.AWS_SAM_LOCAL === undefined &&
+  c.POWERTOOLS_TRACE_ENABLED !== 'false';
 
 let cached: Config | undefined;
 
