@@ -1,9 +1,13 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OtpServiceStack, type OtpServiceStackProps } from './otp-stack';
+import { stackIdFor } from './settings';
 
-/** The stack's id, and so the name of its template: `cdk.out/OtpServiceStack.template.json`. */
-export const STACK_ID = 'OtpServiceStack';
+/**
+ * The stack's id without a stage, and so the name of its template:
+ * `cdk.out/OtpServiceStack.template.json`. With `-c stage=prod` it is `OtpService-prod`.
+ */
+export const STACK_ID = stackIdFor(undefined);
 
 /**
  * Adds the service to an app and registers cdk-nag's AWS Solutions checks, so every synth fails on
@@ -11,7 +15,7 @@ export const STACK_ID = 'OtpServiceStack';
  * build the app through here.
  */
 export const addOtpService = (app: App, props: OtpServiceStackProps = {}): OtpServiceStack => {
-  const stack = new OtpServiceStack(app, STACK_ID, {
+  const stack = new OtpServiceStack(app, stackIdFor(app.node.tryGetContext('stage')), {
     description: 'Self-hostable OTP service: REST API behind WAF, one Lambda per vendor dialect, DynamoDB',
     ...props,
   });

@@ -1,14 +1,14 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DIALECTS, type DialectId, ROUTES } from '../shared/routes';
+import { ApiDomain } from './constructs/api-domain';
 import { ApiFirewall } from './constructs/api-firewall';
 import { DialectFunction } from './constructs/dialect-function';
 import { OtpApi } from './constructs/otp-api';
 import { OtpEvents } from './constructs/otp-events';
+import { OtpOperations } from './constructs/otp-operations';
 import { OtpTable } from './constructs/otp-table';
 import { SmsSpendLimit } from './constructs/sms-spend-limit';
 import { refuseDeploy } from './sam-local';
@@ -37,7 +37,7 @@ const byDialect = <T>(make: (dialect: DialectId) => T): Record<DialectId, T> =>
 
 /**
  * The whole OTP service: one table, three secrets, one function per dialect, a REST API built from
- * the route table behind WAF, and alarms. Environment-agnostic and free of lookups so `cdk synth`
+ * the route table behind WAF (optionally under a custom domain), a dashboard and alarms. Environment-agnostic and free of lookups so `cdk synth`
  * works offline; no physical names, so two copies can live in one account.
  */
 export class OtpServiceStack extends Stack {
@@ -112,24 +112,37 @@ export class OtpServiceStack extends Stack {
       settings,
     });
 
-    new ApiFirewall(this, 'Firewall', {
+    const firewall = new ApiFirewall(this, 'Firewall', {
       stage: api.deploymentStage,
       rateLimitPer5Min: settings.wafRateLimitPer5Min,
       anonymousRateLimitPer5Min: settings.anonymousRateLimitPer5Min,
     });
 
-    if (settings.alarmTopicArn) {
-      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn);
-      const action = new cloudwatchActions.SnsAction(topic);
-      for (const alarm of [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)]) {
-        alarm.addAlarmAction(action);
-      }
-    }
+    // Metrics namespace, dashboard, alarms and their action (README, "Operating it").
+    new OtpOperations(this, 'Operations', {
+      functions: { ...byDialect((d) => this.functions[d].fn), receipts: lifecycle.receiptFunction },
+      api,
+      table,
+      webAcl: firewall.webAcl,
+      alarms: [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)],
+      wafBlockAlarmThreshold: settings.wafBlockAlarmThreshold,
+      smsFailureAlarmThreshold: settings.smsFailureAlarmThreshold,
+      alarmTopicArn: settings.alarmTopicArn,
+      alarmEmail: settings.alarmEmail,
+    });
+    const domain =
+      settings.customDomain && new ApiDomain(this, 'Domain', { api, domain: settings.customDomain });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of every dialect (append the vendor path, e.g. v2/otp/generate)',
       value: api.url,
     });
+    if (domain) {
+      new CfnOutput(this, 'CustomDomainUrl', {
+        description: 'Base URL of every dialect under the custom domain',
+        value: domain.url,
+      });
+    }
     new CfnOutput(this, 'EventBusName', {
       description: 'Lifecycle events (source otp-service; schemas/events/*.json): subscribe with rules',
       value: lifecycle.bus.eventBusName,

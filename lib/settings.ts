@@ -6,7 +6,11 @@ import type { Construct } from 'constructs';
  * value fails the synth with the key's name instead of producing a broken template.
  */
 export interface OtpSettings {
-  /** Default sender of OTP e-mails; must be a verified SES identity in the target account. */
+  /**
+   * Default sender of OTP e-mails; must be a verified SES identity in the target account. Required:
+   * a deploy without it fails at synth (there is no safe default sender). Only a sam local template
+   * (`samLocal=true`, never deployable) falls back to `no-reply@example.com`.
+   */
   readonly sesFromAddress: string;
   /** SES identity ARN the functions may send from; undefined means every identity of this account/region. */
   readonly sesIdentityArn: string | undefined;
@@ -37,6 +41,14 @@ export interface OtpSettings {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Existing SNS topic that receives alarm notifications (optional). */
   readonly alarmTopicArn: string | undefined;
+  /** An e-mail address the stack subscribes to a new alarm topic of its own (optional). */
+  readonly alarmEmail: string | undefined;
+  /** WAF blocked requests per 5 minutes at which the WAF alarm fires. */
+  readonly wafBlockAlarmThreshold: number;
+  /** Failed SMS (refused at send or reported failed by a receipt) per 15 minutes at which the SMS alarm fires. */
+  readonly smsFailureAlarmThreshold: number;
+  /** Optional API Gateway custom domain (`domainName` + `certificateArn` context). */
+  readonly customDomain: CustomDomainSettings | undefined;
   /** SNS SMS MonthlySpendLimit (USD) the stack sets for the account; undefined leaves it as it is. */
   readonly smsMonthlySpendLimit: number | undefined;
   /**
@@ -47,6 +59,23 @@ export interface OtpSettings {
    */
   readonly samLocal: boolean;
 }
+
+/** A custom domain for the API: a regional API Gateway domain name with an ACM certificate of the same region. */
+export interface CustomDomainSettings {
+  /** `otp.example.com`. */
+  readonly domainName: string;
+  /** ACM certificate covering `domainName`, in the stack's region (regional endpoint). */
+  readonly certificateArn: string;
+  /** Path under the domain the API is mapped to (`v1` → `https://otp.example.com/v1/...`); empty: the root. */
+  readonly basePath: string | undefined;
+  /** Route 53 hosted zone to write the alias record in; without it the operator adds a CNAME by hand. */
+  readonly hostedZone: { readonly id: string; readonly name: string } | undefined;
+}
+
+/** What the stack falls back to only for a sam local template. */
+export const SAM_LOCAL_SES_FROM = 'no-reply@example.com';
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
@@ -77,8 +106,13 @@ const bool = (scope: Construct, key: string, fallback: boolean): boolean => {
 
 /** Reads and validates the stack's settings from the construct tree's context. */
 export const readSettings = (scope: Construct): OtpSettings => {
-  const sesFromAddress = str(scope, 'sesFromAddress') ?? 'no-reply@example.com';
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(sesFromAddress))
+  const samLocal = bool(scope, 'samLocal', false);
+  const sesFromAddress = str(scope, 'sesFromAddress') ?? (samLocal ? SAM_LOCAL_SES_FROM : undefined);
+  if (sesFromAddress === undefined)
+    throw new Error(
+      'Context "sesFromAddress" is required: the default sender of OTP e-mails, a verified SES identity of the target account (cdk deploy -c sesFromAddress=no-reply@your-domain.example)',
+    );
+  if (!EMAIL.test(sesFromAddress))
     throw new Error(`Context "sesFromAddress" must be an e-mail address, got "${sesFromAddress}"`);
 
   const sesIdentityArn = str(scope, 'sesIdentityArn');
@@ -104,6 +138,10 @@ export const readSettings = (scope: Construct): OtpSettings => {
       `Context "anonymousRateLimit" must be lower than "wafRateLimit" (${wafRateLimitPer5Min}), got "${anonymousRateLimitPer5Min}"`,
     );
 
+  const alarmEmail = str(scope, 'alarmEmail');
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
+    throw new Error(`Context "alarmEmail" must be an e-mail address, got "${alarmEmail}"`);
+
   return {
     sesFromAddress,
     sesIdentityArn,
@@ -116,10 +154,68 @@ export const readSettings = (scope: Construct): OtpSettings => {
     apiTracing: bool(scope, 'apiTracing', false),
     logLevel: logLevel as OtpSettings['logLevel'],
     alarmTopicArn,
-    samLocal: bool(scope, 'samLocal', false),
+    alarmEmail,
+    wafBlockAlarmThreshold: positiveInt(scope, 'wafBlockAlarmThreshold', 100, 1, 10_000_000),
+    smsFailureAlarmThreshold: positiveInt(scope, 'smsFailureAlarmThreshold', 10, 1, 10_000_000),
+    customDomain: readCustomDomain(scope),
+    samLocal,
     smsMonthlySpendLimit:
       str(scope, 'smsMonthlySpendLimit') === undefined
         ? undefined
         : positiveInt(scope, 'smsMonthlySpendLimit', 1, 1, 1_000_000),
   };
+};
+
+/**
+ * The custom domain from `domainName`, `certificateArn` and optionally `domainBasePath`,
+ * `hostedZoneId` and `hostedZoneName` (the two together). Either both of the first two or neither.
+ */
+const readCustomDomain = (scope: Construct): CustomDomainSettings | undefined => {
+  const domainName = str(scope, 'domainName');
+  const certificateArn = str(scope, 'certificateArn');
+  const basePath = str(scope, 'domainBasePath');
+  const zoneId = str(scope, 'hostedZoneId');
+  const zoneName = str(scope, 'hostedZoneName');
+  if (domainName === undefined && certificateArn === undefined) {
+    if (basePath ?? zoneId ?? zoneName)
+      throw new Error('Context "domainBasePath", "hostedZoneId" and "hostedZoneName" need "domainName"');
+    return undefined;
+  }
+  if (domainName === undefined || certificateArn === undefined)
+    throw new Error('Context "domainName" and "certificateArn" go together: give both or neither');
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName))
+    throw new Error(`Context "domainName" must be a lower-case DNS name, got "${domainName}"`);
+  if (!/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn))
+    throw new Error(`Context "certificateArn" must be an ACM certificate ARN, got "${certificateArn}"`);
+  if (basePath !== undefined && !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(basePath))
+    throw new Error(
+      `Context "domainBasePath" must be a path without leading or trailing "/", got "${basePath}"`,
+    );
+  if ((zoneId === undefined) !== (zoneName === undefined))
+    throw new Error('Context "hostedZoneId" and "hostedZoneName" go together: give both or neither');
+  if (zoneName !== undefined && !(domainName === zoneName || domainName.endsWith(`.${zoneName}`)))
+    throw new Error(`Context "domainName" (${domainName}) is not in hosted zone "${zoneName}"`);
+  return {
+    domainName,
+    certificateArn,
+    basePath,
+    hostedZone: zoneId !== undefined && zoneName !== undefined ? { id: zoneId, name: zoneName } : undefined,
+  };
+};
+
+/** What `-c stage=` may be: it becomes part of the stack name (`OtpService-prod`). */
+const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
+
+/**
+ * The stack id for a deployment stage: `OtpServiceStack` without one (the name existing
+ * deployments have), `OtpService-<stage>` with `-c stage=<stage>`. Every stage is its own stack
+ * with generated physical names and no exports, so stages live side by side in one account.
+ */
+export const stackIdFor = (stage: unknown): string => {
+  if (stage === undefined || stage === null || stage === '') return 'OtpServiceStack';
+  if (typeof stage !== 'string' || !STAGE.test(stage))
+    throw new Error(
+      `Context "stage" must be lower-case letters, digits and "-", starting with a letter, at most 20 characters; got "${String(stage)}"`,
+    );
+  return `OtpService-${stage}`;
 };

@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING } from '../../lib/constructs/dialect-function';
 import { OtpServiceStack } from '../../lib/otp-stack';
 import { DIALECTS } from '../../shared/routes';
-import { CDK_JSON_CONTEXT, inlineCodeExcept, onlyId } from './synth';
+import { inlineCodeExcept, onlyId, SYNTH_CONTEXT } from './synth';
 
 // The real esbuild path for one function (the others are inline): what `cdk synth` does five times.
 const outdir = mkdtempSync(path.join(tmpdir(), 'otp-cdk-bundling-'));
@@ -17,7 +17,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const app = new App({
   outdir,
-  context: CDK_JSON_CONTEXT,
+  context: SYNTH_CONTEXT,
   stackTraces: false,
   builtinCloudFormationValidation: false,
 });

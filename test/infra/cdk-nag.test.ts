@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { addOtpService } from '../../lib/otp-app';
-import { CDK_JSON_CONTEXT, inlineCodeExcept } from './synth';
+import { inlineCodeExcept, SYNTH_CONTEXT } from './synth';
 
 /**
  * The app exactly as `bin/app.ts` builds it, with inline code instead of five esbuild runs. CDK's
@@ -14,7 +14,7 @@ import { CDK_JSON_CONTEXT, inlineCodeExcept } from './synth';
  */
 const buildApp = (context: Record<string, unknown> = {}): App => {
   const app = new App({
-    context: { ...CDK_JSON_CONTEXT, ...context },
+    context: { ...SYNTH_CONTEXT, ...context },
     stackTraces: false,
     builtinCloudFormationValidation: false,
   });
@@ -63,6 +63,17 @@ describe('cdk-nag', () => {
       ],
       ['the SMS spend limit set by the stack', { smsMonthlySpendLimit: '50' }],
       ['API stage tracing opted in', { apiTracing: 'true' }],
+      ['an alarm e-mail (a topic of its own)', { alarmEmail: 'ops@example.com' }],
+      [
+        'a custom domain with a hosted zone',
+        {
+          domainName: 'otp.example.com',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+          hostedZoneId: 'Z123',
+          hostedZoneName: 'example.com',
+        },
+      ],
+      ['a stage', { stage: 'prod' }],
     ])('reports nothing with %s', (_name, context) => {
       expect(findingsOf(buildApp(context))).toEqual([]);
     });

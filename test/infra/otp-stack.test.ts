@@ -7,7 +7,7 @@ import { DIALECT_IDS } from '../../lib/otp-stack';
 import { GATEWAY_ANSWERS } from '../../shared/gateway-answers';
 import { DIALECT_PREFIXES, DIALECTS, type DialectId, ROUTES } from '../../shared/routes';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
-import { onlyId, resourcesOf, synthStack } from './synth';
+import { onlyId, resourcesOf, synthStack, TEST_SES_FROM } from './synth';
 
 // One synth for the whole file: assertions only read the template.
 const { template } = synthStack();
@@ -190,7 +190,7 @@ describe('OtpServiceStack', () => {
       const variables = fnProps(dialect).Environment.Variables;
       expect(variables).toMatchObject({
         TABLE_NAME: { Ref: tableId },
-        SES_FROM_ADDRESS: 'no-reply@example.com',
+        SES_FROM_ADDRESS: TEST_SES_FROM,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });

@@ -27,6 +27,12 @@ export const CDK_JSON_CONTEXT = (
   }
 ).context;
 
+/** The sender the tests deploy with: a deploy must name one (lib/settings.ts). */
+export const TEST_SES_FROM = 'no-reply@otp.example.com';
+
+/** cdk.json's context plus what every deploy must add on the command line (`-c sesFromAddress=…`). */
+export const SYNTH_CONTEXT: Record<string, unknown> = { ...CDK_JSON_CONTEXT, sesFromAddress: TEST_SES_FROM };
+
 /**
  * A fresh app and stack; `context` is what `cdk -c key=value` would add to cdk.json's. CDK's own
  * template validation is off here (it costs seconds per synth under Jest); the cdk-nag test runs a
@@ -37,7 +43,7 @@ export const synthStack = (
   props: OtpServiceStackProps = { codeOverrides: inlineCodeExcept() },
 ): { app: App; stack: OtpServiceStack; template: Template } => {
   const app = new App({
-    context: { ...CDK_JSON_CONTEXT, ...context },
+    context: { ...SYNTH_CONTEXT, ...context },
     builtinCloudFormationValidation: false,
     stackTraces: false,
   });
