@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { issue, verify } from '../../../shared/engine';
 import type { EngineDeps } from '../../../shared/engine/types';
 import { CountryNotAllowedError, InvalidCodeError, RateLimitedError } from '../../../shared/errors';
-import { withMetrics } from '../../../shared/events/metrics';
+import { publishCounts, withMetrics } from '../../../shared/events/metrics';
 import { bounded } from '../../../shared/events/publisher';
 import { recordingEvents } from '../../support/events';
 import {
@@ -146,6 +146,64 @@ describe('lifecycle metrics', () => {
         expect(text).not.toContain(needle);
       // The masked forms the events carry stay out too, and so does any run of digits a phone has.
       expect(text).not.toMatch(/\*\*\*|recipient|verificationId|\d{6,}/);
+    });
+
+    it('counts receipts as Delivered and DeliveryFailed per channel and country, and a send failure as SendFailed', () => {
+      const metrics = new Metrics({ namespace: 'OtpService/Test', serviceName: 'otp-service' });
+      const base = {
+        version: '1',
+        eventId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+        occurredAt: '2026-12-05T05:00:00.000Z',
+        tenantId: 't-acme',
+        dialect: 'capillary-v2',
+        purpose: 'v2:REGISTRATION',
+        verificationId: 'ch-1',
+        recipient: '+91*******670',
+      } as const;
+      publishCounts(metrics, [
+        {
+          ...base,
+          type: 'otp.delivered',
+          channel: 'SMS',
+          country: 'IN',
+          provider: 'sms-voice-v2',
+          providerStatus: 'DELIVERED',
+        },
+      ]);
+      publishCounts(metrics, [
+        {
+          ...base,
+          type: 'otp.delivery_failed',
+          channel: 'VOICE',
+          country: 'IN',
+          stage: 'receipt',
+          reason: 'NO_ANSWER',
+          provider: 'sms-voice-v2',
+        },
+        {
+          ...base,
+          type: 'otp.delivery_failed',
+          channel: 'VOICE',
+          country: 'IN',
+          stage: 'send',
+          reason: 'provider-error',
+          provider: 'engine',
+        },
+      ]);
+      const seen = (name: string) => withMetric(name).map((d) => [d.Channel, d.Country, d[name]]);
+      expect(seen('Delivered')).toEqual([
+        ['SMS', undefined, 1],
+        ['SMS', 'IN', 1],
+      ]);
+      expect(seen('DeliveryFailed')).toEqual([
+        ['VOICE', undefined, 1],
+        ['VOICE', 'IN', 1],
+      ]);
+      expect(seen('SendFailed')).toEqual(seen('DeliveryFailed'));
+      // The masked recipient of the receipts stays out (only `_aws`, with its timestamp, is skipped).
+      expect(documents().map(({ _aws, ...rest }) => JSON.stringify(rest))).not.toContainEqual(
+        expect.stringMatching(/670|\*\*\*/),
+      );
     });
 
     it('counts the events before the bus sees them, so a failing bus loses no metric', async () => {
