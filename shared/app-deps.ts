@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelFactory } from './channels/aws';
+import { tracedSender } from './channels/traced';
 import type { ChannelType, Senders } from './channels/types';
 import { config, tracingOn } from './config';
 import type { EngineDeps } from './engine/types';
@@ -10,7 +11,7 @@ import { logger } from './logger';
 import { secretValue } from './secrets';
 import { TenantDirectory } from './tenant-directory';
 import { dynamoClientOptions } from './timeouts';
-import { loadTracer, traceClient, tracedSender } from './tracing';
+import { loadTracer, traceClient } from './tracing';
 
 /** Everything a handler needs: the engine's deps plus tenants and the token signing key. */
 export interface AppDeps extends EngineDeps {

@@ -1,5 +1,4 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import type { ChannelType, Sender } from './channels/types';
 
 /**
  * X-Ray subsegments with Powertools Tracer, for the calls that take a request's time: DynamoDB
@@ -23,6 +22,9 @@ import type { ChannelType, Sender } from './channels/types';
 let loading: Promise<Tracer | undefined> | undefined;
 /** The tracer once loaded; requests before then are not held up waiting for it. */
 let loaded: Tracer | undefined;
+
+/** The tracer if it has loaded by now (undefined before, and always when tracing is off). */
+export const loadedTracer = (): Tracer | undefined => loaded;
 
 /**
  * Starts loading the tracer once per container when `enabled`; resolves to undefined when tracing
@@ -74,12 +76,3 @@ export const inSubsegment = async <T>(
     subsegment.close();
   }
 };
-
-/**
- * A sender whose every message is one `channel <CHANNEL>` subsegment, annotated with channel and
- * tenant, once the tracer has loaded (a message sent before that is not held up for it).
- */
-export const tracedSender =
-  (channel: ChannelType, send: Sender, tracer: () => Tracer | undefined = () => loaded): Sender =>
-  (message) =>
-    inSubsegment(tracer(), `channel ${channel}`, { channel, tenant: message.tenantId }, () => send(message));

@@ -1,8 +1,8 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Segment } from 'aws-xray-sdk-core';
+import { tracedSender } from '../../shared/channels/traced';
 import type { OutboundMessage } from '../../shared/channels/types';
-import { tracedSender } from '../../shared/tracing';
 
 const PHONE = '+919812345670';
 const CODE = '482913';
