@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSenders } from '../../../shared/channels/aws';
 import { issue, verify } from '../../../shared/engine';
 import { settle } from '../../../shared/engine/settle';
+import { verificationStatus } from '../../../shared/engine/status';
 import type { Delivery, IssueRequest } from '../../../shared/engine/types';
 import {
   CodeExpiredError,
@@ -302,6 +303,11 @@ describe('engine', () => {
       await rejection(verify(h.deps, verifyOf(req, '000000')), InvalidCodeError);
       await verify(h.deps, verifyOf(req, CODE));
       expect(h.events.types()).toEqual(['otp.issued', 'otp.sent', 'otp.attempt_failed', 'otp.approved']);
+      // `verification show` says so too.
+      expect(await verificationStatus(h.deps, tenant, req.purpose, req.subject)).toMatchObject({
+        status: 'approved',
+        test: true,
+      });
       for (const event of h.events.events) {
         expect(event).toMatchObject({ test: true });
         expect(schemaErrors(event)).toEqual([]);
