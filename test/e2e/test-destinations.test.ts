@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DEMO_AUTH } from '../../local/demo/capillary-auth';
+import { TWILIO_DEMO } from '../../local/demo/twilio-verify';
 import { DEMO } from '../../local/demo-tenant';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
@@ -92,6 +93,28 @@ describe('test destinations over HTTP (local runtime, demo tenant)', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ errors: [{ code: 603 }] });
     expect(await stack.outbox()).toEqual([]);
+  });
+
+  it('approves the test phone through Twilio Verify with 123456, and a wrong code leaves it pending', async () => {
+    const base = `${stack.baseUrl}/v2/Services/${TWILIO_DEMO.serviceSid}`;
+    const twilio = async (path: string, form: Record<string, string>) => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${TWILIO_DEMO.accountSid}:${TWILIO_DEMO.authToken}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const created = await twilio('/Verifications', { To: DEMO.test.phone, Channel: 'call' });
+    expect(created).toMatchObject({ status: 201, body: { status: 'pending', channel: 'call' } });
+    expect(await stack.outbox()).toEqual([]);
+    const wrong = await twilio('/VerificationCheck', { To: DEMO.test.phone, Code: '000000' });
+    expect(wrong.body).toMatchObject({ status: 'pending', valid: false });
+    const right = await twilio('/VerificationCheck', { To: DEMO.test.phone, Code: DEMO.test.code });
+    expect(right.body).toMatchObject({ status: 'approved', valid: true });
   });
 
   it('logs the test phone in through the anonymous Capillary auth engine with 123456', async () => {
