@@ -17,6 +17,12 @@ export const DEMO = {
   name: 'Demo tenant (local only)',
   /** Seed 004 HTTP Basic client id and secret. */
   basic: { clientId: 'demo-client', secret: 'demo-secret-local-only-0123456789' },
+  /**
+   * Test destinations (README "Test destinations"): the fixed code, never sent. +1 500 555 0006 is
+   * Twilio's magic test number, a US "personal number" no channel may reach, which is fine: a test
+   * destination is matched before the number policy.
+   */
+  test: { phone: '+15005550006', email: 'test@example.com', code: '123456' },
 } as const;
 
 /** One credential of the demo tenant: `kind` and `id` select it, `secret` is stored hashed. */
@@ -66,6 +72,10 @@ export const demoTenant = (): Tenant =>
     // DEMO DLT ids, not registered with TRAI: the demo allows IN, and a tenant that allows IN
     // must have them (shared/tenant-config.ts). SMS to India carry them in the SNS publish.
     dlt: { entityId: '1001000000000000001', templateId: '1007000000000000001' },
+    testDestinations: [
+      { to: DEMO.test.phone, code: DEMO.test.code },
+      { to: DEMO.test.email, code: DEMO.test.code },
+    ],
   });
 
 /** What a dialect's `local/demo/<dialect>.ts` exports; every part is optional. */

@@ -70,6 +70,7 @@ const banner = (base: string, env: LocalEnv, skipped: string[], more: string[]):
     '',
     `Demo tenant "${DEMO.tenantId}" (local-only credentials, also in local/demo-tenant.ts):`,
     `  HTTP Basic     client id ${DEMO.basic.clientId}  secret ${DEMO.basic.secret}`,
+    `  Test phone     ${DEMO.test.phone}  test e-mail ${DEMO.test.email}  code ${DEMO.test.code} (never sent; README "Test destinations")`,
     '',
     'Try it (seed 004: SMS and a voice call, one code):',
     `  curl -s -u '${auth}' -H 'content-type: application/json' \\`,

@@ -29,6 +29,13 @@ export const generateCode = (length: number, alphabet: CodeAlphabet = 'numeric')
   return code;
 };
 
+/**
+ * True when `code` is one a tenant with this length and alphabet could have been sent: a fixed
+ * test code (shared/tenant-config.ts) must be, so every dialect's own code format takes it.
+ */
+export const fitsCodePolicy = (code: string, length: number, alphabet: CodeAlphabet): boolean =>
+  code.length === length && [...code].every((c) => ALPHABETS[alphabet].includes(c));
+
 /** Codes are compared case-insensitively and without spaces (users type what they read). */
 export const normalizeCode = (code: string): string => code.replace(/\s+/g, '').toUpperCase();
 

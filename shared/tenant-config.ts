@@ -1,4 +1,6 @@
 import type * as z from 'zod';
+import { fitsCodePolicy } from './crypto';
+import { normalizeEmail, parseE164 } from './phone';
 import { type AutofillOptions, withAutofill } from './sms-autofill';
 import { smsSegments } from './sms-segments';
 import {
@@ -58,6 +60,53 @@ const checkTemplate = (ctx: z.RefinementCtx, path: Array<string | number>, check
 };
 
 /**
+ * The form a test destination is matched in (shared/engine/test-destinations.ts): E.164 for a
+ * phone, `normalizeEmail`'s form for an e-mail; undefined when it is neither.
+ */
+const canonicalDestination = (to: string): string | undefined =>
+  to.trim().startsWith('+') ? parseE164(to.trim())?.e164 : normalizeEmail(to);
+
+/**
+ * Test destinations must be written exactly as requests are matched, so what the operator reads
+ * in the record is what matches (no second spelling of a number to surprise anyone), each at most
+ * once, with a code the tenant could have sent: its length and alphabet, so every dialect's code
+ * format takes it (app-otp takes digits only, the numeric dialects pad to the length).
+ */
+const checkTestDestinations = (tenant: Tenant, ctx: z.RefinementCtx) => {
+  const seen = new Set<string>();
+  const { codeLength, codeAlphabet } = tenant.policy;
+  tenant.testDestinations.forEach(({ to, code }, i) => {
+    const canonical = canonicalDestination(to);
+    if (canonical === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['testDestinations', i, 'to'],
+        message: 'not a valid E.164 phone number (+15005550006) or e-mail address',
+      });
+    } else if (canonical !== to) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['testDestinations', i, 'to'],
+        message: `write it as ${canonical}, the form requests are matched in`,
+      });
+    } else if (seen.has(canonical)) {
+      ctx.addIssue({ code: 'custom', path: ['testDestinations', i, 'to'], message: 'listed twice' });
+    }
+    if (canonical !== undefined) seen.add(canonical);
+    if (!fitsCodePolicy(code, codeLength, codeAlphabet)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['testDestinations', i, 'code'],
+        message:
+          codeAlphabet === 'numeric'
+            ? `${codeLength} digits (policy.codeLength), like every code of this tenant`
+            : `${codeLength} characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ (policy.codeLength, policy.codeAlphabet)`,
+      });
+    }
+  });
+};
+
+/**
  * A tenant as it may be written (admin CLI `tenant put`, the local demo). Stricter than
  * `tenantSchema`, which also reads stored records and must keep reading one saved before a rule
  * existed (refusing it there would take the tenant down); `tenant put` of that record then says
@@ -69,8 +118,11 @@ const checkTemplate = (ctx: z.RefinementCtx, path: Array<string | number>, check
  * - an SMS text (built-in or the tenant's, any locale) that is one segment on its own but two or
  *   more with the tenant's autofill lines: the lines would double what every SMS costs. A text
  *   already longer than a segment was a choice and stays allowed.
+ * - a test destination not written as it is matched, listed twice, or whose code the tenant
+ *   could not have sent (`checkTestDestinations`).
  */
 export const tenantConfigSchema = tenantSchema.superRefine((tenant, ctx) => {
+  checkTestDestinations(tenant, ctx);
   for (const [key, t] of Object.entries(tenant.templates)) {
     const parts: Array<[Array<string>, string, LocalizedTemplates]> = [
       [['templates', key], key, t],

@@ -380,6 +380,21 @@ export const corsSettingsSchema = z.object({
   allowedOrigins: z.array(originSchema).max(50).default([]),
 });
 
+/** Destinations a tenant may list as test destinations; a load test needs a few, not thousands. */
+export const MAX_TEST_DESTINATIONS = 100;
+
+/**
+ * A test destination (app-store review, QA, load tests): a phone (E.164) or e-mail address that
+ * always gets `code`, never a message (shared/engine/test-destinations.ts). The record's shape
+ * only; `tenant put` also checks that each entry is written in the form requests are matched in
+ * and that its code fits the tenant's code length and alphabet (shared/tenant-config.ts).
+ */
+const testDestinationSchema = z.strictObject({
+  to: z.string().min(3).max(254),
+  code: z.string().min(4).max(10),
+});
+export type TestDestination = z.infer<typeof testDestinationSchema>;
+
 /** A tenant as stored in the table (credentials live in their own items, hashed). */
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -429,6 +444,13 @@ export const tenantSchema = z.object({
    * drop SMS whose entity and template are not registered.
    */
   dlt: z.object({ entityId: dltId, templateId: dltId }).optional(),
+  /**
+   * Test destinations with their fixed codes: nothing is ever sent to them and no send limit or
+   * pumping defence counts them, but their codes are single use and attempt-limited like any
+   * other. Anyone who knows one can log in as it: keep the list empty in production, or list only
+   * numbers of review accounts (README "Test destinations", SECURITY.md T1).
+   */
+  testDestinations: z.array(testDestinationSchema).max(MAX_TEST_DESTINATIONS).default([]),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 

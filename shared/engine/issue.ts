@@ -1,6 +1,6 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { OutboundMessage, ReceiptRef } from '../channels/types';
-import { generateCode, openCode, randomId, safeEqual, sealCode } from '../crypto';
+import { generateCode, normalizeCode, openCode, randomId, safeEqual, sealCode } from '../crypto';
 import { pastDeadline } from '../deadline';
 import {
   DeliveryFailedError,
@@ -11,7 +11,7 @@ import {
 } from '../errors';
 import { maskDestination } from '../mask';
 import { APP_HASH, withAutofill } from '../sms-autofill';
-import { type ChallengeItem, markResent, putFresh, undoSend } from '../store/challenges';
+import { type ChallengeItem, markResent, putFresh, putFreshAlone, undoSend } from '../store/challenges';
 import {
   chargeRecipientDay,
   chargeRecipientWindow,
@@ -25,7 +25,7 @@ import {
   tenantDayShare,
 } from '../store/counters';
 import { Transaction, type TransactionResult } from '../store/dynamo';
-import { challengeKey, HOUR_MS } from '../store/keys';
+import { challengeKey, HOUR_MS, recipientPk } from '../store/keys';
 import {
   breakerClosed,
   breakerHour,
@@ -48,6 +48,7 @@ import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, noteAad, sealAad } from './challenge';
 import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
+import { issueModeOf } from './test-destinations';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest } from './types';
 
 /**
@@ -365,22 +366,129 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
  * charge is the safe side: it can only make the limits stricter, never let an extra message out.
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+  let test = false;
   try {
-    return await issueCode(deps, req);
+    if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
+    // A dialect passes the caller's app hash through; it becomes a line of the SMS, so anything but
+    // 11 base64 characters (a newline, a second origin-bound line) is refused before any write.
+    if (req.appHash !== undefined && !APP_HASH.test(req.appHash))
+      throw new InvalidInputError(
+        'template',
+        'The app hash must be 11 characters of base64 (A-Z a-z 0-9 + /)',
+      );
+    const mode = issueModeOf(req);
+    test = mode.test;
+    return mode.test ? await issueTestCode(deps, req, mode.code) : await issueCode(deps, req);
   } catch (error) {
     // The one place a refused generate is seen whole, whichever rule refused it.
-    await emit(deps, refusalEvents(deps, req, error));
+    await emit(deps, refusalEvents(deps, req, error, test));
     throw error;
   }
 };
 
+/**
+ * A fresh challenge for `code`, sent to `recipients` (partition keys): the one item shape of an
+ * ordinary and a test code.
+ */
+const freshChallenge = (
+  req: IssueRequest,
+  pepper: Buffer,
+  key: { pk: string; sk: string },
+  code: string,
+  recipients: Set<string>,
+  now: number,
+): ChallengeItem => {
+  const { ttlSeconds } = req.tenant.policy;
+  const id = randomId();
+  return {
+    ...key,
+    id,
+    codeHash: codeHash(pepper, key, code),
+    sealed: sealCode(pepper, sealAad(key, id), code),
+    expiresAt: now + ttlSeconds * 1000,
+    attempts: 0,
+    sendCount: 1,
+    lastSentAt: now,
+    createdAt: now,
+    binding: req.binding ?? {},
+    ...(req.note !== undefined && { note: sealCode(pepper, noteAad(key, id), req.note) }),
+    channels: req.deliveries.map((d) => d.channel),
+    recipients,
+    // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
+    ttl: Math.ceil((now + ttlSeconds * 1000) / 1000) + 60,
+  };
+};
+
+/**
+ * Issues a test destination's fixed code (README "Test destinations"): one conditional PutItem
+ * and nothing else. No number policy (nothing is sent, and test numbers such as +1 500 555 0006
+ * are types no channel may reach), no send limit, no pumping counter, no provider call; a
+ * generate while the code is live answers as a resend and writes nothing, so a load test's
+ * parallel generates never trip a limit. What stays: the code is single use, and its guesses are
+ * reserved and charged to its recipients' daily failure budget at verify like any other code's,
+ * so whoever knows the test number but not the code gets no more guesses than elsewhere.
+ */
+const issueTestCode = async (deps: EngineDeps, req: IssueRequest, code: string): Promise<Issued> => {
+  const { tenant } = req;
+  if (req.code !== undefined && normalizeCode(req.code) !== code)
+    throw new InvalidInputError('code', 'A test destination takes its fixed code only');
+  const pepper = await deps.pepper();
+  const now = deps.now();
+  const key = challengeKey(pepper, tenant.tenantId, req.purpose, req.subject);
+  const recipients = new Set(req.deliveries.map((d) => recipientPk(pepper, tenant.tenantId, d.to)));
+  const item: ChallengeItem = { ...freshChallenge(req, pepper, key, code, recipients, now), test: true };
+  const fresh = await putFreshAlone(deps.ddb, deps.tableName, item, now);
+  if (fresh.ok) return finishTest(deps, req, item, false);
+  const old = fresh.old;
+  if (!old) throw new Error('Test issue refused without the live item');
+  // A code that went to a real address is live for this subject (its contact, or the list, just
+  // changed): it is not taken over, and no fixed code replaces it before it ends.
+  if (!old.test)
+    throw new InvalidInputError('channel', 'A code sent to another destination is live for this subject');
+  if (old.attempts >= tenant.policy.maxAttemptsPerCode)
+    throw new TooManyAttemptsError('The code is locked until it expires');
+  // The tenant changed the fixed code while this one was live: answering "sent" would promise a
+  // code that does not verify.
+  if (!safeEqual(old.codeHash, codeHash(pepper, key, code)))
+    throw new InvalidInputError('code', 'The live test code predates a change of the fixed code');
+  return finishTest(deps, req, old, true);
+};
+
+/** The answer to a send, from the challenge as sent. */
+const issuedOf = (item: ChallengeItem, resent: boolean, results: DeliveryResult[]): Issued => ({
+  challengeId: item.id,
+  expiresAt: item.expiresAt,
+  resent,
+  sendCount: item.sendCount,
+  binding: item.binding,
+  results,
+});
+
+/** Answers a test code as sent, without sending: every channel "delivered", nothing left the service. */
+const finishTest = async (
+  deps: EngineDeps,
+  req: IssueRequest,
+  item: ChallengeItem,
+  resent: boolean,
+): Promise<Issued> => {
+  const results = req.deliveries.map((d): DeliveryResult => ({ channel: d.channel, to: d.to, ok: true }));
+  deps.logger.info('otp issued', {
+    tenant: req.tenant.tenantId,
+    purpose: req.purpose,
+    subject: maskDestination(req.subject),
+    challengeId: item.id,
+    caller: req.caller ?? 'authenticated',
+    resent,
+    sendCount: item.sendCount,
+    test: true,
+    delivered: 0,
+  });
+  await emit(deps, sendEvents(deps, req, item, results, resent));
+  return issuedOf(item, resent, results);
+};
+
 const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   const { policy } = req.tenant;
-  if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
-  // A dialect passes the caller's app hash through; it becomes a line of the SMS, so anything but
-  // 11 base64 characters (a newline, a second origin-bound line) is refused before any write.
-  if (req.appHash !== undefined && !APP_HASH.test(req.appHash))
-    throw new InvalidInputError('template', 'The app hash must be 11 characters of base64 (A-Z a-z 0-9 + /)');
   const trust = req.caller ?? 'authenticated';
   const pepper = await deps.pepper();
   // Number policy first: a refused number writes nothing.
@@ -403,24 +511,7 @@ const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> =
   const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan, shards };
 
   const code = req.code ?? generateCode(policy.codeLength, policy.codeAlphabet);
-  const id = randomId();
-  const base: ChallengeItem = {
-    ...key,
-    id,
-    codeHash: codeHash(pepper, key, code),
-    sealed: sealCode(pepper, sealAad(key, id), code),
-    expiresAt: now + policy.ttlSeconds * 1000,
-    attempts: 0,
-    sendCount: 1,
-    lastSentAt: now,
-    createdAt: now,
-    binding: req.binding ?? {},
-    ...(req.note !== undefined && { note: sealCode(pepper, noteAad(key, id), req.note) }),
-    channels: req.deliveries.map((d) => d.channel),
-    recipients: new Set(plan.recipients.map((r) => r.pk)),
-    // TTL deletes late (up to 48 h in AWS); reads check expiresAt themselves.
-    ttl: Math.ceil((now + policy.ttlSeconds * 1000) / 1000) + 60,
-  };
+  const base = freshChallenge(req, pepper, key, code, new Set(plan.recipients.map((r) => r.pk)), now);
   // A verify credits the breaker shards that counted this code's messages, and only those.
   const withBreakers = (): ChallengeItem => {
     const breakers = chargedBreakers(ctx);
@@ -439,6 +530,13 @@ const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> =
 /** Sends the live code again, within its send count and resend gap; keeps its attempts. */
 const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => {
   const { deps, policy, now, plan } = ctx;
+  // A test destination's fixed code is never sent anywhere else (its subject's contact, or the
+  // test list, changed while it was live): the subject waits until it ends, or cancels it.
+  if (old.test)
+    throw new InvalidInputError(
+      'channel',
+      'A test code is live for this subject; it is never sent elsewhere',
+    );
   if (old.attempts >= policy.maxAttemptsPerCode)
     throw new TooManyAttemptsError('The code is locked until it expires');
   // A resend sends the live code: a client-chosen code that differs would be a second live code.
@@ -514,14 +612,7 @@ const finish = async (
     await rollback(ctx, item, resent, sent.added);
     throw new DeliveryFailedError('No channel could deliver the code');
   }
-  return {
-    challengeId: item.id,
-    expiresAt: item.expiresAt,
-    resent,
-    sendCount: item.sendCount,
-    binding: item.binding,
-    results,
-  };
+  return issuedOf(item, resent, results);
 };
 
 /** Undoes a charge whose every delivery failed: every counter given back, the send undone. */

@@ -43,7 +43,7 @@ export const dialectOf = (purpose: string): string =>
 export const envelope = <T extends OtpEventType>(
   type: T,
   at: number,
-  scope: { tenantId: string; purpose: string; caller?: Caller | undefined },
+  scope: { tenantId: string; purpose: string; caller?: Caller | undefined; test?: boolean | undefined },
 ) => ({
   type,
   version: EVENT_VERSION,
@@ -53,12 +53,16 @@ export const envelope = <T extends OtpEventType>(
   dialect: dialectOf(scope.purpose),
   purpose: publicPurpose(scope.purpose),
   ...(scope.caller ? { caller: scope.caller } : {}),
+  // A test destination's code (README "Test destinations"): subscribers filter these out of
+  // delivery and conversion figures.
+  ...(scope.test ? { test: true as const } : {}),
 });
 
-const scopeOf = (req: IssueRequest | VerifyRequest) => ({
+const scopeOf = (req: IssueRequest | VerifyRequest, test: boolean | undefined) => ({
   tenantId: req.tenant.tenantId,
   purpose: req.purpose,
   caller: req.caller ?? 'authenticated',
+  test,
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,7 +80,7 @@ export const sendEvents = (
   resent: boolean,
 ): OtpEventDetail[] => {
   const now = deps.now();
-  const scope = scopeOf(req);
+  const scope = scopeOf(req, item.test);
   const delivered = results.filter((r) => r.ok);
   const events: OtpEventDetail[] = [];
   if (!resent && delivered.length > 0) {
@@ -143,16 +147,22 @@ const refusalOf = (
 
 /**
  * `otp.refused` for a generate the engine refused (limits, pumping defence, number policy,
- * locks). A request for one recipient names it, masked; a fan-out names none.
+ * locks; `test` for a test destination's). A request for one recipient names it, masked; a
+ * fan-out names none.
  */
-export const refusalEvents = (deps: EngineDeps, req: IssueRequest, error: unknown): OtpEventDetail[] => {
+export const refusalEvents = (
+  deps: EngineDeps,
+  req: IssueRequest,
+  error: unknown,
+  test: boolean,
+): OtpEventDetail[] => {
   const refusal = refusalOf(error);
   if (!refusal) return [];
   const recipients = new Set(req.deliveries.map((d) => d.to));
   const [only] = recipients;
   return [
     {
-      ...envelope('otp.refused', deps.now(), scopeOf(req)),
+      ...envelope('otp.refused', deps.now(), scopeOf(req, test)),
       ...(recipients.size === 1 && only ? { recipient: maskDestination(only) } : {}),
       ...refusal,
     },
@@ -175,7 +185,7 @@ export const verifyEvents = (
   outcome: VerifyOutcome | 'expired',
 ): OtpEventDetail[] => {
   const now = deps.now();
-  const scope = scopeOf(req);
+  const scope = scopeOf(req, item.test);
   const max = req.tenant.policy.maxAttemptsPerCode;
   const about = { verificationId: item.id, recipient: maskDestination(req.subject), attempts: item.attempts };
   switch (outcome) {

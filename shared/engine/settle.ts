@@ -37,6 +37,8 @@ export interface ChallengeView {
   channels: string[];
   /** The client's name for the destination (IssueRequest.note), opened; undefined when none. */
   note?: string;
+  /** A test destination's code: nothing was sent (README "Test destinations"). */
+  test?: true;
 }
 
 /** The keyed-hash part of a subject's partition: stable for a (tenant, subject), reveals nothing. */
@@ -71,6 +73,7 @@ const viewOf = async (deps: EngineDeps, ref: ChallengeRef, item: ChallengeItem):
     sendCount: item.sendCount,
     attempts: item.attempts,
     channels: item.channels,
+    ...(item.test && { test: true as const }),
     ...(item.note !== undefined && {
       note: openCode(await deps.pepper(), noteAad(item, item.id), item.note),
     }),
@@ -116,9 +119,10 @@ export const settle = async (
     ...(ref.subject !== undefined && { subject: maskDestination(ref.subject) }),
     challengeId: result.item.id,
     outcome,
+    ...(result.item.test && { test: true }),
   });
   // Twilio's update: a cancel is `otp.canceled`; an approve by the tenant's backend is `otp.approved`.
-  const scope = { tenantId: ref.tenant.tenantId, purpose: ref.purpose };
+  const scope = { tenantId: ref.tenant.tenantId, purpose: ref.purpose, test: result.item.test };
   const about = { verificationId: result.item.id, attempts: result.item.attempts };
   await emit(deps, [
     outcome === 'canceled'

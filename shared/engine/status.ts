@@ -22,6 +22,8 @@ export interface VerificationStatus {
   createdAt: string;
   expiresAt: string;
   approvedAt?: string;
+  /** A test destination's code (README "Test destinations"): its channels were never sent to. */
+  test?: true;
   /** Per channel the code went to: `sent` until a provider's receipt says more. */
   channels: Record<
     string,
@@ -67,6 +69,7 @@ export const statusOf = (item: ChallengeWithStatus, maxAttempts: number, now: nu
     createdAt: iso(item.createdAt),
     expiresAt: iso(item.expiresAt),
     ...(item.consumedAt !== undefined ? { approvedAt: iso(item.consumedAt) } : {}),
+    ...(item.test ? { test: true as const } : {}),
     channels,
   };
 };

@@ -114,6 +114,7 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
       caller: trust,
       attempt: item.attempts,
       outcome,
+      ...(item.test && { test: true }),
     });
     await emit(deps, verifyEvents(deps, req, item, outcome));
   };

@@ -54,6 +54,12 @@ const common = {
     .max(200)
     .describe('What the code is for (v2:REGISTRATION, lr:forgotpassword); session ids are cut off'),
   caller: z.enum(['authenticated', 'anonymous']).optional(),
+  test: z
+    .literal(true)
+    .optional()
+    .describe(
+      "A test destination's code (the tenant's fixed code): nothing was sent to a provider and no send limit counted it",
+    ),
 };
 
 /** One verification (one code, stable across resends). */

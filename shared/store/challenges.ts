@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   type TransactWriteItem,
   UpdateItemCommand,
   type UpdateItemCommandInput,
@@ -39,6 +40,8 @@ export interface ChallengeItem {
   recipients: Set<string>;
   /** Breaker partitions (region, scope) its phone messages were counted in: a verify credits each. */
   breakers?: Set<string>;
+  /** A test destination's code (its tenant's fixed code): never sent, marked in logs and events. */
+  test?: true;
   ttl: number;
 }
 
@@ -59,6 +62,32 @@ export const putFresh = (tableName: string, item: ChallengeItem, now: number): T
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   },
 });
+
+/** The item a refused conditional write returned (ALL_OLD), if any; anything but a refusal is rethrown. */
+const refusedItem = (error: unknown): ChallengeItem | undefined => {
+  if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  return error.Item ? (unmarshall(error.Item as Record<string, AttributeValue>) as ChallengeItem) : undefined;
+};
+
+/**
+ * `putFresh` as one conditional PutItem, for a code with no counters to charge beside it (a test
+ * destination's): parallel generates are serialised on the item instead of cancelling each
+ * other's transactions (TransactionConflict), and the losers get the live item back.
+ */
+export const putFreshAlone = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  item: ChallengeItem,
+  now: number,
+): Promise<Reservation> => {
+  const { Put } = putFresh(tableName, item, now);
+  try {
+    await guard(() => ddb.send(new PutItemCommand(Put as NonNullable<typeof Put>)));
+    return { ok: true, item };
+  } catch (error) {
+    return { ok: false, old: refusedItem(error) };
+  }
+};
 
 /**
  * Counts one more send of the live code `old` (to `recipients`, adding to its sets). Two parallel
@@ -158,13 +187,7 @@ const updateLive = async (
     );
     return { ok: true, item: unmarshall(out.Attributes as Record<string, AttributeValue>) as ChallengeItem };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return {
-      ok: false,
-      old: error.Item
-        ? (unmarshall(error.Item as Record<string, AttributeValue>) as ChallengeItem)
-        : undefined,
-    };
+    return { ok: false, old: refusedItem(error) };
   }
 };
 

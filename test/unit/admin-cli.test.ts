@@ -101,6 +101,31 @@ describe('bin/admin', () => {
     expect(out.stdout).not.toContain('saved');
   });
 
+  it('refuses `tenant put` of a test destination in another spelling or with a short code, naming both', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'admin-')), 'tenant.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tenantId: 'acme',
+        name: 'Acme',
+        policy: { allowedRegions: ['US'] },
+        testDestinations: [{ to: '+1 500 555 0006', code: '1234' }],
+      }),
+    );
+    const out = await adminWith(
+      { TABLE_NAME: 'otp-local', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' },
+      'tenant',
+      'put',
+      '--file',
+      file,
+    );
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('testDestinations.0.to');
+    expect(out.stderr).toContain('write it as +15005550006');
+    expect(out.stderr).toContain('testDestinations.0.code');
+    expect(out.stdout).not.toContain('saved');
+  });
+
   it('names an unknown command and a missing TABLE_NAME with exit 2', async () => {
     expect(await admin('tenant', 'fly')).toMatchObject({
       code: 2,

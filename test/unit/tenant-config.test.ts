@@ -126,6 +126,72 @@ describe('tenant-config', () => {
     });
   });
 
+  describe('tenantConfigSchema › test destinations', () => {
+    const tests = (testDestinations: unknown, policy: Record<string, unknown> = {}) =>
+      issues(record({ testDestinations, policy: { allowedRegions: ['US'], ...policy } }));
+
+    it('accepts E.164 phones, even of types no channel may reach, and lower-case e-mails', () => {
+      expect(
+        tests([
+          { to: '+15005550006', code: '123456' },
+          { to: 'test@example.com', code: '000000' },
+          { to: '+447911123456', code: '123456' },
+        ]),
+      ).toEqual([]);
+    });
+
+    it('refuses an entry not written as requests are matched, naming the form to write', () => {
+      expect(
+        tests([
+          { to: '+1 500 555 0006', code: '123456' },
+          { to: 'Test@Example.com', code: '123456' },
+          { to: '15005550006', code: '123456' },
+          { to: '+15555550100', code: '123456' },
+        ]),
+      ).toEqual([
+        'testDestinations.0.to: write it as +15005550006, the form requests are matched in',
+        'testDestinations.1.to: write it as test@example.com, the form requests are matched in',
+        'testDestinations.2.to: not a valid E.164 phone number (+15005550006) or e-mail address',
+        // +1 555 555 0100 is no valid number: no dialect would ever hand it to the engine.
+        'testDestinations.3.to: not a valid E.164 phone number (+15005550006) or e-mail address',
+      ]);
+    });
+
+    it('refuses an entry listed twice', () => {
+      expect(
+        tests([
+          { to: '+15005550006', code: '123456' },
+          { to: '+15005550006', code: '654321' },
+        ]),
+      ).toEqual(['testDestinations.1.to: listed twice']);
+    });
+
+    it('refuses a code the tenant could not send: other length, letters in a numeric tenant, or outside the alphanumeric alphabet', () => {
+      expect(tests([{ to: '+15005550006', code: '12345' }])).toEqual([
+        'testDestinations.0.code: 6 digits (policy.codeLength), like every code of this tenant',
+      ]);
+      expect(tests([{ to: '+15005550006', code: '12345A' }])).toHaveLength(1);
+      expect(tests([{ to: '+15005550006', code: '1234' }], { codeLength: 4 })).toEqual([]);
+      const alnum = { codeAlphabet: 'alphanumeric', codeLength: 8 };
+      expect(tests([{ to: '+15005550006', code: 'AB23CD45' }], alnum)).toEqual([]);
+      // 0, 1, O, I and L are never in an alphanumeric code; lower case is not how it is matched.
+      expect(tests([{ to: '+15005550006', code: 'AB01CD45' }], alnum)).toEqual([
+        'testDestinations.0.code: 8 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ (policy.codeLength, policy.codeAlphabet)',
+      ]);
+      expect(tests([{ to: '+15005550006', code: 'ab23cd45' }], alnum)).toHaveLength(1);
+    });
+
+    it('keeps the list short and its entries strict in the record shape', () => {
+      const many = Array.from({ length: 101 }, (_, i) => ({ to: `t${i}@example.com`, code: '123456' }));
+      expect(tenantSchema.safeParse(record({ testDestinations: many })).success).toBe(false);
+      expect(
+        tenantSchema.safeParse(record({ testDestinations: [{ to: 'a@example.com', code: '123456', x: 1 }] }))
+          .success,
+      ).toBe(false);
+      expect(tenantSchema.parse(record()).testDestinations).toEqual([]);
+    });
+  });
+
   describe('the local demo tenant', () => {
     it('passes the write-time rules with its demo DLT ids and autofill lines', () => {
       const demo = demoTenant();
@@ -133,6 +199,13 @@ describe('tenant-config', () => {
       expect(demo.policy.allowedRegions).toContain('IN');
       expect(demo.dlt).toEqual({ entityId: expect.any(String), templateId: expect.any(String) });
       expect(tenantConfigSchema.safeParse({ ...demo, dlt: undefined }).success).toBe(false);
+    });
+
+    it('lists the test phone and e-mail npm start prints, with code 123456', () => {
+      expect(demoTenant().testDestinations).toEqual([
+        { to: '+15005550006', code: '123456' },
+        { to: 'test@example.com', code: '123456' },
+      ]);
     });
   });
 });
