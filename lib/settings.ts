@@ -46,6 +46,12 @@ export interface OtpSettings {
    * CloudFormation rule that refuses to deploy it.
    */
   readonly samLocal: boolean;
+  /**
+   * `-c sourceMaps=true`: ship each function with a linked source map and run it with
+   * `--enable-source-maps`, so stack traces name the TypeScript files. Off by default: Node then
+   * reads and parses the map on every cold start (lib/constructs/dialect-function.ts).
+   */
+  readonly sourceMaps: boolean;
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -117,6 +123,7 @@ export const readSettings = (scope: Construct): OtpSettings => {
     logLevel: logLevel as OtpSettings['logLevel'],
     alarmTopicArn,
     samLocal: bool(scope, 'samLocal', false),
+    sourceMaps: bool(scope, 'sourceMaps', false),
     smsMonthlySpendLimit:
       str(scope, 'smsMonthlySpendLimit') === undefined
         ? undefined
