@@ -101,6 +101,7 @@ export class OtpServiceStack extends Stack {
     const lifecycle = new OtpEvents(this, 'Events', {
       table,
       destroyOnRemoval: settings.destroyOnRemoval,
+      sourceMaps: settings.sourceMaps,
       receiptsCode: props.codeOverrides?.receipts,
     });
     for (const dialect of DIALECT_IDS)

@@ -58,6 +58,12 @@ export interface OtpSettings {
    * CloudFormation rule that refuses to deploy it.
    */
   readonly samLocal: boolean;
+  /**
+   * `-c sourceMaps=true`: ship each function with a linked source map and run it with
+   * `--enable-source-maps`, so stack traces name the TypeScript files. Off by default: Node then
+   * reads and parses the map on every cold start (lib/constructs/dialect-function.ts).
+   */
+  readonly sourceMaps: boolean;
 }
 
 /** A custom domain for the API: a regional API Gateway domain name with an ACM certificate of the same region. */
@@ -159,6 +165,7 @@ export const readSettings = (scope: Construct): OtpSettings => {
     smsFailureAlarmThreshold: positiveInt(scope, 'smsFailureAlarmThreshold', 10, 1, 10_000_000),
     customDomain: readCustomDomain(scope),
     samLocal,
+    sourceMaps: bool(scope, 'sourceMaps', false),
     smsMonthlySpendLimit:
       str(scope, 'smsMonthlySpendLimit') === undefined
         ? undefined

@@ -3,8 +3,8 @@ import type { ZodType } from 'zod';
 import * as z from 'zod';
 import {
   CASE_INSENSITIVE,
-  OPERATION_SCHEMAS,
   type OperationSchemas,
+  operationSchemas,
   SECURITY_SCHEMES,
   type SecurityScheme,
 } from './dialects/schemas';
@@ -174,7 +174,7 @@ const RETRY_AFTER = {
 
 const operationFor = (route: RouteDef, components: Components): JsonSchema => {
   const id = route.operationId;
-  const schemas: OperationSchemas = OPERATION_SCHEMAS[id] ?? { security: [] };
+  const schemas: OperationSchemas = operationSchemas()[id] ?? { security: [] };
   const name = pascal(id);
   const documented = new Set(
     objectParameters(schemas.path, 'path', `${name}Path`, components).map((p) => p.name),
@@ -239,7 +239,7 @@ const operationFor = (route: RouteDef, components: Components): JsonSchema => {
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the route table and the zod schemas each
- * dialect registered in OPERATION_SCHEMAS. Import the dialect modules (or their schemas modules)
+ * dialect registered (`operationSchemas()`). Import the dialect modules (or their schemas modules)
  * before calling: an operation whose schemas are not registered is listed without bodies.
  */
 export const buildOpenApi = (options: OpenApiOptions = {}): OpenApiDocument => {

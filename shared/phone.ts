@@ -28,6 +28,24 @@ export interface Phone {
   readonly nationalNumber: string;
 }
 
+let parses = 0;
+
+/**
+ * How many times libphonenumber has parsed a number in this process. Every parse goes through
+ * `parse` below, so a test can hold the count per request (test/integration/phone-parses.test.ts):
+ * a number is parsed once, where it enters, and carried as a `Phone` from there.
+ */
+export const phoneParses = (): number => parses;
+
+/** The one call of libphonenumber's parser; a `Phone` when the number is valid. */
+const parse = (
+  text: string,
+  options?: Parameters<typeof parsePhoneNumberFromString>[1],
+): Phone | undefined => {
+  parses++;
+  return phoneOf(parsePhoneNumberFromString(text, options));
+};
+
 const phoneOf = (parsed: ReturnType<typeof parsePhoneNumberFromString>): Phone | undefined =>
   parsed?.isValid()
     ? {
@@ -47,16 +65,23 @@ const phoneOf = (parsed: ReturnType<typeof parsePhoneNumberFromString>): Phone |
 export const parsePhone = (raw: string, defaultRegion: string): Phone | undefined => {
   const cleaned = raw.trim().replace(/[\s\-().]/g, '');
   if (!/^\+?\d{4,17}$/.test(cleaned)) return undefined;
-  if (cleaned.startsWith('+')) return phoneOf(parsePhoneNumberFromString(cleaned));
-  return (
-    phoneOf(parsePhoneNumberFromString(cleaned, defaultRegion.toUpperCase() as CountryCode)) ??
-    phoneOf(parsePhoneNumberFromString(`+${cleaned}`))
-  );
+  if (cleaned.startsWith('+')) return parse(cleaned);
+  return parse(cleaned, defaultRegion.toUpperCase() as CountryCode) ?? parse(`+${cleaned}`);
 };
+
+/**
+ * Parses `text` as libphonenumber does with these options (a default region, or a default
+ * dialling code such as `91`); undefined when it is not a valid number. For dialects whose
+ * country comes in a field of its own (app-otp's `countryCode`).
+ */
+export const parsePhoneWith = (
+  text: string,
+  options: { defaultCountry: CountryCode } | { defaultCallingCode: string },
+): Phone | undefined => parse(text, options);
 
 /** Parses an E.164 number (`+…`) as stored in a contact or a test; undefined when invalid. */
 export const parseE164 = (e164: string): Phone | undefined =>
-  e164.startsWith('+') ? phoneOf(parsePhoneNumberFromString(e164)) : undefined;
+  e164.startsWith('+') ? parse(e164) : undefined;
 
 /**
  * Lower-cased, trimmed e-mail address, or undefined when it is not one. An address becomes a

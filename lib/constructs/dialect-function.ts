@@ -21,21 +21,35 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /**
  * esbuild settings for every function: one ESM file for Node.js 24 on arm64 with the AWS SDK
  * bundled (the runtime's built-in SDK version drifts; a bundled one is what the tests ran against).
+ *
+ * Source maps are opt-in (`-c sourceMaps=true`, README "Stack traces"): with them each function
+ * ships a linked map and runs with `--enable-source-maps`, which makes Node read and parse the map
+ * at start-up and costs 7–17 ms of every cold start (docs/PERFORMANCE.md). Without them the
+ * bundle is the same file minus its last `sourceMappingURL` line, so a position in a production
+ * stack trace (`index.mjs:1:23456`) is found with the map of a `-c sourceMaps=true` synth of the
+ * same commit (esbuild output is deterministic).
  */
-export const BUNDLING: nodejs.BundlingOptions = {
+export const bundlingOptions = (sourceMaps: boolean): nodejs.BundlingOptions => ({
   format: nodejs.OutputFormat.ESM,
   // Syntax every supported Node.js runs: 22 (the oldest `engines` allows, for the local runtime
   // and the benchmark) and 24 (Lambda, CI).
   target: 'node22',
   minify: true,
-  sourceMap: true,
-  sourcesContent: false,
+  sourceMap: sourceMaps,
+  ...(sourceMaps ? { sourcesContent: false } : {}),
   externalModules: [],
   mainFields: ['module', 'main'],
   // CommonJS dependencies bundled into ESM still call require(); give them one.
   banner:
     "import { createRequire as __otpCreateRequire } from 'node:module'; const require = __otpCreateRequire(import.meta.url);",
-};
+});
+
+/** The bundling of a default deploy (no source maps). */
+export const BUNDLING: nodejs.BundlingOptions = bundlingOptions(false);
+
+/** `NODE_OPTIONS` of every function: source-map support only when the deploy ships maps. */
+export const runtimeEnvironment = (sourceMaps: boolean): Record<string, string> =>
+  sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {};
 
 export interface DialectFunctionProps {
   readonly dialect: DialectId;
@@ -115,7 +129,7 @@ export class DialectFunction extends Construct {
         SES_FROM_ADDRESS: settings.sesFromAddress,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeEnvironment(settings.sourceMaps),
         ...(settings.samLocal ? samLocalEnvironment(dialect) : {}),
       },
       ...(props.code
@@ -125,7 +139,7 @@ export class DialectFunction extends Construct {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: BUNDLING,
+            bundling: bundlingOptions(settings.sourceMaps),
           }),
     });
 

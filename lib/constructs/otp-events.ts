@@ -14,7 +14,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
-import { BUNDLING, PROJECT_ROOT } from './dialect-function';
+import { bundlingOptions, PROJECT_ROOT, runtimeEnvironment } from './dialect-function';
 
 /** The SES events that are receipts (SES's EventBridge detail-types for them). */
 export const SES_RECEIPT_DETAIL_TYPES = [
@@ -27,6 +27,8 @@ export const SES_RECEIPT_DETAIL_TYPES = [
 export interface OtpEventsProps {
   readonly table: dynamodb.ITable;
   readonly destroyOnRemoval: boolean;
+  /** Ship a source map and run with `--enable-source-maps` (`-c sourceMaps=true`). */
+  readonly sourceMaps: boolean;
   /** Prebuilt code for the receipt function instead of bundling (infrastructure tests). */
   readonly receiptsCode?: lambda.Code | undefined;
 }
@@ -118,7 +120,7 @@ export class OtpEvents extends Construct {
         TABLE_NAME: props.table.tableName,
         OTP_EVENT_BUS_NAME: this.bus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeEnvironment(props.sourceMaps),
       },
       ...(props.receiptsCode
         ? { code: props.receiptsCode, handler: 'index.handler' }
@@ -127,7 +129,7 @@ export class OtpEvents extends Construct {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: BUNDLING,
+            bundling: bundlingOptions(props.sourceMaps),
           }),
     });
     role.addToPolicy(

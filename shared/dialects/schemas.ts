@@ -51,20 +51,30 @@ export type SecurityScheme =
 /** Security schemes by name; each dialect registers the ones its operations name. */
 export const SECURITY_SCHEMES: Record<string, SecurityScheme> = {};
 
-/**
- * Schemas of every operation by operationId (see shared/routes.ts). Each dialect registers its
- * own in its schemas module; the OpenAPI generator reads this map.
- */
-export const OPERATION_SCHEMAS: Record<string, OperationSchemas> = {};
+/** Builders of each dialect's operation schemas, not yet run. */
+const pending: Array<() => Record<string, OperationSchemas>> = [];
+const built: Record<string, OperationSchemas> = {};
 
 /**
- * Registers a dialect's part of the OpenAPI document as one block: its operations' schemas and
- * the security schemes they name (called at module load of each dialect's schemas module).
+ * Schemas of every operation by operationId (see shared/routes.ts), for the OpenAPI generator and
+ * the tests. Built on first call: a Lambda never calls it, so the documentation-only schemas
+ * (responses, error shapes, vendor-cased bodies) cost its cold start nothing. Building a zod
+ * schema is the largest part of importing the code (docs/PERFORMANCE.md, "Cold start").
+ */
+export const operationSchemas = (): Readonly<Record<string, OperationSchemas>> => {
+  for (const build of pending.splice(0)) Object.assign(built, build());
+  return built;
+};
+
+/**
+ * Registers a dialect's part of the OpenAPI document as one block: a function that builds its
+ * operations' schemas (run by `operationSchemas()`, never at module load) and the security schemes
+ * they name.
  */
 export const registerSchemas = (
-  schemas: Record<string, OperationSchemas>,
+  build: () => Record<string, OperationSchemas>,
   securitySchemes: Record<string, SecurityScheme> = {},
 ): void => {
-  Object.assign(OPERATION_SCHEMAS, schemas);
+  pending.push(build);
   Object.assign(SECURITY_SCHEMES, securitySchemes);
 };

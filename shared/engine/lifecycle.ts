@@ -6,8 +6,8 @@ import {
   RateLimitedError,
   TooManyAttemptsError,
 } from '../errors';
+import { EVENT_VERSION } from '../events/names';
 import type { OtpEventDetail, OtpEventOf, OtpEventType } from '../events/schema';
-import { EVENT_VERSION } from '../events/schema';
 import { maskDestination } from '../mask';
 import { markExpiryObserved } from '../store/challenge-status';
 import type { ChallengeItem } from '../store/challenges';

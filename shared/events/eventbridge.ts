@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EVENTS_TIMEOUTS } from '../timeouts';
+import { EVENT_SOURCE } from './names';
 import { bounded, type EventPublisher, summarize } from './publisher';
-import { EVENT_SOURCE, type OtpEventDetail } from './schema';
+import type { OtpEventDetail } from './schema';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES = 10;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { EVENT_SOURCE, EVENT_VERSION, type OtpEventType } from './names';
 
 /**
  * The lifecycle events of a verification, version 1. These zod schemas are the one definition:
@@ -11,25 +12,9 @@ import * as z from 'zod';
  * shapes of shared/mask.ts (`+91*******219`, `to***@gmail.com`).
  */
 
-/** The EventBridge `source` of every lifecycle event. */
-export const EVENT_SOURCE = 'otp-service';
-
-/** Bumped on a breaking change of any detail; additive fields keep the version. */
-export const EVENT_VERSION = '1' as const;
-
-export const EVENT_TYPES = [
-  'otp.issued',
-  'otp.sent',
-  'otp.delivered',
-  'otp.delivery_failed',
-  'otp.approved',
-  'otp.attempt_failed',
-  'otp.max_attempts_reached',
-  'otp.expired',
-  'otp.canceled',
-  'otp.refused',
-] as const;
-export type OtpEventType = (typeof EVENT_TYPES)[number];
+// The names are their own module so that the Lambdas, which import only them and this module's
+// types, never build these schemas at start-up.
+export { EVENT_SOURCE, EVENT_TYPES, EVENT_VERSION, type OtpEventType } from './names';
 
 const channel = z.enum(['SMS', 'EMAIL', 'VOICE', 'WHATSAPP', 'ZALO']);
 

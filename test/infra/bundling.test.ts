@@ -11,24 +11,26 @@ import { OtpServiceStack } from '../../lib/otp-stack';
 import { DIALECTS } from '../../shared/routes';
 import { inlineCodeExcept, onlyId, SYNTH_CONTEXT } from './synth';
 
-// The real esbuild path for one function (the others are inline): what `cdk synth` does five times.
-const outdir = mkdtempSync(path.join(tmpdir(), 'otp-cdk-bundling-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-const app = new App({
-  outdir,
-  context: SYNTH_CONTEXT,
-  stackTraces: false,
-  builtinCloudFormationValidation: false,
+// The real esbuild path for one function (the others are inline): what `cdk synth` does five
+// times. Synthesised twice: as deployed by default, and with the `-c sourceMaps=true` opt-in.
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
 });
-const stack = new OtpServiceStack(app, 'OtpServiceStack', {
-  codeOverrides: inlineCodeExcept('capillary-v2'),
-});
-const assembly = app.synth();
-const template = Template.fromStack(stack);
 
-/** The one file asset of the synth: the bundled capillary-v2 function. */
-const assetDir = (() => {
+const synthBundled = (context: Record<string, unknown>) => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'otp-cdk-bundling-'));
+  outdirs.push(outdir);
+  const app = new App({
+    outdir,
+    context: { ...SYNTH_CONTEXT, ...context },
+    stackTraces: false,
+    builtinCloudFormationValidation: false,
+  });
+  const stack = new OtpServiceStack(app, 'OtpServiceStack', {
+    codeOverrides: inlineCodeExcept('capillary-v2'),
+  });
+  const assembly = app.synth();
   const manifest = JSON.parse(
     readFileSync(path.join(assembly.directory, 'OtpServiceStack.assets.json'), 'utf8'),
   ) as {
@@ -36,8 +38,23 @@ const assetDir = (() => {
   };
   const zips = Object.values(manifest.files).filter((f) => f.source.packaging === 'zip');
   if (zips.length !== 1) throw new Error(`expected one bundled function asset, found ${zips.length}`);
-  return path.join(assembly.directory, (zips[0] as { source: { path: string } }).source.path);
-})();
+  /** The one file asset of the synth: the bundled capillary-v2 function. */
+  const assetDir = path.join(assembly.directory, (zips[0] as { source: { path: string } }).source.path);
+  return { template: Template.fromStack(stack), assetDir };
+};
+
+const { template, assetDir } = synthBundled({});
+const withMaps = synthBundled({ sourceMaps: 'true' });
+
+/** `NODE_OPTIONS` of every function of a template (dialects and receipts), by logical id. */
+const nodeOptions = (t: Template): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(t.findResources('AWS::Lambda::Function')).map(([id, fn]) => [
+      id,
+      (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment
+        ?.Variables?.NODE_OPTIONS,
+    ]),
+  );
 
 describe('OtpServiceStack bundling', () => {
   describe('capillary-v2 (esbuild)', () => {
@@ -59,15 +76,36 @@ describe('OtpServiceStack bundling', () => {
       });
     });
 
-    it('emits one minified ES module with a source map and nothing else to install', () => {
-      expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    it('emits one minified ES module and nothing else to install: no source map by default', () => {
+      expect(readdirSync(assetDir).sort()).toEqual(['index.mjs']);
       const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
       // The createRequire banner: CommonJS dependencies bundled into ESM still call require().
       expect(bundle.startsWith('import { createRequire as __otpCreateRequire }')).toBe(true);
-      expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      expect(bundle).not.toMatch(/sourceMappingURL/);
       expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\s*\}/);
       // Minified: few lines for a bundle of this size.
       expect(bundle.split('\n').length).toBeLessThan(200);
+    });
+
+    it('starts every function without --enable-source-maps by default (Node would parse a map at each cold start)', () => {
+      const options = nodeOptions(template);
+      expect(Object.keys(options).length).toBeGreaterThanOrEqual(7);
+      expect(Object.values(options).filter((o) => o !== undefined)).toEqual([]);
+    });
+
+    it('ships a linked map and runs every function with --enable-source-maps under -c sourceMaps=true', () => {
+      expect(readdirSync(withMaps.assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const mapped = readFileSync(path.join(withMaps.assetDir, 'index.mjs'), 'utf8');
+      expect(mapped).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      const options = nodeOptions(withMaps.template);
+      expect(Object.keys(options).length).toBeGreaterThanOrEqual(7);
+      expect(new Set(Object.values(options))).toEqual(new Set(['--enable-source-maps']));
+    });
+
+    it("bundles the same code either way, so a default deploy's stack positions decode with an opt-in map", () => {
+      const plain = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+      const mapped = readFileSync(path.join(withMaps.assetDir, 'index.mjs'), 'utf8');
+      expect(mapped.replace(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/, '')).toBe(plain);
     });
 
     it('bundles the AWS SDK instead of importing the runtime copy', () => {

@@ -679,6 +679,7 @@ describe('OtpServiceStack context', () => {
     ['sesIdentityArn', 'identity/*'],
     ['logLevel', 'LOUD'],
     ['apiTracing', 'yes'],
+    ['sourceMaps', 'yes'],
   ])('refuses context %s=%s and names the key', (key, value) => {
     expect(() => synthStack({ [key]: value })).toThrow(key);
   });

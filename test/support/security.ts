@@ -15,7 +15,7 @@ import { DEMO, seedDemoTenant } from '../../local/demo-tenant';
 import type { AppDeps } from '../../shared/app-deps';
 import { APP_OTP_ERRORS } from '../../shared/dialects/app-otp/errors';
 import { signPayload } from '../../shared/dialects/capillary-auth/payload-hash';
-import { OPERATION_SCHEMAS } from '../../shared/dialects/schemas';
+import { operationSchemas } from '../../shared/dialects/schemas';
 import type { LambdaHandler } from '../../shared/http/types';
 import { type DialectId, ROUTES, type RouteDef } from '../../shared/routes';
 import { TenantDirectory } from '../../shared/tenant-directory';
@@ -423,7 +423,7 @@ export const liveAuthEngineIds = async (h: SecurityHarness): Promise<LiveIds> =>
 
 /** The success body schema of an operation (SummitAI: either service's). */
 export const successSchema = (operationId: string): z.ZodType | undefined =>
-  OPERATION_SCHEMAS[operationId]?.response;
+  operationSchemas()[operationId]?.response;
 
 /** Every route of the route table, for `describe.each`. */
 export const ALL_ROUTES: RouteDef[] = [...ROUTES];

@@ -3,9 +3,8 @@ import {
   getCountries,
   getCountryCallingCode,
   isSupportedCountry,
-  parsePhoneNumberFromString,
 } from 'libphonenumber-js/max';
-import { type Phone, parseE164 } from '../../phone';
+import { type Phone, parsePhoneWith } from '../../phone';
 
 /** Dialling codes of every region libphonenumber knows (non-geographic ranges such as +800 are not SMS targets). */
 const CALLING_CODES = new Set<string>(getCountries().map((c) => getCountryCallingCode(c)));
@@ -42,10 +41,9 @@ export const resolvePhone = (phoneNumber: string | number, countryCode: string |
     .trim()
     .replace(/[\s\-().]/g, '');
   if (!/^\+?\d{4,17}$/.test(raw)) return { ok: false, error: 'INVALID_PHONE_NUMBER' };
-  const parsed = parsePhoneNumberFromString(raw, options);
-  if (!parsed?.isValid() || parsed.countryCallingCode !== callingCode) {
-    return { ok: false, error: 'INVALID_PHONE_NUMBER' };
-  }
-  const phone = parseE164(parsed.number);
-  return phone ? { ok: true, phone } : { ok: false, error: 'INVALID_PHONE_NUMBER' };
+  // One parse: the number comes back as the `Phone` the engine carries.
+  const phone = parsePhoneWith(raw, options);
+  return phone && phone.callingCode === callingCode
+    ? { ok: true, phone }
+    : { ok: false, error: 'INVALID_PHONE_NUMBER' };
 };

@@ -23,62 +23,70 @@ export const verifyBody = z.object({
 });
 export type VerifyBody = z.infer<typeof verifyBody>;
 
-export const registerResponse = z.object({
-  authCode: z.string().describe('4 digits; present it with the OTP on verify. Same value on a resend'),
-  isNewUser: z.boolean().describe('True until this JWT subject has verified this phone number once'),
-});
-export const verifyResponse = z.object({ message: z.literal('Phone number verified successfully') });
-export const errorResponse = z.object({
-  message: z.string().describe('An error name such as UN_AUTHORIZED'),
-});
-
-const sendErrors = [400, 401, 429, 503];
-
-/** Seed 001: the user's JWT in the `user-jwt-token` header (a `Bearer ` prefix is tolerated). */
-const security = [{ appOtpUserJwt: [] }];
-const registered = { authCode: '5255', isNewUser: false };
-/** What every app-otp operation shares: its error shape, statuses, Retry-After and auth. */
-const common = { error: errorResponse, errorStatuses: sendErrors, retryAfterStatuses: [429, 503], security };
-
 registerSchemas(
-  {
-    appOtpRegister: {
-      body: registerBody,
-      response: registerResponse,
-      ...common,
-      examples: {
-        request: {
-          seed: {
-            summary: 'Seed 001 (its `XX` as a real region)',
-            value: { phone_number: '1234567890', countryCode: 'IN' },
+  () => {
+    const registerResponse = z.object({
+      authCode: z.string().describe('4 digits; present it with the OTP on verify. Same value on a resend'),
+      isNewUser: z.boolean().describe('True until this JWT subject has verified this phone number once'),
+    });
+    const verifyResponse = z.object({ message: z.literal('Phone number verified successfully') });
+    const errorResponse = z.object({
+      message: z.string().describe('An error name such as UN_AUTHORIZED'),
+    });
+
+    const sendErrors = [400, 401, 429, 503];
+
+    /** Seed 001: the user's JWT in the `user-jwt-token` header (a `Bearer ` prefix is tolerated). */
+    const security = [{ appOtpUserJwt: [] }];
+    const registered = { authCode: '5255', isNewUser: false };
+    /** What every app-otp operation shares: its error shape, statuses, Retry-After and auth. */
+    const common = {
+      error: errorResponse,
+      errorStatuses: sendErrors,
+      retryAfterStatuses: [429, 503],
+      security,
+    };
+    return {
+      appOtpRegister: {
+        body: registerBody,
+        response: registerResponse,
+        ...common,
+        examples: {
+          request: {
+            seed: {
+              summary: 'Seed 001 (its `XX` as a real region)',
+              value: { phone_number: '1234567890', countryCode: 'IN' },
+            },
           },
+          response: registered,
         },
-        response: registered,
       },
-    },
-    appOtpResend: {
-      body: registerBody,
-      response: registerResponse,
-      ...common,
-      examples: {
-        request: { seed: { summary: 'Seed 001', value: { phone_number: '9876543219', countryCode: '+91' } } },
-        response: { authCode: '2735', isNewUser: true },
-      },
-    },
-    appOtpVerify: {
-      body: verifyBody,
-      response: verifyResponse,
-      ...common,
-      examples: {
-        request: {
-          seed: {
-            summary: 'Seed 001 (numbers as numbers)',
-            value: { phone_number: '1234567890', countryCode: 'IN', authCode: 1234, otp: 5678 },
+      appOtpResend: {
+        body: registerBody,
+        response: registerResponse,
+        ...common,
+        examples: {
+          request: {
+            seed: { summary: 'Seed 001', value: { phone_number: '9876543219', countryCode: '+91' } },
           },
+          response: { authCode: '2735', isNewUser: true },
         },
-        response: { message: 'Phone number verified successfully' },
       },
-    },
+      appOtpVerify: {
+        body: verifyBody,
+        response: verifyResponse,
+        ...common,
+        examples: {
+          request: {
+            seed: {
+              summary: 'Seed 001 (numbers as numbers)',
+              value: { phone_number: '1234567890', countryCode: 'IN', authCode: 1234, otp: 5678 },
+            },
+          },
+          response: { message: 'Phone number verified successfully' },
+        },
+      },
+    };
   },
   {
     appOtpUserJwt: {

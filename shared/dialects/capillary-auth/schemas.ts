@@ -53,26 +53,33 @@ export const schemasFor = (variant: 'mobile' | 'web') => {
   return { tokenGenerate, otpGenerate, otpValidate, tokenRegenerate };
 };
 
-const status = z.object({
-  success: z.boolean(),
-  code: z.number().describe('200 on success, else the auth engine code (15xx, 5004)'),
-  message: z.string(),
-});
-const auth = z.object({ token: z.string().nullable(), key: z.string().nullable() });
-const user = z.object({
-  appRegistered: z.boolean(),
-  sessionId: z.string().nullable(),
-  role: z.enum(['VIEW', 'USER']),
-  userRegisteredForPassword: z.boolean(),
-});
+/** The success and error shapes, for the OpenAPI document only. */
+const responses = () => {
+  const status = z.object({
+    success: z.boolean(),
+    code: z.number().describe('200 on success, else the auth engine code (15xx, 5004)'),
+    message: z.string(),
+  });
+  const auth = z.object({ token: z.string().nullable(), key: z.string().nullable() });
+  const user = z.object({
+    appRegistered: z.boolean(),
+    sessionId: z.string().nullable(),
+    role: z.enum(['VIEW', 'USER']),
+    userRegisteredForPassword: z.boolean(),
+  });
 
-export const statusOnlyResponse = z.object({ status });
-export const authResponse = z.object({ status, auth, user });
+  const statusOnlyResponse = z.object({ status });
+  const authResponse = z.object({ status, auth, user });
+  return { statusOnlyResponse, authResponse };
+};
 
 const ERROR_STATUSES = [400, 403, 413, 429, 500, 503];
 
 /** The OpenAPI shapes of one variant's four operations. */
-const operations = (variant: 'Mobile' | 'Web'): Record<string, OperationSchemas> => {
+const operations = (
+  variant: 'Mobile' | 'Web',
+  { statusOnlyResponse, authResponse }: ReturnType<typeof responses>,
+): Record<string, OperationSchemas> => {
   const s = schemasFor(variant === 'Mobile' ? 'mobile' : 'web');
   const op = (body: z.ZodType, response: z.ZodType, example?: Record<string, unknown>): OperationSchemas => ({
     body,
@@ -95,4 +102,7 @@ const operations = (variant: 'Mobile' | 'Web'): Record<string, OperationSchemas>
   };
 };
 
-registerSchemas({ ...operations('Mobile'), ...operations('Web') });
+registerSchemas(() => {
+  const shapes = responses();
+  return { ...operations('Mobile', shapes), ...operations('Web', shapes) };
+});

@@ -86,98 +86,99 @@ export const validateBody = z
     path: ['code'],
   });
 
-const message = z.object({ code: z.number(), message: z.string() });
-
-export const generateResponse = z.object({
-  createdId: z.number().describe('Id of this request; 1 when a live code was re-sent'),
-  warnings: z.array(message.extend({ channel: z.string().optional() })),
-});
-export const validateResponse = z.object({ entity: z.boolean(), warnings: z.array(message) });
-export const errorResponse = z.object({
-  entity: z.boolean().optional(),
-  errors: z.array(message),
-  warnings: z.array(message),
-});
-
-/** Seed 004's request examples, as the seed writes them (its SMS example completed). */
-const SEED_GENERATE_EXAMPLES = {
-  EMAIL: {
-    summary: 'E-mail, SMS and a phone call (seed 004)',
-    value: {
-      entityType: 'email',
-      entityValue: 'tomsawyer@gmail.com',
-      action: 'REGISTRATION',
-      template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
-      emailTemplate: {
-        subject: 'Validation Code',
-        body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. You will also receive the validation code by SMS on your registered mobile number shortly.',
-      },
-      channels: [
-        { type: 'SMS', value: '9955882233' },
-        { type: 'EMAIL', value: 'tomsawyer@gmail.com' },
-        { type: 'PHONE', value: '9955882233' },
-      ],
-    },
-  },
-  WHATSAPP: {
-    summary: 'WhatsApp template (seed 004)',
-    value: {
-      entityType: 'mobile',
-      entityValue: '919986000581',
-      action: 'POINTS',
-      whatsappTemplateName: 'test_temp2',
-      channels: [{ type: 'whatsapp', value: '919986000586' }],
-    },
-  },
-  SMS: {
-    summary: 'SMS and a phone call (seed 004)',
-    value: {
-      entityType: 'MOBILE',
-      entityValue: '911234567896',
-      action: 'POINTSTRANSFER',
-      template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
-      channels: [
-        { type: 'SMS', value: '911234567896' },
-        { type: 'PHONE', value: '911234567896' },
-      ],
-    },
-  },
-};
-
-/** Seed 004: HTTP Basic client id and secret, or an OAuth bearer token of the tenant's issuer. */
-const security: SecurityRequirement[] = [{ capillaryV2Basic: [] }, { capillaryV2Bearer: [] }];
-
 registerSchemas(
-  {
-    capillaryV2Generate: {
-      body: generateBody,
-      response: generateResponse,
-      error: errorResponse,
-      errorStatuses: [400, 401, 429, 503],
-      security,
-      examples: { request: SEED_GENERATE_EXAMPLES, response: { createdId: 10, warnings: [] } },
-    },
-    capillaryV2Validate: {
-      body: validateBody,
-      response: validateResponse,
-      error: errorResponse,
-      errorStatuses: [400, 401, 429, 503],
-      security,
-      examples: {
-        request: {
-          SMS: {
-            summary: 'The code of the SMS example',
-            value: {
-              entityType: 'MOBILE',
-              entityValue: '911234567896',
-              action: 'POINTSTRANSFER',
-              code: '123456',
+  () => {
+    const message = z.object({ code: z.number(), message: z.string() });
+
+    const generateResponse = z.object({
+      createdId: z.number().describe('Id of this request; 1 when a live code was re-sent'),
+      warnings: z.array(message.extend({ channel: z.string().optional() })),
+    });
+    const validateResponse = z.object({ entity: z.boolean(), warnings: z.array(message) });
+    const errorResponse = z.object({
+      entity: z.boolean().optional(),
+      errors: z.array(message),
+      warnings: z.array(message),
+    });
+
+    /** Seed 004's request examples, as the seed writes them (its SMS example completed). */
+    const SEED_GENERATE_EXAMPLES = {
+      EMAIL: {
+        summary: 'E-mail, SMS and a phone call (seed 004)',
+        value: {
+          entityType: 'email',
+          entityValue: 'tomsawyer@gmail.com',
+          action: 'REGISTRATION',
+          template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+          emailTemplate: {
+            subject: 'Validation Code',
+            body: 'Dear Customer, The validation code for your request is: {{ validation_code }}. You will also receive the validation code by SMS on your registered mobile number shortly.',
+          },
+          channels: [
+            { type: 'SMS', value: '9955882233' },
+            { type: 'EMAIL', value: 'tomsawyer@gmail.com' },
+            { type: 'PHONE', value: '9955882233' },
+          ],
+        },
+      },
+      WHATSAPP: {
+        summary: 'WhatsApp template (seed 004)',
+        value: {
+          entityType: 'mobile',
+          entityValue: '919986000581',
+          action: 'POINTS',
+          whatsappTemplateName: 'test_temp2',
+          channels: [{ type: 'whatsapp', value: '919986000586' }],
+        },
+      },
+      SMS: {
+        summary: 'SMS and a phone call (seed 004)',
+        value: {
+          entityType: 'MOBILE',
+          entityValue: '911234567896',
+          action: 'POINTSTRANSFER',
+          template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+          channels: [
+            { type: 'SMS', value: '911234567896' },
+            { type: 'PHONE', value: '911234567896' },
+          ],
+        },
+      },
+    };
+
+    /** Seed 004: HTTP Basic client id and secret, or an OAuth bearer token of the tenant's issuer. */
+    const security: SecurityRequirement[] = [{ capillaryV2Basic: [] }, { capillaryV2Bearer: [] }];
+    return {
+      capillaryV2Generate: {
+        body: generateBody,
+        response: generateResponse,
+        error: errorResponse,
+        errorStatuses: [400, 401, 429, 503],
+        security,
+        examples: { request: SEED_GENERATE_EXAMPLES, response: { createdId: 10, warnings: [] } },
+      },
+      capillaryV2Validate: {
+        body: validateBody,
+        response: validateResponse,
+        error: errorResponse,
+        errorStatuses: [400, 401, 429, 503],
+        security,
+        examples: {
+          request: {
+            SMS: {
+              summary: 'The code of the SMS example',
+              value: {
+                entityType: 'MOBILE',
+                entityValue: '911234567896',
+                action: 'POINTSTRANSFER',
+                code: '123456',
+              },
             },
           },
+          response: { entity: true, warnings: [] },
         },
-        response: { entity: true, warnings: [] },
       },
-    },
+    };
   },
   {
     capillaryV2Basic: {

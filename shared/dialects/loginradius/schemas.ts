@@ -79,83 +79,84 @@ export const verifyBody = z.preprocess(
   }),
 );
 
-/** The documented (vendor-cased) shapes for the OpenAPI document; any key casing is accepted. */
-const generateDoc = z.object({
-  Phone: z.string().describe('Phone number: E.164, digits with country code, or national digits'),
-  Uid: z.string().optional().describe('The user id; required for `addphone` only'),
-});
-const verifyDoc = z.object({
-  Phone: z.string().describe('The phone number the code was sent to'),
-  Otp: z.string().describe('The code from the SMS'),
-});
-
-export const generateResponse = z.object({
-  Token: z.string().describe('Opaque id of this code (never the code); stable across re-sends'),
-  ExpiresIn: z.string().describe('ISO-8601 time at which the code expires'),
-});
-export const verifyResponse = z.object({ IsVerified: z.literal(true) });
-export const errorResponse = z.object({
-  Description: z.string(),
-  ErrorCode: z.number(),
-  Message: z.string(),
-  IsProviderError: z.boolean(),
-  ProviderErrorResponse: z.string().nullable(),
-});
-
-/**
- * `{smsotptype}`: the seed's seven types (matched case-insensitively) and the API reference's
- * spelling of phone verification.
- */
-const pathParameters = z.object({
-  smsotptype: z
-    .enum([...SMS_OTP_TYPES, ...Object.keys(ALIASES)])
-    .describe('The SMS OTP type (case-insensitive)'),
-});
-
-/**
- * The site key in the query (`?apikey=…&apisecret=…`, seed 000) or in headers; with request
- * signing, `digest` and `X-Request-Expires` replace the secret.
- */
-const security: SecurityRequirement[] = [
-  { loginRadiusApiKey: [], loginRadiusApiSecret: [] },
-  { loginRadiusApiKeyHeader: [], loginRadiusApiSecretHeader: [] },
-  { loginRadiusApiKeyHeader: [], loginRadiusRequestDigest: [] },
-];
-/** What both operations share: the path, error shape, statuses, Retry-After, body types and auth. */
-const common = {
-  path: pathParameters,
-  error: errorResponse,
-  errorStatuses: [400, 401, 403, 404, 429, 500, 503],
-  retryAfterStatuses: [429, 503],
-  bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] as const,
-  security,
-};
-
 registerSchemas(
-  {
-    loginRadiusSmsOtpGenerate: {
-      body: generateDoc,
-      response: generateResponse,
-      ...common,
-      examples: {
-        request: {
-          addphone: { summary: 'addphone (seed 000)', value: { Phone: '+919955882233', Uid: '<Uid>' } },
-          forgotpassword: { summary: 'Every other type (seed 000)', value: { Phone: '+919955882233' } },
+  () => {
+    /** The documented (vendor-cased) shapes for the OpenAPI document; any key casing is accepted. */
+    const generateDoc = z.object({
+      Phone: z.string().describe('Phone number: E.164, digits with country code, or national digits'),
+      Uid: z.string().optional().describe('The user id; required for `addphone` only'),
+    });
+    const verifyDoc = z.object({
+      Phone: z.string().describe('The phone number the code was sent to'),
+      Otp: z.string().describe('The code from the SMS'),
+    });
+
+    const generateResponse = z.object({
+      Token: z.string().describe('Opaque id of this code (never the code); stable across re-sends'),
+      ExpiresIn: z.string().describe('ISO-8601 time at which the code expires'),
+    });
+    const verifyResponse = z.object({ IsVerified: z.literal(true) });
+    const errorResponse = z.object({
+      Description: z.string(),
+      ErrorCode: z.number(),
+      Message: z.string(),
+      IsProviderError: z.boolean(),
+      ProviderErrorResponse: z.string().nullable(),
+    });
+
+    /**
+     * `{smsotptype}`: the seed's seven types (matched case-insensitively) and the API reference's
+     * spelling of phone verification.
+     */
+    const pathParameters = z.object({
+      smsotptype: z
+        .enum([...SMS_OTP_TYPES, ...Object.keys(ALIASES)])
+        .describe('The SMS OTP type (case-insensitive)'),
+    });
+
+    /**
+     * The site key in the query (`?apikey=…&apisecret=…`, seed 000) or in headers; with request
+     * signing, `digest` and `X-Request-Expires` replace the secret.
+     */
+    const security: SecurityRequirement[] = [
+      { loginRadiusApiKey: [], loginRadiusApiSecret: [] },
+      { loginRadiusApiKeyHeader: [], loginRadiusApiSecretHeader: [] },
+      { loginRadiusApiKeyHeader: [], loginRadiusRequestDigest: [] },
+    ];
+    /** What both operations share: the path, error shape, statuses, Retry-After, body types and auth. */
+    const common = {
+      path: pathParameters,
+      error: errorResponse,
+      errorStatuses: [400, 401, 403, 404, 429, 500, 503],
+      retryAfterStatuses: [429, 503],
+      bodyMediaTypes: ['application/json', 'application/x-www-form-urlencoded'] as const,
+      security,
+    };
+    return {
+      loginRadiusSmsOtpGenerate: {
+        body: generateDoc,
+        response: generateResponse,
+        ...common,
+        examples: {
+          request: {
+            addphone: { summary: 'addphone (seed 000)', value: { Phone: '+919955882233', Uid: '<Uid>' } },
+            forgotpassword: { summary: 'Every other type (seed 000)', value: { Phone: '+919955882233' } },
+          },
+          response: { Token: 'c1f3b0a2-5d7e-4b8a-9f0e-2a6c4d8e1b3f', ExpiresIn: '2026-01-01T10:10:00.000Z' },
         },
-        response: { Token: 'c1f3b0a2-5d7e-4b8a-9f0e-2a6c4d8e1b3f', ExpiresIn: '2026-01-01T10:10:00.000Z' },
       },
-    },
-    loginRadiusSmsOtpVerify: {
-      body: verifyDoc,
-      response: verifyResponse,
-      ...common,
-      examples: {
-        request: {
-          verify: { summary: 'The code from the SMS', value: { Phone: '+919955882233', Otp: '123456' } },
+      loginRadiusSmsOtpVerify: {
+        body: verifyDoc,
+        response: verifyResponse,
+        ...common,
+        examples: {
+          request: {
+            verify: { summary: 'The code from the SMS', value: { Phone: '+919955882233', Otp: '123456' } },
+          },
+          response: { IsVerified: true },
         },
-        response: { IsVerified: true },
       },
-    },
+    };
   },
   {
     loginRadiusApiKey: { type: 'apiKey', in: 'query', name: 'apikey', description: 'The site API key' },

@@ -95,103 +95,104 @@ const withUser = <T extends z.ZodType>(user: T) =>
 export const generateRequest = withUser(generateUser);
 export const validateRequest = withUser(validateUser);
 
-/** SummitAI's response envelope: the same keys on success and error. */
-const envelope = <T extends z.ZodType>(outputObject: T) =>
-  z.object({
-    Errors: z.string().describe('Empty on success; the error message otherwise'),
-    Message: z.string(),
-    Output: z.string(),
-    TokenID: z.string().describe('Always empty: no session token is issued'),
-    OrgID: z.number(),
-    OutputObject: outputObject,
-    OutputID: z.number(),
-    Input: z.null(),
-  });
+registerSchemas(() => {
+  /** SummitAI's response envelope: the same keys on success and error. */
+  const envelope = <T extends z.ZodType>(outputObject: T) =>
+    z.object({
+      Errors: z.string().describe('Empty on success; the error message otherwise'),
+      Message: z.string(),
+      Output: z.string(),
+      TokenID: z.string().describe('Always empty: no session token is issued'),
+      OrgID: z.number(),
+      OutputObject: outputObject,
+      OutputID: z.number(),
+      Input: z.null(),
+    });
 
-export const generateResponse = envelope(
-  z.object({
-    OTP_Communication: z.array(
-      z.object({
-        Message: z.string().describe('Where the OTP went, masked: "OTP sent to to***@sy***.com and ***219"'),
-        AuthenticationType: z.literal('password'),
-        TransactionID: z.uuid().describe('Opaque; pass it to ADM_ValidateOTP. Same on a re-send'),
-      }),
-    ),
-  }),
-);
-export const validateResponse = envelope(
-  z.object({ OTP_Validation: z.array(z.object({ Message: z.string() })) }),
-);
-export const errorResponse = envelope(z.null());
+  const generateResponse = envelope(
+    z.object({
+      OTP_Communication: z.array(
+        z.object({
+          Message: z
+            .string()
+            .describe('Where the OTP went, masked: "OTP sent to to***@sy***.com and ***219"'),
+          AuthenticationType: z.literal('password'),
+          TransactionID: z.uuid().describe('Opaque; pass it to ADM_ValidateOTP. Same on a re-send'),
+        }),
+      ),
+    }),
+  );
+  const validateResponse = envelope(z.object({ OTP_Validation: z.array(z.object({ Message: z.string() })) }));
+  const errorResponse = envelope(z.null());
 
-/** Seed 003's sample request, with a password a real one would need (15 characters). */
-const SEED_GENERATE = {
-  ServiceName: 'ADM_GenerateOTP',
-  objCommonParameters: {
-    _ProxyDetails: {
-      SAASOrgID: '0',
-      LoginUID: 0,
-      RequestType: 'mobile',
-      MobileVersion: '5.10.3',
-      Password: 'XXXX@123-XXXX@123',
-      AuthType: 'FORM',
-      ProxyID: 0,
-      OrgID: '1',
-      TokenID: '',
-      ReturnType: 'JSON',
-      UserName: 'google@sum.com',
+  /** Seed 003's sample request, with a password a real one would need (15 characters). */
+  const SEED_GENERATE = {
+    ServiceName: 'ADM_GenerateOTP',
+    objCommonParameters: {
+      _ProxyDetails: {
+        SAASOrgID: '0',
+        LoginUID: 0,
+        RequestType: 'mobile',
+        MobileVersion: '5.10.3',
+        Password: 'XXXX@123-XXXX@123',
+        AuthType: 'FORM',
+        ProxyID: 0,
+        OrgID: '1',
+        TokenID: '',
+        ReturnType: 'JSON',
+        UserName: 'google@sum.com',
+      },
+      objUserInformation: { DomainId: 1, UserID: 967, LoginUID: 967, UserName: 'abcd' },
     },
-    objUserInformation: { DomainId: 1, UserID: 967, LoginUID: 967, UserName: 'abcd' },
-  },
-};
-
-registerSchemas({
-  summitAiService: {
-    body: z.union([generateRequest, validateRequest]),
-    response: z.union([generateResponse, validateResponse]),
-    error: errorResponse,
-    errorStatuses: [400, 401, 404, 413, 429, 503],
-    retryAfterStatuses: [429, 503],
-    // SummitAI sends its credentials in the body (`_ProxyDetails`: FORM or APIKey), which no
-    // OpenAPI security scheme can name: the operation documents them in its body schema.
-    security: [],
-    examples: {
-      request: {
-        generate: { summary: 'ADM_GenerateOTP (seed 003)', value: SEED_GENERATE },
-        validate: {
-          summary: 'ADM_ValidateOTP',
-          value: {
-            ...SEED_GENERATE,
-            ServiceName: 'ADM_ValidateOTP',
-            objCommonParameters: {
-              ...SEED_GENERATE.objCommonParameters,
-              objUserInformation: {
-                LoginUID: 967,
-                OTP_Text: '123456',
-                TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
+  };
+  return {
+    summitAiService: {
+      body: z.union([generateRequest, validateRequest]),
+      response: z.union([generateResponse, validateResponse]),
+      error: errorResponse,
+      errorStatuses: [400, 401, 404, 413, 429, 503],
+      retryAfterStatuses: [429, 503],
+      // SummitAI sends its credentials in the body (`_ProxyDetails`: FORM or APIKey), which no
+      // OpenAPI security scheme can name: the operation documents them in its body schema.
+      security: [],
+      examples: {
+        request: {
+          generate: { summary: 'ADM_GenerateOTP (seed 003)', value: SEED_GENERATE },
+          validate: {
+            summary: 'ADM_ValidateOTP',
+            value: {
+              ...SEED_GENERATE,
+              ServiceName: 'ADM_ValidateOTP',
+              objCommonParameters: {
+                ...SEED_GENERATE.objCommonParameters,
+                objUserInformation: {
+                  LoginUID: 967,
+                  OTP_Text: '123456',
+                  TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
+                },
               },
             },
           },
         },
-      },
-      response: {
-        Errors: '',
-        Message: '',
-        Output: '',
-        TokenID: '',
-        OrgID: 1,
-        OutputObject: {
-          OTP_Communication: [
-            {
-              Message: 'OTP sent to ***219',
-              AuthenticationType: 'password',
-              TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
-            },
-          ],
+        response: {
+          Errors: '',
+          Message: '',
+          Output: '',
+          TokenID: '',
+          OrgID: 1,
+          OutputObject: {
+            OTP_Communication: [
+              {
+                Message: 'OTP sent to ***219',
+                AuthenticationType: 'password',
+                TransactionID: '36d97a51-07ee-480e-a50e-e6fb53baf14f',
+              },
+            ],
+          },
+          OutputID: 0,
+          Input: null,
         },
-        OutputID: 0,
-        Input: null,
       },
     },
-  },
+  };
 });

@@ -137,119 +137,129 @@ export const createCheckBody = z
     path: ['To'],
   });
 
-const date = z.string().describe('ISO 8601, UTC');
-const sid = (prefix: string) => z.string().describe(`${prefix}…`);
-
-export const verificationResponse = z.object({
-  sid: sid('VE'),
-  service_sid: sid('VA'),
-  account_sid: sid('AC'),
-  to: z.string(),
-  channel: z.enum(CHANNELS),
-  status: z.enum(['pending', 'approved', 'canceled', 'max_attempts_reached', 'deleted', 'failed', 'expired']),
-  valid: z.boolean(),
-  lookup: z.unknown(),
-  amount: z.null(),
-  payee: z.null(),
-  send_code_attempts: z.array(
-    z.object({ attempt_sid: sid('VL'), channel: z.enum(CHANNELS), time: date.nullable() }),
-  ),
-  date_created: date,
-  date_updated: date,
-  sna: z.null(),
-  url: z.string(),
-});
-
-export const checkResponse = verificationResponse
-  .pick({
-    sid: true,
-    service_sid: true,
-    account_sid: true,
-    to: true,
-    channel: true,
-    status: true,
-    valid: true,
-    amount: true,
-    payee: true,
-    date_created: true,
-    date_updated: true,
-  })
-  .extend({ sna_attempts_error_codes: z.array(z.unknown()) });
-
-export const serviceResponse = z.object({
-  sid: sid('VA'),
-  account_sid: sid('AC'),
-  friendly_name: z.string(),
-  code_length: z.number(),
-  lookup_enabled: z.boolean(),
-  psd2_enabled: z.boolean(),
-  skip_sms_to_landlines: z.boolean(),
-  dtmf_input_required: z.boolean(),
-  tts_name: z.null(),
-  do_not_share_warning_enabled: z.boolean(),
-  custom_code_enabled: z.boolean(),
-  push: z.null(),
-  totp: z.null(),
-  default_template_sid: z.null(),
-  whatsapp: z.null(),
-  passkeys: z.null(),
-  verify_event_subscription_enabled: z.boolean(),
-  whatsapp_template_name: z.string().nullable(),
-  date_created: date,
-  date_updated: date,
-  url: z.string(),
-  links: z.record(z.string(), z.string()),
-});
-
-export const serviceListResponse = z.object({
-  services: z.array(serviceResponse),
-  meta: z.object({
-    page: z.number(),
-    page_size: z.number(),
-    first_page_url: z.string(),
-    previous_page_url: z.null(),
-    url: z.string(),
-    next_page_url: z.null(),
-    key: z.literal('services'),
-  }),
-});
-
-export const errorResponse = z.object({
-  code: z.number(),
-  message: z.string(),
-  more_info: z.string(),
-  status: z.number(),
-});
-
-/**
- * What every operation shares: Twilio's error body and statuses, form (or JSON) bodies, and HTTP
- * Basic with the account SID and auth token or an API key SID and secret.
- */
-const errors = {
-  error: errorResponse,
-  errorStatuses: [400, 401, 403, 404, 429, 503],
-  bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'] as const,
-  security: [{ twilioBasic: [] }],
-};
 registerSchemas(
-  {
-    twilioCreateService: {
-      body: createServiceBody,
-      response: serviceResponse,
-      successStatus: 201,
-      ...errors,
-    },
-    twilioListServices: { response: serviceListResponse, ...errors },
-    twilioFetchService: { response: serviceResponse, ...errors },
-    twilioCreateVerification: {
-      body: createVerificationBody,
-      response: verificationResponse,
-      successStatus: 201,
-      ...errors,
-    },
-    twilioFetchVerification: { response: verificationResponse, ...errors },
-    twilioUpdateVerification: { body: updateVerificationBody, response: verificationResponse, ...errors },
-    twilioCreateVerificationCheck: { body: createCheckBody, response: checkResponse, ...errors },
+  () => {
+    const date = z.string().describe('ISO 8601, UTC');
+    const sid = (prefix: string) => z.string().describe(`${prefix}…`);
+
+    const verificationResponse = z.object({
+      sid: sid('VE'),
+      service_sid: sid('VA'),
+      account_sid: sid('AC'),
+      to: z.string(),
+      channel: z.enum(CHANNELS),
+      status: z.enum([
+        'pending',
+        'approved',
+        'canceled',
+        'max_attempts_reached',
+        'deleted',
+        'failed',
+        'expired',
+      ]),
+      valid: z.boolean(),
+      lookup: z.unknown(),
+      amount: z.null(),
+      payee: z.null(),
+      send_code_attempts: z.array(
+        z.object({ attempt_sid: sid('VL'), channel: z.enum(CHANNELS), time: date.nullable() }),
+      ),
+      date_created: date,
+      date_updated: date,
+      sna: z.null(),
+      url: z.string(),
+    });
+
+    const checkResponse = verificationResponse
+      .pick({
+        sid: true,
+        service_sid: true,
+        account_sid: true,
+        to: true,
+        channel: true,
+        status: true,
+        valid: true,
+        amount: true,
+        payee: true,
+        date_created: true,
+        date_updated: true,
+      })
+      .extend({ sna_attempts_error_codes: z.array(z.unknown()) });
+
+    const serviceResponse = z.object({
+      sid: sid('VA'),
+      account_sid: sid('AC'),
+      friendly_name: z.string(),
+      code_length: z.number(),
+      lookup_enabled: z.boolean(),
+      psd2_enabled: z.boolean(),
+      skip_sms_to_landlines: z.boolean(),
+      dtmf_input_required: z.boolean(),
+      tts_name: z.null(),
+      do_not_share_warning_enabled: z.boolean(),
+      custom_code_enabled: z.boolean(),
+      push: z.null(),
+      totp: z.null(),
+      default_template_sid: z.null(),
+      whatsapp: z.null(),
+      passkeys: z.null(),
+      verify_event_subscription_enabled: z.boolean(),
+      whatsapp_template_name: z.string().nullable(),
+      date_created: date,
+      date_updated: date,
+      url: z.string(),
+      links: z.record(z.string(), z.string()),
+    });
+
+    const serviceListResponse = z.object({
+      services: z.array(serviceResponse),
+      meta: z.object({
+        page: z.number(),
+        page_size: z.number(),
+        first_page_url: z.string(),
+        previous_page_url: z.null(),
+        url: z.string(),
+        next_page_url: z.null(),
+        key: z.literal('services'),
+      }),
+    });
+
+    const errorResponse = z.object({
+      code: z.number(),
+      message: z.string(),
+      more_info: z.string(),
+      status: z.number(),
+    });
+
+    /**
+     * What every operation shares: Twilio's error body and statuses, form (or JSON) bodies, and HTTP
+     * Basic with the account SID and auth token or an API key SID and secret.
+     */
+    const errors = {
+      error: errorResponse,
+      errorStatuses: [400, 401, 403, 404, 429, 503],
+      bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'] as const,
+      security: [{ twilioBasic: [] }],
+    };
+    return {
+      twilioCreateService: {
+        body: createServiceBody,
+        response: serviceResponse,
+        successStatus: 201,
+        ...errors,
+      },
+      twilioListServices: { response: serviceListResponse, ...errors },
+      twilioFetchService: { response: serviceResponse, ...errors },
+      twilioCreateVerification: {
+        body: createVerificationBody,
+        response: verificationResponse,
+        successStatus: 201,
+        ...errors,
+      },
+      twilioFetchVerification: { response: verificationResponse, ...errors },
+      twilioUpdateVerification: { body: updateVerificationBody, response: verificationResponse, ...errors },
+      twilioCreateVerificationCheck: { body: createCheckBody, response: checkResponse, ...errors },
+    };
   },
   {
     twilioBasic: {
