@@ -11,6 +11,7 @@ import { OtpApi } from './constructs/otp-api';
 import { OtpEvents } from './constructs/otp-events';
 import { OtpTable } from './constructs/otp-table';
 import { SmsSpendLimit } from './constructs/sms-spend-limit';
+import { addTenantWebhooks } from './constructs/tenant-webhook';
 import { refuseDeploy } from './sam-local';
 import { readSettings } from './settings';
 
@@ -106,6 +107,9 @@ export class OtpServiceStack extends Stack {
     for (const dialect of DIALECT_IDS)
       lifecycle.grantPublish(this.functions[dialect].fn, this.functions[dialect].role);
 
+    // Tenant webhooks: the shared queue and role always, one rule per `webhooks` context entry.
+    const webhooks = addTenantWebhooks(this, lifecycle.bus);
+
     const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
       routes: ROUTES,
       functions: byDialect((dialect) => this.functions[dialect].fn),
@@ -121,7 +125,11 @@ export class OtpServiceStack extends Stack {
     if (settings.alarmTopicArn) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn);
       const action = new cloudwatchActions.SnsAction(topic);
-      for (const alarm of [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)]) {
+      for (const alarm of [
+        serverErrorAlarm,
+        webhooks.deadLetterAlarm,
+        ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms),
+      ]) {
         alarm.addAlarmAction(action);
       }
     }

@@ -63,6 +63,20 @@ describe('cdk-nag', () => {
       ],
       ['the SMS spend limit set by the stack', { smsMonthlySpendLimit: '50' }],
       ['API stage tracing opted in', { apiTracing: 'true' }],
+      [
+        'a tenant webhook in the context',
+        {
+          webhooks: [
+            {
+              tenant: 'acme',
+              url: 'https://hooks.acme.example/otp',
+              auth: 'basic',
+              username: 'otp',
+              secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-AbCdEf',
+            },
+          ],
+        },
+      ],
     ])('reports nothing with %s', (_name, context) => {
       expect(findingsOf(buildApp(context))).toEqual([]);
     });
