@@ -104,8 +104,11 @@ export class OtpServiceStack extends Stack {
       destroyOnRemoval: settings.destroyOnRemoval,
       receiptsCode: props.codeOverrides?.receipts,
     });
-    for (const dialect of DIALECT_IDS)
+    for (const dialect of DIALECT_IDS) {
       lifecycle.grantPublish(this.functions[dialect].fn, this.functions[dialect].role);
+      if (settings.smsProvider === 'end-user-messaging')
+        lifecycle.grantTextMessages(this.functions[dialect].fn, this.functions[dialect].role);
+    }
 
     // Tenant webhooks: the shared queue and role always, one rule per `webhooks` context entry.
     const webhooks = addTenantWebhooks(this, lifecycle.bus);

@@ -35,6 +35,7 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     sesEndpoint: c.SES_ENDPOINT,
     sesConfigurationSet: c.SES_CONFIGURATION_SET,
     voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
+    smsProvider: c.SMS_PROVIDER,
   };
   const senders: Senders = Object.fromEntries(
     Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),

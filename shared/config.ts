@@ -37,6 +37,11 @@ const configSchema = z
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
     /** SMS-Voice v2 configuration set whose event destination reports voice receipts (the stack's). */
     SMS_VOICE_CONFIGURATION_SET: z.string().min(1).optional(),
+    /**
+     * Who sends SMS: `sns` (SNS Publish, the default) or `end-user-messaging` (SMS-Voice v2
+     * SendTextMessage with SMS_VOICE_CONFIGURATION_SET, so texts get delivery receipts).
+     */
+    SMS_PROVIDER: z.enum(['sns', 'end-user-messaging']).default('sns'),
     /** Seconds a tenant record and its credentials are cached in a warm container. */
     TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })

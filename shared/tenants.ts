@@ -282,6 +282,15 @@ export const channelSettingsSchema = z.object({
         .string()
         .regex(/^\+[1-9]\d{2,14}$/, { message: 'an E.164 number like +18005550100' })
         .optional(),
+      /**
+       * Only when the stack sends SMS through End User Messaging (`smsProvider`): the origination
+       * identity `SendTextMessage` uses, a pool, phone number or sender id by id or ARN
+       * (`pool-…`, `phone-…`, `arn:aws:sms-voice:…`). Unset: `originationNumber`, then `senderId`.
+       */
+      originationIdentity: z
+        .string()
+        .regex(/^[A-Za-z0-9_:/+-]{1,256}$/)
+        .optional(),
     })
     .optional(),
   /** z.email() takes ASCII only: SES needs a 7-bit local part and a punycode domain. */

@@ -24,6 +24,9 @@ export const SES_RECEIPT_DETAIL_TYPES = [
   'Email Rejected',
 ];
 
+/** SMS-Voice v2 resources SendTextMessage is authorised on besides the configuration set. */
+const IDENTITY_TYPES = ['phone-number', 'pool', 'sender-id', 'opt-out-list'] as const;
+
 export interface OtpEventsProps {
   readonly table: dynamodb.ITable;
   readonly destroyOnRemoval: boolean;
@@ -170,6 +173,33 @@ export class OtpEvents extends Construct {
       reason:
         'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no resource-level permissions.',
     });
+  }
+
+  /**
+   * Lets a dialect function send SMS through End User Messaging (`smsProvider`): SendTextMessage
+   * on this stack's configuration set (the only one it may name, so every text it sends reports
+   * its receipt) and on the account's origination identities, which tenants choose at run time.
+   */
+  grantTextMessages(fn: lambda.Function, role: iam.IRole): void {
+    fn.addEnvironment('SMS_PROVIDER', 'end-user-messaging');
+    const stack = Stack.of(this);
+    const identities = IDENTITY_TYPES.map((resource) =>
+      stack.formatArn({ service: 'sms-voice', resource, resourceName: '*' }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [this.smsVoiceConfigurationSet.attrArn, ...identities],
+      }),
+    );
+    // On the role's policy, where the finding is raised (never stack-wide).
+    const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
+    Validations.of(policy).acknowledge(
+      ...IDENTITY_TYPES.map((type) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason: `SendTextMessage is authorised on the origination identity each tenant configures at run time; this covers the ${type} resources of this account and region, for this one action (the configuration set is the stack's own).`,
+      })),
+    );
   }
 
   /** Lets a dialect function publish lifecycle events and send with the receipt configuration sets. */

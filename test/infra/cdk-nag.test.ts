@@ -63,6 +63,7 @@ describe('cdk-nag', () => {
       ],
       ['the SMS spend limit set by the stack', { smsMonthlySpendLimit: '50' }],
       ['API stage tracing opted in', { apiTracing: 'true' }],
+      ['SMS through End User Messaging', { smsProvider: 'end-user-messaging' }],
       [
         'a tenant webhook in the context',
         {
