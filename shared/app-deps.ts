@@ -1,11 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelFactory } from './channels/aws';
 import type { ChannelType, Senders } from './channels/types';
+import type { RememberWhatsAppMessage } from './channels/whatsapp';
 import { config } from './config';
 import type { EngineDeps } from './engine/types';
 import { createEventBridgePublisher } from './events/eventbridge';
 import { logger } from './logger';
+import { maskDestination } from './mask';
+import { parseE164 } from './phone';
 import { secretValue } from './secrets';
+import { rememberWhatsAppMessage } from './store/whatsapp-messages';
 import { TenantDirectory } from './tenant-directory';
 import { dynamoClientOptions } from './timeouts';
 
@@ -23,6 +27,34 @@ export interface AppDeps extends EngineDeps {
 let deps: AppDeps | undefined;
 
 /**
+ * Writes the message-id → code item WhatsApp receipts need. A failed write costs the receipt,
+ * not the message (it was sent), so it is logged and swallowed.
+ */
+export const whatsAppMemory =
+  (ddb: DynamoDBClient, tableName: string): RememberWhatsAppMessage =>
+  async (messageId, message) => {
+    if (!message.receipt) return;
+    try {
+      await rememberWhatsAppMessage(
+        ddb,
+        tableName,
+        messageId,
+        {
+          ref: message.receipt,
+          recipient: maskDestination(message.to),
+          country: parseE164(message.to)?.region,
+        },
+        Date.now(),
+      );
+    } catch (error) {
+      logger.warn('whatsapp receipt lookup not written', {
+        challengeId: message.receipt.id,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  };
+
+/**
  * The production deps, built once per container from the validated config. AWS clients are
  * created here and nowhere else. `channels` are the senders this Lambda may use: each function
  * names its own, so the others' SDKs stay out of its bundle.
@@ -30,22 +62,23 @@ let deps: AppDeps | undefined;
 export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>): AppDeps => {
   if (deps) return deps;
   const c = config();
-  const channelOptions = {
-    sesFrom: c.SES_FROM_ADDRESS,
-    sesEndpoint: c.SES_ENDPOINT,
-    sesConfigurationSet: c.SES_CONFIGURATION_SET,
-    voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
-    smsProvider: c.SMS_PROVIDER,
-  };
-  const senders: Senders = Object.fromEntries(
-    Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
-  );
   const ddb = new DynamoDBClient({
     ...(c.DYNAMODB_ENDPOINT ? { endpoint: c.DYNAMODB_ENDPOINT } : {}),
     // Bounded so a throttled or hung store answers the dialect's 503 inside the handler's early
     // timeout (SDK defaults: no request timeout, 4 attempts): shared/timeouts.ts.
     ...dynamoClientOptions(),
   });
+  const channelOptions = {
+    sesFrom: c.SES_FROM_ADDRESS,
+    sesEndpoint: c.SES_ENDPOINT,
+    sesConfigurationSet: c.SES_CONFIGURATION_SET,
+    voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
+    smsProvider: c.SMS_PROVIDER,
+    rememberWhatsAppMessage: whatsAppMemory(ddb, c.TABLE_NAME),
+  };
+  const senders: Senders = Object.fromEntries(
+    Object.entries(channels).map(([channel, make]) => [channel, make(channelOptions)]),
+  );
   deps = {
     ddb,
     tableName: c.TABLE_NAME,

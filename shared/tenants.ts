@@ -328,6 +328,12 @@ export const channelSettingsSchema = z.object({
         .string()
         .regex(/^v\d{1,3}\.\d$/, { message: 'a Graph API version like v24.0' })
         .optional(),
+      /**
+       * Delivery receipts for WhatsApp (README, "Events and receipts"): Social Messaging names a
+       * status by the message id only, so each send also writes a message-id → code item (one
+       * more PutItem per WhatsApp code). Off unless the tenant wants `otp.delivered` for WhatsApp.
+       */
+      receipts: z.boolean().optional(),
     })
     .optional(),
   /**

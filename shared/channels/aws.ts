@@ -7,6 +7,7 @@ import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 // being linked ("request for '../timeouts' is not in cache").
 import './client-options';
 import type { Sender, Senders } from './types';
+import type { RememberWhatsAppMessage } from './whatsapp';
 import { createZaloSender } from './zalo';
 
 /** Clients a test injects instead of the real ones (e.g. instances under aws-sdk-client-mock). */
@@ -34,6 +35,8 @@ export interface AwsSendersOptions {
    * `SendTextMessage` with the configuration set above, whose events are delivery receipts.
    */
   smsProvider?: SmsProvider | undefined;
+  /** Records a WhatsApp message id for its receipt (tenants with `channels.whatsapp.receipts`). */
+  rememberWhatsAppMessage?: RememberWhatsAppMessage | undefined;
   clients?: AwsChannelClients;
 }
 
@@ -111,7 +114,10 @@ export const voiceSender: ChannelFactory = (options) =>
 export const whatsappSender: ChannelFactory = (options) =>
   deferred(async () => {
     const { createWhatsAppSender, createWhatsAppClient } = await import('./whatsapp');
-    return createWhatsAppSender(once(() => options.clients?.whatsapp ?? createWhatsAppClient()));
+    return createWhatsAppSender(
+      once(() => options.clients?.whatsapp ?? createWhatsAppClient()),
+      options.rememberWhatsAppMessage,
+    );
   });
 
 /** Zalo through the tenant's HTTPS provider (plain fetch: no SDK to defer). */
