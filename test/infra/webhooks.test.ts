@@ -156,6 +156,17 @@ describe('OtpServiceStack webhooks', () => {
     });
   });
 
+  describe('alarm actions', () => {
+    it('sends the dead-letter alarm to the alarm topic when one is set', () => {
+      const topic = 'arn:aws:sns:eu-west-1:123456789012:ops';
+      const { template: t } = synthStack({ alarmTopicArn: topic });
+      const alarms = Object.entries(resourcesOf(t, 'AWS::CloudWatch::Alarm')).filter(([id]) =>
+        id.startsWith('WebhooksDeadLettersAlarm'),
+      );
+      expect(alarms.map(([, a]) => a.Properties?.AlarmActions)).toEqual([[topic]]);
+    });
+  });
+
   describe('without webhooks in the context', () => {
     it('still has the queue, role and outputs, and no connection', () => {
       const { template: bare } = synthStack();
