@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LOCAL_CONSTANTS } from '../local/config';
 import { generateSecret, secretProblem } from '../shared/credential-secret';
 import { apiKeyCredentialId, formCredentialId } from '../shared/dialects/summitai/credentials';
@@ -24,8 +25,10 @@ import { tenantConfigSchema } from '../shared/tenant-config';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { mapTenantSecrets, tenantSecretFields } from '../shared/tenant-secrets';
 import { CREDENTIAL_KINDS, type CredentialKind, type Tenant } from '../shared/tenants';
+import { isEventType, WEBHOOK_DEFAULT_HEADER, webhookUrlProblem } from '../shared/webhooks';
 import { describeError, type Target, UsageError, zodIssues } from './admin/errors';
 import * as ops from './admin/operations';
+import * as webhooks from './admin/webhooks';
 import { showVerification } from './admin-verification';
 
 const OPTIONS = {
@@ -49,6 +52,11 @@ const OPTIONS = {
   'whatsapp-template': { type: 'string' },
   purpose: { type: 'string' },
   subject: { type: 'string' },
+  url: { type: 'string' },
+  auth: { type: 'string' },
+  header: { type: 'string' },
+  'event-types': { type: 'string' },
+  rate: { type: 'string' },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -180,6 +188,24 @@ const ENVIRONMENT = `Environment:
   local:    DYNAMODB_ENDPOINT=http://127.0.0.1:8000 TABLE_NAME=otp-local npm run admin -- tenant list
   deployed: TABLE_NAME=… SEALING_KEY_SECRET_ARN=… AWS_PROFILE=… npm run admin -- tenant list`;
 
+/** The stack outputs `webhook` commands need, from the environment (named in `webhook --help`). */
+const webhookStack = (env: NodeJS.ProcessEnv): webhooks.WebhookStack => {
+  const read = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new UsageError(`set ${name} (a stack output; \`webhook --help\`)`);
+    return value;
+  };
+  return {
+    eventBusName: read('OTP_EVENT_BUS_NAME'),
+    roleArn: read('WEBHOOK_ROLE_ARN'),
+    deadLetterQueueArn: read('WEBHOOK_DEAD_LETTER_QUEUE_ARN'),
+    namePrefix: read('WEBHOOK_NAME_PREFIX'),
+  };
+};
+
+/** The EventBridge client of `webhook` commands (your AWS credentials and region). */
+const eventBridge = (): EventBridgeClient => new EventBridgeClient({ maxAttempts: 3 });
+
 /** What each noun is, shown above its commands in `<noun> --help`. */
 const NOUNS: Record<string, string> = {
   tenant: `A tenant is one customer of the service: its policy, templates, channels, JWT issuer and
@@ -220,6 +246,16 @@ every other limit is the tenant's.`,
 left, expiry and the delivery status per channel (from the providers' receipts; docs/ARCHITECTURE.md).
 Reading it needs the pepper that keys codes: PEPPER_SECRET_ARN in AWS, the local one against
 DynamoDB Local.`,
+  webhook: `A tenant's lifecycle events POSTed to its HTTPS endpoint by EventBridge API destinations
+(README, "Webhooks"): body {"type": "otp.delivered", "detail": {…}} with detail as in
+schemas/events/<type>.json; the receiver checks the API key header (--auth api-key, default header
+x-otp-webhook-key) or HTTP Basic credentials (--auth basic --user NAME), and deduplicates on
+detail.eventId (delivery is at least once). Without --secret a key or password is generated and
+printed once; EventBridge keeps it in a Secrets Manager secret of its own. EventBridge retries for
+an hour, then moves the event to the stack's dead-letter queue (alarm WebhooksDeadLettersAlarm).
+Needs, from the stack outputs: OTP_EVENT_BUS_NAME (EventBusName), WEBHOOK_ROLE_ARN,
+WEBHOOK_DEAD_LETTER_QUEUE_ARN, WEBHOOK_NAME_PREFIX; and AWS credentials with events:* on them.
+Webhooks in code instead: the "webhooks" CDK context (lib/constructs/tenant-webhook.ts).`,
   contact: `A contact is a user of a tenant with a phone and/or e-mail, for dialects that name a user
 instead of a destination (SummitAI, Capillary auth USERNAME).`,
 };
@@ -450,6 +486,70 @@ id is written and the old id deleted (both are printed).`,
           subject: need(ctx.values, 'subject'),
         }),
       );
+    },
+  },
+  'webhook put': {
+    args: '--tenant ID --url https://… --auth api-key|basic [--header NAME] [--user NAME] [--secret S] [--event-types otp.delivered,…] [--rate N]',
+    summary: "create or replace the tenant's webhook; prints the key or password once",
+    run: async (ctx) => {
+      const { values } = ctx;
+      const url = need(values, 'url');
+      const problem = webhookUrlProblem(url);
+      if (problem) throw new UsageError(`--url ${problem}`);
+      const auth = need(values, 'auth');
+      if (auth !== 'api-key' && auth !== 'basic') throw new UsageError('--auth must be api-key or basic');
+      const eventTypes = values['event-types']?.split(',').map((t) => t.trim());
+      const unknown = eventTypes?.filter((t) => !isEventType(t));
+      if (unknown?.length) throw new UsageError(`--event-types: unknown ${unknown.join(', ')}`);
+      const rate = values.rate === undefined ? undefined : Number(values.rate);
+      if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1 && rate <= 300))
+        throw new UsageError('--rate must be an integer from 1 to 300 (calls per second)');
+      const header = values.header ?? WEBHOOK_DEFAULT_HEADER;
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(header)) throw new UsageError('--header must be a header name');
+      if (values.secret !== undefined && values.secret.length < 16)
+        throw new UsageError('--secret must be at least 16 characters (leave it out to generate one)');
+      const secret = values.secret ?? generateSecret();
+      const stack = webhookStack(process.env);
+      const tenant = await tenantOf(ctx);
+      const made = await webhooks.putWebhook(eventBridge(), stack, {
+        tenantId: tenant.tenantId,
+        url,
+        auth:
+          auth === 'api-key'
+            ? { kind: 'api-key', header, key: secret }
+            : { kind: 'basic', username: need(values, 'user'), password: secret },
+        eventTypes,
+        rateLimitPerSecond: rate,
+      });
+      // Printed once, like a credential: EventBridge keeps it and never shows it again.
+      const shown = values.secret === undefined;
+      ctx.print(
+        json({
+          ...made,
+          ...(auth === 'api-key' ? { header } : { user: values.user }),
+          ...(shown ? { [auth === 'api-key' ? 'key' : 'password']: secret } : {}),
+        }),
+      );
+    },
+  },
+  'webhook list': {
+    args: '',
+    summary: "this stack's CLI-made webhooks: tenant, URL, API destination state, rule state",
+    run: async (ctx) => {
+      const rows = await webhooks.listWebhooks(eventBridge(), webhookStack(process.env));
+      ctx.print(columns(rows, ['tenant', 'url', 'state', 'rule']));
+    },
+  },
+  'webhook delete': {
+    args: '--tenant ID',
+    summary: "delete the tenant's webhook (rule, API destination, connection and its secret)",
+    run: async (ctx) => {
+      const result = await webhooks.deleteWebhook(
+        eventBridge(),
+        webhookStack(process.env),
+        need(ctx.values, 'tenant'),
+      );
+      ctx.print(json(result));
     },
   },
   'twilio account': {

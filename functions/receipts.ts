@@ -2,7 +2,9 @@
  * The receipt function: provider delivery receipts → the challenge's last delivery status and
  * `otp.delivered` / `otp.delivery_failed` events. Invoked by an EventBridge rule on the default
  * bus (SES configuration-set events, `source: aws.ses`) and by the SNS topic of the SMS-Voice v2
- * configuration set's event destination (voice, and SMS sent through End User Messaging).
+ * configuration set's event destination (voice, and SMS sent through End User Messaging), and
+ * WhatsApp statuses (`aws.social-messaging` events on the default bus, or a WABA's SNS event
+ * destination) for tenants that turned WhatsApp receipts on.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
@@ -12,7 +14,8 @@ import { createEventBridgePublisher } from '../shared/events/eventbridge';
 import { createMetrics, withMetrics } from '../shared/events/metrics';
 import { noEvents } from '../shared/events/publisher';
 import { logger } from '../shared/logger';
-import { type ReceiptInput, receiptsIn } from '../shared/receipts/parse';
+import { type ReceiptInput, receiptsIn, whatsAppStatusesIn } from '../shared/receipts/parse';
+import { whatsAppReceipts } from '../shared/receipts/whatsapp';
 import { dynamoClientOptions } from '../shared/timeouts';
 import { loadTracer, traceClient } from '../shared/tracing';
 
@@ -47,10 +50,15 @@ const receiptDeps = (): ReceiptDeps => {
 export const createReceiptHandler =
   (make: () => ReceiptDeps) =>
   async (input: ReceiptInput): Promise<{ applied: number; recorded: number }> => {
-    const receipts = receiptsIn(input, Date.now());
+    const now = Date.now();
+    const deps = make();
+    const receipts = [
+      ...receiptsIn(input, now),
+      ...(await whatsAppReceipts(deps, whatsAppStatusesIn(input, now))),
+    ];
     let recorded = 0;
     for (const receipt of receipts) {
-      if ((await applyReceipt(make(), receipt)).recorded) recorded++;
+      if ((await applyReceipt(deps, receipt)).recorded) recorded++;
     }
     logger.info('receipts applied', { applied: receipts.length, recorded });
     return { applied: receipts.length, recorded };

@@ -11,6 +11,7 @@ import { OtpEvents } from './constructs/otp-events';
 import { OtpOperations } from './constructs/otp-operations';
 import { OtpTable } from './constructs/otp-table';
 import { SmsSpendLimit } from './constructs/sms-spend-limit';
+import { addTenantWebhooks } from './constructs/tenant-webhook';
 import { refuseDeploy } from './sam-local';
 import { readSettings } from './settings';
 
@@ -104,8 +105,14 @@ export class OtpServiceStack extends Stack {
       sourceMaps: settings.sourceMaps,
       receiptsCode: props.codeOverrides?.receipts,
     });
-    for (const dialect of DIALECT_IDS)
+    for (const dialect of DIALECT_IDS) {
       lifecycle.grantPublish(this.functions[dialect].fn, this.functions[dialect].role);
+      if (settings.smsProvider === 'end-user-messaging')
+        lifecycle.grantTextMessages(this.functions[dialect].fn, this.functions[dialect].role);
+    }
+
+    // Tenant webhooks: the shared queue and role always, one rule per `webhooks` context entry.
+    const webhooks = addTenantWebhooks(this, lifecycle.bus);
 
     const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
       routes: ROUTES,
@@ -125,7 +132,11 @@ export class OtpServiceStack extends Stack {
       api,
       table,
       webAcl: firewall.webAcl,
-      alarms: [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)],
+      alarms: [
+        serverErrorAlarm,
+        webhooks.deadLetterAlarm,
+        ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms),
+      ],
       wafBlockAlarmThreshold: settings.wafBlockAlarmThreshold,
       smsFailureAlarmThreshold: settings.smsFailureAlarmThreshold,
       alarmTopicArn: settings.alarmTopicArn,

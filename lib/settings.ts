@@ -52,6 +52,12 @@ export interface OtpSettings {
   /** SNS SMS MonthlySpendLimit (USD) the stack sets for the account; undefined leaves it as it is. */
   readonly smsMonthlySpendLimit: number | undefined;
   /**
+   * Who sends SMS (`-c smsProvider=end-user-messaging`): SNS `Publish` by default, as the design
+   * names it, or AWS End User Messaging `SendTextMessage` with the stack's SMS-Voice v2
+   * configuration set, which is what reports SMS delivery receipts (README, "Events and receipts").
+   */
+  readonly smsProvider: 'sns' | 'end-user-messaging';
+  /**
    * `-c samLocal=true`: a template for `sam local` only (lib/sam-local.ts). The functions also
    * declare the local variables (endpoints, local keys) that `sam/env.json` sets, because
    * `sam local --env-vars` only sets variables the template declares; the template carries a
@@ -147,9 +153,13 @@ export const readSettings = (scope: Construct): OtpSettings => {
   const alarmEmail = str(scope, 'alarmEmail');
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
     throw new Error(`Context "alarmEmail" must be an e-mail address, got "${alarmEmail}"`);
+  const smsProvider = str(scope, 'smsProvider') ?? 'sns';
+  if (smsProvider !== 'sns' && smsProvider !== 'end-user-messaging')
+    throw new Error(`Context "smsProvider" must be sns or end-user-messaging, got "${smsProvider}"`);
 
   return {
     sesFromAddress,
+    smsProvider,
     sesIdentityArn,
     wafRateLimitPer5Min,
     anonymousRateLimitPer5Min,

@@ -2,13 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChannelFactory } from './channels/aws';
 import { tracedSender } from './channels/traced';
 import type { ChannelType, Senders } from './channels/types';
+import type { RememberWhatsAppMessage } from './channels/whatsapp';
 import { config, tracingOn } from './config';
 import type { EngineDeps } from './engine/types';
 import { createEventBridgePublisher } from './events/eventbridge';
 import { createMetrics, withMetrics } from './events/metrics';
 import { noEvents } from './events/publisher';
 import { logger } from './logger';
+import { maskDestination } from './mask';
+import { parseE164 } from './phone';
 import { secretValue } from './secrets';
+import { rememberWhatsAppMessage } from './store/whatsapp-messages';
 import { TenantDirectory } from './tenant-directory';
 import { dynamoClientOptions } from './timeouts';
 import { loadTracer, traceClient } from './tracing';
@@ -27,6 +31,34 @@ export interface AppDeps extends EngineDeps {
 let deps: AppDeps | undefined;
 
 /**
+ * Writes the message-id → code item WhatsApp receipts need. A failed write costs the receipt,
+ * not the message (it was sent), so it is logged and swallowed.
+ */
+export const whatsAppMemory =
+  (ddb: DynamoDBClient, tableName: string): RememberWhatsAppMessage =>
+  async (messageId, message) => {
+    if (!message.receipt) return;
+    try {
+      await rememberWhatsAppMessage(
+        ddb,
+        tableName,
+        messageId,
+        {
+          ref: message.receipt,
+          recipient: maskDestination(message.to),
+          country: parseE164(message.to)?.region,
+        },
+        Date.now(),
+      );
+    } catch (error) {
+      logger.warn('whatsapp receipt lookup not written', {
+        challengeId: message.receipt.id,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  };
+
+/**
  * The production deps, built once per container from the validated config. AWS clients are
  * created here and nowhere else. `channels` are the senders this Lambda may use: each function
  * names its own, so the others' SDKs stay out of its bundle.
@@ -34,20 +66,8 @@ let deps: AppDeps | undefined;
 export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>): AppDeps => {
   if (deps) return deps;
   const c = config();
-  const channelOptions = {
-    sesFrom: c.SES_FROM_ADDRESS,
-    sesEndpoint: c.SES_ENDPOINT,
-    sesConfigurationSet: c.SES_CONFIGURATION_SET,
-    voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
-  };
   // Not awaited: the tracer loads while the first request waits on the network (shared/tracing.ts).
   const tracer = loadTracer(tracingOn(c));
-  const senders: Senders = Object.fromEntries(
-    Object.entries(channels).map(([channel, make]) => [
-      channel,
-      tracedSender(channel as ChannelType, make(channelOptions)),
-    ]),
-  );
   const ddb = traceClient(
     tracer,
     new DynamoDBClient({
@@ -56,6 +76,20 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
       // timeout (SDK defaults: no request timeout, 4 attempts): shared/timeouts.ts.
       ...dynamoClientOptions(),
     }),
+  );
+  const channelOptions = {
+    sesFrom: c.SES_FROM_ADDRESS,
+    sesEndpoint: c.SES_ENDPOINT,
+    sesConfigurationSet: c.SES_CONFIGURATION_SET,
+    voiceConfigurationSet: c.SMS_VOICE_CONFIGURATION_SET,
+    smsProvider: c.SMS_PROVIDER,
+    rememberWhatsAppMessage: whatsAppMemory(ddb, c.TABLE_NAME),
+  };
+  const senders: Senders = Object.fromEntries(
+    Object.entries(channels).map(([channel, make]) => [
+      channel,
+      tracedSender(channel as ChannelType, make(channelOptions)),
+    ]),
   );
   deps = {
     ddb,

@@ -43,6 +43,11 @@ const configSchema = z
     AWS_SAM_LOCAL: z.string().min(1).optional(),
     /** `false` turns X-Ray subsegments off (Powertools' own switch); they are on in Lambda otherwise. */
     POWERTOOLS_TRACE_ENABLED: z.enum(['true', 'false']).optional(),
+    /**
+     * Who sends SMS: `sns` (SNS Publish, the default) or `end-user-messaging` (SMS-Voice v2
+     * SendTextMessage with SMS_VOICE_CONFIGURATION_SET, so texts get delivery receipts).
+     */
+    SMS_PROVIDER: z.enum(['sns', 'end-user-messaging']).default('sns'),
     /** Seconds a tenant record and its credentials are cached in a warm container. */
     TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })

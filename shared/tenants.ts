@@ -282,6 +282,15 @@ export const channelSettingsSchema = z.object({
         .string()
         .regex(/^\+[1-9]\d{2,14}$/, { message: 'an E.164 number like +18005550100' })
         .optional(),
+      /**
+       * Only when the stack sends SMS through End User Messaging (`smsProvider`): the origination
+       * identity `SendTextMessage` uses, a pool, phone number or sender id by id or ARN
+       * (`pool-…`, `phone-…`, `arn:aws:sms-voice:…`). Unset: `originationNumber`, then `senderId`.
+       */
+      originationIdentity: z
+        .string()
+        .regex(/^[A-Za-z0-9_:/+-]{1,256}$/)
+        .optional(),
     })
     .optional(),
   /** z.email() takes ASCII only: SES needs a 7-bit local part and a punycode domain. */
@@ -319,6 +328,12 @@ export const channelSettingsSchema = z.object({
         .string()
         .regex(/^v\d{1,3}\.\d$/, { message: 'a Graph API version like v24.0' })
         .optional(),
+      /**
+       * Delivery receipts for WhatsApp (README, "Events and receipts"): Social Messaging names a
+       * status by the message id only, so each send also writes a message-id → code item (one
+       * more PutItem per WhatsApp code). Off unless the tenant wants `otp.delivered` for WhatsApp.
+       */
+      receipts: z.boolean().optional(),
     })
     .optional(),
   /**

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WHATSAPP_MESSAGE_PREFIX } from '../../shared/store/whatsapp-messages';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { bundlingOptions, PROJECT_ROOT, runtimeEnvironment } from './dialect-function';
 
@@ -22,6 +23,17 @@ export const SES_RECEIPT_DETAIL_TYPES = [
   'Email Bounced',
   'Email Complaint Received',
   'Email Rejected',
+];
+
+/** SMS-Voice v2 resources SendTextMessage is authorised on besides the configuration set. */
+const IDENTITY_TYPES = ['phone-number', 'pool', 'sender-id', 'opt-out-list'] as const;
+
+/** The Social Messaging events that settle a WhatsApp message (`sent` does not). */
+export const WHATSAPP_RECEIPT_DETAIL_TYPES = [
+  'WhatsApp Message Delivered',
+  'WhatsApp Message Read',
+  'WhatsApp Message Failed',
+  'WhatsApp Message Undeliverable',
 ];
 
 export interface OtpEventsProps {
@@ -80,6 +92,20 @@ export class OtpEvents extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+    // A WABA's event destination may be this topic too (WhatsApp statuses, output ReceiptTopicArn).
+    receiptTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('social-messaging.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [receiptTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    new CfnOutput(Stack.of(this), 'ReceiptTopicArn', {
+      description:
+        'SNS topic of delivery receipts: set it as the event destination of a WhatsApp Business Account for WhatsApp statuses (optional; the default-bus rule already gets them)',
+      value: receiptTopic.topicArn,
+    });
     Validations.of(receiptTopic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
@@ -145,6 +171,16 @@ export class OtpEvents extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     );
+    // WhatsApp statuses name a message id: the function reads the id → code items and no others.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${WHATSAPP_MESSAGE_PREFIX}*`] },
+        },
+      }),
+    );
 
     const deadLetters = new sqs.Queue(this, 'ReceiptDeadLetters', {
       enforceSSL: true,
@@ -163,6 +199,13 @@ export class OtpEvents extends Construct {
         new targets.LambdaFunction(this.receiptFunction, { deadLetterQueue: deadLetters, retryAttempts: 8 }),
       ],
     });
+    new events.Rule(this, 'WhatsAppReceiptRule', {
+      description: 'WhatsApp delivered, read, failed and undeliverable statuses to the receipt function',
+      eventPattern: { source: ['aws.social-messaging'], detailType: WHATSAPP_RECEIPT_DETAIL_TYPES },
+      targets: [
+        new targets.LambdaFunction(this.receiptFunction, { deadLetterQueue: deadLetters, retryAttempts: 8 }),
+      ],
+    });
     receiptTopic.addSubscription(
       new subscriptions.LambdaSubscription(this.receiptFunction, { deadLetterQueue: deadLetters }),
     );
@@ -172,6 +215,33 @@ export class OtpEvents extends Construct {
       reason:
         'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no resource-level permissions.',
     });
+  }
+
+  /**
+   * Lets a dialect function send SMS through End User Messaging (`smsProvider`): SendTextMessage
+   * on this stack's configuration set (the only one it may name, so every text it sends reports
+   * its receipt) and on the account's origination identities, which tenants choose at run time.
+   */
+  grantTextMessages(fn: lambda.Function, role: iam.IRole): void {
+    fn.addEnvironment('SMS_PROVIDER', 'end-user-messaging');
+    const stack = Stack.of(this);
+    const identities = IDENTITY_TYPES.map((resource) =>
+      stack.formatArn({ service: 'sms-voice', resource, resourceName: '*' }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [this.smsVoiceConfigurationSet.attrArn, ...identities],
+      }),
+    );
+    // On the role's policy, where the finding is raised (never stack-wide).
+    const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
+    Validations.of(policy).acknowledge(
+      ...IDENTITY_TYPES.map((type) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason: `SendTextMessage is authorised on the origination identity each tenant configures at run time; this covers the ${type} resources of this account and region, for this one action (the configuration set is the stack's own).`,
+      })),
+    );
   }
 
   /** Lets a dialect function publish lifecycle events and send with the receipt configuration sets. */

@@ -7,6 +7,7 @@ import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 // being linked ("request for '../timeouts' is not in cache").
 import './client-options';
 import type { Sender, Senders } from './types';
+import type { RememberWhatsAppMessage } from './whatsapp';
 import { createZaloSender } from './zalo';
 
 /** Clients a test injects instead of the real ones (e.g. instances under aws-sdk-client-mock). */
@@ -17,6 +18,9 @@ export interface AwsChannelClients {
   whatsapp?: SocialMessagingClient;
 }
 
+/** The SMS sender of a stack (README, "Events and receipts"). */
+export type SmsProvider = 'sns' | 'end-user-messaging';
+
 export interface AwsSendersOptions {
   /** Sender address when the tenant sets none; must be a verified SES identity in AWS. */
   sesFrom: string;
@@ -24,8 +28,15 @@ export interface AwsSendersOptions {
   sesEndpoint?: string | undefined;
   /** SES configuration set for delivery receipts (e-mails carry the receipt tags with it). */
   sesConfigurationSet?: string | undefined;
-  /** SMS-Voice v2 configuration set for voice delivery receipts. */
+  /** SMS-Voice v2 configuration set for voice (and End User Messaging SMS) delivery receipts. */
   voiceConfigurationSet?: string | undefined;
+  /**
+   * Who sends SMS: SNS `Publish` (the default, as the design card names it) or End User Messaging
+   * `SendTextMessage` with the configuration set above, whose events are delivery receipts.
+   */
+  smsProvider?: SmsProvider | undefined;
+  /** Records a WhatsApp message id for its receipt (tenants with `channels.whatsapp.receipts`). */
+  rememberWhatsAppMessage?: RememberWhatsAppMessage | undefined;
   clients?: AwsChannelClients;
 }
 
@@ -60,12 +71,23 @@ export type ChannelFactory = (options: AwsSendersOptions) => Sender;
 // One export per channel, so a Lambda that imports only the channels it uses leaves the other
 // channels' SDKs out of its bundle (esbuild drops unused exports with their dynamic imports).
 
-/** SMS by SNS direct-to-phone publishing. */
+/**
+ * SMS by SNS direct-to-phone publishing, or by End User Messaging `SendTextMessage` when the
+ * stack chooses it (`smsProvider`), which is what makes SMS delivery receipts possible.
+ */
 export const smsSender: ChannelFactory = (options) =>
-  deferred(async () => {
-    const { createSmsSender, createSnsClient } = await import('./sns');
-    return createSmsSender(once(() => options.clients?.sns ?? createSnsClient()));
-  });
+  options.smsProvider === 'end-user-messaging'
+    ? deferred(async () => {
+        const { createTextSender, createTextClient } = await import('./sms-text');
+        return createTextSender(
+          once(() => options.clients?.voice ?? createTextClient()),
+          options.voiceConfigurationSet,
+        );
+      })
+    : deferred(async () => {
+        const { createSmsSender, createSnsClient } = await import('./sns');
+        return createSmsSender(once(() => options.clients?.sns ?? createSnsClient()));
+      });
 
 /** E-mail by SES (the local SES emulator when `sesEndpoint` is set). */
 export const emailSender: ChannelFactory = (options) =>
@@ -92,7 +114,10 @@ export const voiceSender: ChannelFactory = (options) =>
 export const whatsappSender: ChannelFactory = (options) =>
   deferred(async () => {
     const { createWhatsAppSender, createWhatsAppClient } = await import('./whatsapp');
-    return createWhatsAppSender(once(() => options.clients?.whatsapp ?? createWhatsAppClient()));
+    return createWhatsAppSender(
+      once(() => options.clients?.whatsapp ?? createWhatsAppClient()),
+      options.rememberWhatsAppMessage,
+    );
   });
 
 /** Zalo through the tenant's HTTPS provider (plain fetch: no SDK to defer). */

@@ -34,9 +34,15 @@ export const whatsAppTemplatePayload = (message: OutboundMessage, languageCode: 
 export const createWhatsAppClient = (): SocialMessagingClient =>
   new SocialMessagingClient({ ...CHANNEL_CLIENT_OPTIONS });
 
+/**
+ * Called with the id SendWhatsAppMessage returned when the tenant wants WhatsApp receipts; it
+ * records which code the message carried (shared/store/whatsapp-messages.ts) and never throws.
+ */
+export type RememberWhatsAppMessage = (messageId: string, message: OutboundMessage) => Promise<void>;
+
 /** WhatsApp through AWS End User Messaging Social `SendWhatsAppMessage`; SDK errors propagate. */
 export const createWhatsAppSender =
-  (client: () => SocialMessagingClient): Sender =>
+  (client: () => SocialMessagingClient, remember?: RememberWhatsAppMessage): Sender =>
   async (message) => {
     const whatsapp = message.settings.whatsapp;
     if (!whatsapp?.phoneNumberId) {
@@ -49,11 +55,13 @@ export const createWhatsAppSender =
       throw new ChannelNotConfiguredError('WhatsApp needs an approved template name');
     }
     const payload = whatsAppTemplatePayload(message, whatsapp.languageCode ?? 'en');
-    await client().send(
+    const sent = await client().send(
       new SendWhatsAppMessageCommand({
         originationPhoneNumberId: whatsapp.phoneNumberId,
         metaApiVersion: whatsapp.metaApiVersion ?? META_API_VERSION,
         message: new TextEncoder().encode(JSON.stringify(payload)),
       }),
     );
+    if (whatsapp.receipts && remember && sent.messageId && message.receipt)
+      await remember(sent.messageId, message);
   };

@@ -19,6 +19,11 @@ export interface Receipt {
   at: number;
   /** The destination as the provider names it; only ever shown masked. */
   destination: string;
+  /**
+   * The recipient already masked, with its country, when the provider does not name the
+   * destination (WhatsApp statuses; shared/store/whatsapp-messages.ts); wins over `destination`.
+   */
+  masked?: { recipient: string; country?: string | undefined };
 }
 
 export interface ReceiptDeps {
@@ -35,11 +40,13 @@ const scopeOfRef = (ref: ReceiptRef) => ({
 
 /** `otp.delivered` or `otp.delivery_failed` (stage `receipt`) for one receipt, at the provider's time. */
 export const receiptEvent = (receipt: Receipt): OtpEventDetail => {
-  const region = receipt.channel === 'EMAIL' ? undefined : parseE164(receipt.destination)?.region;
+  const region =
+    receipt.masked?.country ??
+    (receipt.channel === 'EMAIL' || receipt.masked ? undefined : parseE164(receipt.destination)?.region);
   const delivery = {
     verificationId: receipt.ref.id,
     channel: receipt.channel,
-    recipient: maskDestination(receipt.destination),
+    recipient: receipt.masked?.recipient ?? maskDestination(receipt.destination),
     ...(region ? { country: region } : {}),
   };
   const scope = scopeOfRef(receipt.ref);

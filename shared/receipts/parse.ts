@@ -98,26 +98,115 @@ export const fromSmsVoiceEvent = (event: SmsVoiceEvent, now: number): Receipt | 
   };
 };
 
-/** What the receipt function is invoked with: EventBridge events (SES) or SNS records (SMS-Voice v2). */
-export type ReceiptInput =
-  | { source?: string; 'detail-type'?: string; detail?: unknown }
-  | { Records?: Array<{ Sns?: { Message?: string } }> };
+/**
+ * A WhatsApp status, before its code is known: Social Messaging names the message only by id
+ * (shared/store/whatsapp-messages.ts holds id → code for tenants that turned receipts on).
+ */
+export interface WhatsAppStatus {
+  /** Ids the status may be filed under (AWS's message id, and Meta's `wamid.…` on SNS). */
+  messageIds: string[];
+  outcome: 'delivered' | 'failed';
+  /** `delivered`, `read`, `failed`, `undeliverable` as the provider says it. */
+  providerStatus: string;
+  at: number;
+}
 
-/** Every receipt in one invocation; anything unparseable or not ours is skipped. */
+/** WhatsApp statuses that settle a message; `sent` (accepted by Meta) does not. */
+const WHATSAPP_OUTCOMES: Readonly<Record<string, WhatsAppStatus['outcome']>> = {
+  delivered: 'delivered',
+  read: 'delivered',
+  failed: 'failed',
+  undeliverable: 'failed',
+};
+
+const epochSeconds = (value: unknown, fallback: number): number => {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : fallback;
+};
+
+const whatsAppStatus = (ids: unknown[], status: unknown, at: number): WhatsAppStatus | undefined => {
+  const outcome = typeof status === 'string' ? WHATSAPP_OUTCOMES[status] : undefined;
+  const messageIds = ids.filter((id): id is string => typeof id === 'string' && id.length > 0);
+  return outcome && messageIds.length > 0
+    ? { messageIds, outcome, providerStatus: status as string, at }
+    : undefined;
+};
+
+/** The `detail` of an `aws.social-messaging` EventBridge event ("WhatsApp Message Delivered", …). */
+export const fromSocialMessagingEvent = (detail: unknown, now: number): WhatsAppStatus | undefined => {
+  const d = (detail ?? {}) as { messageId?: unknown; status?: unknown; eventTimestamp?: unknown };
+  return whatsAppStatus([d.messageId], d.status, epochSeconds(d.eventTimestamp, now));
+};
+
+/**
+ * A WABA event destination's SNS message: AWS's header (`messageId`, …) and Meta's webhook entry
+ * as a JSON string, whose `changes[].value.statuses[]` carry Meta's message id and status.
+ */
+export const fromWhatsAppSnsEvent = (event: unknown, now: number): WhatsAppStatus[] => {
+  const e = (event ?? {}) as { messageId?: unknown; whatsAppWebhookEntry?: unknown };
+  if (typeof e.whatsAppWebhookEntry !== 'string') return [];
+  const entry = JSON.parse(e.whatsAppWebhookEntry) as {
+    changes?: Array<{
+      value?: { statuses?: Array<{ id?: unknown; status?: unknown; timestamp?: unknown }> };
+    }>;
+  };
+  return (entry.changes ?? []).flatMap((change) =>
+    (change.value?.statuses ?? []).flatMap((s) => {
+      const status = whatsAppStatus([e.messageId, s.id], s.status, epochSeconds(s.timestamp, now));
+      return status ? [status] : [];
+    }),
+  );
+};
+
+/** The SES and Social Messaging events the receipt function's default-bus rule delivers. */
+type BusEvent = { source?: string; 'detail-type'?: string; detail?: unknown };
+
+/** What the receipt function is invoked with: EventBridge events (SES, Social Messaging) or SNS records. */
+export type ReceiptInput = BusEvent | { Records?: Array<{ Sns?: { Message?: string } }> };
+
+/** Each SNS record's message as JSON; an unparseable one is skipped. */
+const snsMessages = (input: ReceiptInput): unknown[] =>
+  'Records' in input && Array.isArray(input.Records)
+    ? input.Records.flatMap((r) => {
+        try {
+          return [JSON.parse(r.Sns?.Message ?? '{}') as unknown];
+        } catch {
+          return [];
+        }
+      })
+    : [];
+
+/** Every receipt in one invocation that names its code itself; anything not ours is skipped. */
 export const receiptsIn = (input: ReceiptInput, now: number): Receipt[] => {
-  if ('Records' in input && Array.isArray(input.Records)) {
-    return input.Records.flatMap((r) => {
+  if ('Records' in input) {
+    return snsMessages(input).flatMap((message) => {
+      const receipt = fromSmsVoiceEvent(message as SmsVoiceEvent, now);
+      return receipt ? [receipt] : [];
+    });
+  }
+  const event = input as BusEvent;
+  if (event.source === 'aws.ses') {
+    const receipt = fromSesEvent((event.detail ?? {}) as SesEventRecord, now);
+    return receipt ? [receipt] : [];
+  }
+  return [];
+};
+
+/** Every WhatsApp status in one invocation (its code is looked up by message id afterwards). */
+export const whatsAppStatusesIn = (input: ReceiptInput, now: number): WhatsAppStatus[] => {
+  if ('Records' in input) {
+    return snsMessages(input).flatMap((message) => {
       try {
-        const receipt = fromSmsVoiceEvent(JSON.parse(r.Sns?.Message ?? '{}') as SmsVoiceEvent, now);
-        return receipt ? [receipt] : [];
+        return fromWhatsAppSnsEvent(message, now);
       } catch {
         return [];
       }
     });
   }
-  if ('source' in input && input.source === 'aws.ses') {
-    const receipt = fromSesEvent((input.detail ?? {}) as SesEventRecord, now);
-    return receipt ? [receipt] : [];
+  const event = input as BusEvent;
+  if (event.source === 'aws.social-messaging') {
+    const status = fromSocialMessagingEvent(event.detail, now);
+    return status ? [status] : [];
   }
   return [];
 };

@@ -74,6 +74,21 @@ describe('cdk-nag', () => {
         },
       ],
       ['a stage', { stage: 'prod' }],
+      ['SMS through End User Messaging', { smsProvider: 'end-user-messaging' }],
+      [
+        'a tenant webhook in the context',
+        {
+          webhooks: [
+            {
+              tenant: 'acme',
+              url: 'https://hooks.acme.example/otp',
+              auth: 'basic',
+              username: 'otp',
+              secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-AbCdEf',
+            },
+          ],
+        },
+      ],
     ])('reports nothing with %s', (_name, context) => {
       expect(findingsOf(buildApp(context))).toEqual([]);
     });

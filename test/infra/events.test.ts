@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
-import { SES_RECEIPT_DETAIL_TYPES } from '../../lib/constructs/otp-events';
+import { SES_RECEIPT_DETAIL_TYPES, WHATSAPP_RECEIPT_DETAIL_TYPES } from '../../lib/constructs/otp-events';
 import { DIALECT_IDS } from '../../lib/otp-stack';
 import { onlyId, resourcesOf, synthStack } from './synth';
 
@@ -9,7 +9,7 @@ const busId = onlyId(template.findResources('AWS::Events::EventBus'), 'event bus
 const tableId = onlyId(template.findResources('AWS::DynamoDB::Table'), 'table');
 const busArn = { 'Fn::GetAtt': [busId, 'Arn'] };
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 /** Every statement of the policies attached to the role whose logical id starts with `rolePrefix`. */
 const statementsOf = (rolePrefix: string): Statement[] =>
   Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
@@ -22,6 +22,17 @@ const statementsOf = (rolePrefix: string): Statement[] =>
 const actions = (s: Statement) => [s.Action].flat();
 const putEvents = (statements: Statement[]) =>
   statements.filter((s) => actions(s).includes('events:PutEvents'));
+
+/** The service principals the receipt topic lets publish (CDK may merge them into one statement). */
+const topicPublishers = (): string[] =>
+  Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy')).flatMap((p) =>
+    (
+      (p.Properties?.PolicyDocument as { Statement?: Array<Record<string, unknown>> } | undefined)
+        ?.Statement ?? []
+    )
+      .filter((st) => st.Effect === 'Allow' && st.Action === 'sns:Publish')
+      .flatMap((st) => [(st.Principal as { Service?: string | string[] } | undefined)?.Service ?? []].flat()),
+  );
 
 describe('OtpServiceStack events', () => {
   describe('bus', () => {
@@ -87,13 +98,30 @@ describe('OtpServiceStack events', () => {
         ],
       });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
-      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Principal: { Service: 'sms-voice.amazonaws.com' }, Action: 'sns:Publish' }),
-          ]),
-        },
+      expect(topicPublishers()).toContain('sms-voice.amazonaws.com');
+    });
+
+    it('lets the receipt function read only the WhatsApp message-id items (GetItem on WAMSG# keys)', () => {
+      const reads = statementsOf('EventsReceiptRole').filter((s) => actions(s).includes('dynamodb:GetItem'));
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WAMSG#*'] } },
+        }),
+      ]);
+    });
+
+    it('routes WhatsApp settling statuses of the default bus to the receipt function, with a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['aws.social-messaging'], 'detail-type': WHATSAPP_RECEIPT_DETAIL_TYPES },
+        Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
       });
+      expect(WHATSAPP_RECEIPT_DETAIL_TYPES).not.toContain('WhatsApp Message Sent');
+    });
+
+    it('lets Social Messaging publish WhatsApp statuses to the receipt topic, and outputs it', () => {
+      expect(topicPublishers()).toContain('social-messaging.amazonaws.com');
+      template.hasOutput('ReceiptTopicArn', {});
     });
 
     it('gives the receipt function UpdateItem on the table and PutEvents on the bus, nothing more', () => {
@@ -108,6 +136,7 @@ describe('OtpServiceStack events', () => {
       );
       const all = statements.flatMap(actions).sort();
       expect(all).toEqual([
+        'dynamodb:GetItem',
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'logs:CreateLogStream',

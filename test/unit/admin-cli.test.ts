@@ -152,3 +152,47 @@ describe('docs/tenant.example.json', () => {
     expect(tenantSecretFields(record)).toEqual([]);
   });
 });
+
+describe('bin/admin webhook', () => {
+  const stackEnv = {
+    OTP_EVENT_BUS_NAME: 'bus',
+    WEBHOOK_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+    WEBHOOK_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
+    WEBHOOK_NAME_PREFIX: 'OtpService-wh-',
+  };
+
+  it.each([
+    [['--url', 'http://hooks.acme.example/otp', '--auth', 'api-key'], '--url must be https://'],
+    [['--url', 'https://169.254.169.254/x', '--auth', 'api-key'], '--url must be a public host'],
+    [['--url', 'https://hooks.acme.example/otp', '--auth', 'oauth'], '--auth must be api-key or basic'],
+    [
+      ['--url', 'https://h.example/', '--auth', 'api-key', '--event-types', 'otp.sent,otp.bogus'],
+      'unknown otp.bogus',
+    ],
+    [['--url', 'https://h.example/', '--auth', 'api-key', '--rate', '0'], '--rate must be'],
+    [['--url', 'https://h.example/', '--auth', 'api-key', '--secret', 'short'], '--secret must be'],
+  ])('refuses `webhook put %p` with exit 2 before touching AWS or the table', async (args, why) => {
+    const out = await adminWith(stackEnv, 'webhook', 'put', '--tenant', 'acme', ...args);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(why);
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the missing stack output', async () => {
+    const out = await admin('webhook', 'list');
+    expect(out).toMatchObject({ code: 2, stderr: expect.stringContaining('set OTP_EVENT_BUS_NAME') });
+  });
+
+  it('explains the payload and its authentication in `webhook --help`', async () => {
+    const out = await admin('webhook', '--help');
+    expect(out.code).toBe(0);
+    for (const text of [
+      'webhook put',
+      'webhook delete',
+      'x-otp-webhook-key',
+      'detail.eventId',
+      'WEBHOOK_ROLE_ARN',
+    ])
+      expect(out.stdout).toContain(text);
+  });
+});

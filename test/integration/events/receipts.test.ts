@@ -9,6 +9,7 @@ import { applyReceipt } from '../../../shared/engine/receipts';
 import { readChallenge } from '../../../shared/store/challenge-status';
 import { recordingEvents, schemaErrors } from '../../support/events';
 import { engineHarness, phoneDelivery, smsIssue, testTenant } from '../../support/harness';
+import { smsVoiceEvent, viaSns } from '../../support/receipt-payloads';
 
 const PHONE = '+14255550156';
 const EMAIL = 'recipient@example.com';
@@ -79,40 +80,6 @@ const onDefaultBus = (detailType: string, detail: unknown) => ({
   detail,
 });
 
-/**
- * An AWS End User Messaging SMS configuration-set event, from "Example AWS End User Messaging SMS
- * event data" (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html,
- * "SMS example log"), with our receipt tags as `context` (the example's is `{ "account": "bar" }`),
- * as the SNS event destination delivers it (the event JSON is the SNS message).
- */
-const smsEvent = (eventType: string, messageStatus: string, context: Record<string, string>) => ({
-  eventType,
-  eventVersion: '1.0',
-  eventTimestamp: 1686975103470,
-  isFinal: true,
-  originationPhoneNumber: '+12065550152',
-  destinationPhoneNumber: PHONE,
-  isoCountryCode: 'US',
-  mcc: '310',
-  mnc: '800',
-  messageId: '862a8790-60c0-4430-9b2b-658bdexample',
-  messageRequestTimestamp: 1686975103170,
-  messageEncoding: 'GSM',
-  messageType: 'PROMOTIONAL',
-  messageStatus,
-  messageStatusDescription: 'Message has been accepted by phone carrier',
-  context,
-  totalMessageParts: 1,
-  totalMessagePrice: 0.09582,
-  totalCarrierFee: 0.0,
-});
-const viaSns = (...events: unknown[]) => ({
-  Records: events.map((e) => ({
-    EventSource: 'aws:sns',
-    Sns: { Type: 'Notification', Message: JSON.stringify(e) },
-  })),
-});
-
 /** Issues one code to SMS and e-mail and returns the receipt reference its messages carried. */
 const issued = async () => {
   const h = await engineHarness();
@@ -180,9 +147,9 @@ describe('receipts', () => {
       const ours = receiptTags(t.ref);
       const out = await t.handler(
         viaSns(
-          { ...smsEvent('TEXT_PENDING', 'PENDING', ours), isFinal: false },
-          smsEvent('TEXT_SUCCESSFUL', 'SUCCESSFUL', { account: 'bar' }),
-          smsEvent('TEXT_DELIVERED', 'DELIVERED', ours),
+          { ...smsVoiceEvent(PHONE, 'TEXT_PENDING', 'PENDING', ours), isFinal: false },
+          smsVoiceEvent(PHONE, 'TEXT_SUCCESSFUL', 'SUCCESSFUL', { account: 'bar' }),
+          smsVoiceEvent(PHONE, 'TEXT_DELIVERED', 'DELIVERED', ours),
         ),
       );
       expect(out).toEqual({ applied: 1, recorded: 1 });
@@ -206,8 +173,8 @@ describe('receipts', () => {
       const forged = receiptTags({ pk: 'CRED#basic#demo', sk: 'CRED', id: t.ref.id });
       await t.handler(
         viaSns(
-          smsEvent('TEXT_BLOCKED', 'BLOCKED', forged),
-          smsEvent('TEXT_BLOCKED', 'BLOCKED', receiptTags(t.ref)),
+          smsVoiceEvent(PHONE, 'TEXT_BLOCKED', 'BLOCKED', forged),
+          smsVoiceEvent(PHONE, 'TEXT_BLOCKED', 'BLOCKED', receiptTags(t.ref)),
         ),
       );
       expect(t.rec.types()).toEqual(['otp.delivery_failed']);
