@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { DIALECTS, type DialectId, ROUTES } from '../shared/routes';
 import { ApiFirewall } from './constructs/api-firewall';
 import { DialectFunction } from './constructs/dialect-function';
+import { FallbackWorkflows } from './constructs/fallback-workflows';
 import { OtpApi } from './constructs/otp-api';
 import { OtpEvents } from './constructs/otp-events';
 import { OtpTable } from './constructs/otp-table';
@@ -19,7 +20,7 @@ export interface OtpServiceStackProps extends StackProps {
    * Prebuilt code per dialect instead of bundling `functions/<dialect>.ts` with esbuild. Tests use
    * this to synthesise in milliseconds; a real deployment leaves it unset.
    */
-  readonly codeOverrides?: Partial<Record<DialectId | 'receipts', lambda.Code>>;
+  readonly codeOverrides?: Partial<Record<DialectId | 'receipts' | 'fallback', lambda.Code>>;
 }
 
 /** Ids of the five dialects, in the route table's order. */
@@ -106,6 +107,18 @@ export class OtpServiceStack extends Stack {
     for (const dialect of DIALECT_IDS)
       lifecycle.grantPublish(this.functions[dialect].fn, this.functions[dialect].role);
 
+    // Fallback workflows (README "Fallback workflows"): every dialect may start one.
+    const fallback = new FallbackWorkflows(this, 'Fallback', {
+      table,
+      pepper,
+      tenantSealingKey,
+      settings,
+      code: props.codeOverrides?.fallback,
+    });
+    lifecycle.grantPublish(fallback.fn, fallback.role);
+    for (const dialect of DIALECT_IDS)
+      fallback.grantSchedule(this.functions[dialect].fn, this.functions[dialect].role);
+
     const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
       routes: ROUTES,
       functions: byDialect((dialect) => this.functions[dialect].fn),
@@ -121,7 +134,11 @@ export class OtpServiceStack extends Stack {
     if (settings.alarmTopicArn) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn);
       const action = new cloudwatchActions.SnsAction(topic);
-      for (const alarm of [serverErrorAlarm, ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms)]) {
+      for (const alarm of [
+        serverErrorAlarm,
+        ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms),
+        ...fallback.alarms,
+      ]) {
         alarm.addAlarmAction(action);
       }
     }

@@ -5,6 +5,7 @@ import { config } from './config';
 import type { EngineDeps } from './engine/types';
 import { createEventBridgePublisher } from './events/eventbridge';
 import { logger } from './logger';
+import { createEventBridgeScheduler } from './scheduler/eventbridge';
 import { secretValue } from './secrets';
 import { TenantDirectory } from './tenant-directory';
 import { dynamoClientOptions } from './timeouts';
@@ -56,6 +57,15 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
     ...(c.OTP_EVENT_BUS_NAME && {
       events: createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }),
     }),
+    ...(c.FALLBACK_SCHEDULE_GROUP &&
+      c.FALLBACK_FUNCTION_ARN &&
+      c.FALLBACK_SCHEDULER_ROLE_ARN && {
+        scheduler: createEventBridgeScheduler({
+          groupName: c.FALLBACK_SCHEDULE_GROUP,
+          targetArn: c.FALLBACK_FUNCTION_ARN,
+          roleArn: c.FALLBACK_SCHEDULER_ROLE_ARN,
+        }),
+      }),
     tenants: new TenantDirectory(ddb, c.TABLE_NAME, {
       tenantKey: secretValue(c.TENANT_SEALING_KEY, c.SEALING_KEY_SECRET_ARN, 'tenant sealing key'),
       cacheSeconds: c.TENANT_CACHE_SECONDS,
