@@ -75,6 +75,25 @@ describe('fallback workflow (local runtime, demo tenant)', () => {
     expect((await stack.outbox()).filter((m) => m.to === `+${phone}`).map((m) => m.channel)).toEqual(['SMS']);
   });
 
+  it("runs the seed's EMAIL example (SMS, e-mail and voice) with the workflow: the call goes to its phone", async () => {
+    const response = await v2('/v2/otp/generate', {
+      entityType: 'email',
+      entityValue: 'tomsawyer@gmail.com',
+      action: 'REGISTRATION',
+      template: 'Hi user.Your OTP for validation is {{ validation_code }}.Enjoy',
+      emailTemplate: { subject: 'Validation Code', body: 'The code is: {{ validation_code }}.' },
+      channels: [
+        { type: 'SMS', value: '9955882233' },
+        { type: 'EMAIL', value: 'tomsawyer@gmail.com' },
+        { type: 'PHONE', value: '9955882233' },
+      ],
+    });
+    expect(await response.json()).toMatchObject({ warnings: [] });
+    expect(response.status).toBe(200);
+    await expect(fire()).resolves.toEqual(['sent']);
+    expect((await stack.outbox())[0]).toMatchObject({ channel: 'VOICE', to: '+919955882233' });
+  });
+
   it('starts no workflow for an action without one', async () => {
     await v2('/v2/otp/generate', {
       entityType: 'MOBILE',
