@@ -6,6 +6,7 @@ import { DIALECTS, type DialectId, ROUTES } from '../shared/routes';
 import { ApiDomain } from './constructs/api-domain';
 import { ApiFirewall } from './constructs/api-firewall';
 import { DialectFunction } from './constructs/dialect-function';
+import { FallbackWorkflows } from './constructs/fallback-workflows';
 import { OtpApi } from './constructs/otp-api';
 import { OtpEvents } from './constructs/otp-events';
 import { OtpOperations } from './constructs/otp-operations';
@@ -20,7 +21,7 @@ export interface OtpServiceStackProps extends StackProps {
    * Prebuilt code per dialect instead of bundling `functions/<dialect>.ts` with esbuild. Tests use
    * this to synthesise in milliseconds; a real deployment leaves it unset.
    */
-  readonly codeOverrides?: Partial<Record<DialectId | 'receipts', lambda.Code>>;
+  readonly codeOverrides?: Partial<Record<DialectId | 'receipts' | 'fallback', lambda.Code>>;
 }
 
 /** Ids of the five dialects, in the route table's order. */
@@ -114,6 +115,18 @@ export class OtpServiceStack extends Stack {
     // Tenant webhooks: the shared queue and role always, one rule per `webhooks` context entry.
     const webhooks = addTenantWebhooks(this, lifecycle.bus);
 
+    // Fallback workflows (README "Fallback workflows"): every dialect may start one.
+    const fallback = new FallbackWorkflows(this, 'Fallback', {
+      table,
+      pepper,
+      tenantSealingKey,
+      settings,
+      code: props.codeOverrides?.fallback,
+    });
+    lifecycle.grantPublish(fallback.fn, fallback.role);
+    for (const dialect of DIALECT_IDS)
+      fallback.grantSchedule(this.functions[dialect].fn, this.functions[dialect].role);
+
     const { api, serverErrorAlarm } = new OtpApi(this, 'Http', {
       routes: ROUTES,
       functions: byDialect((dialect) => this.functions[dialect].fn),
@@ -128,13 +141,18 @@ export class OtpServiceStack extends Stack {
 
     // Metrics namespace, dashboard, alarms and their action (README, "Operating it").
     new OtpOperations(this, 'Operations', {
-      functions: { ...byDialect((d) => this.functions[d].fn), receipts: lifecycle.receiptFunction },
+      functions: {
+        ...byDialect((d) => this.functions[d].fn),
+        receipts: lifecycle.receiptFunction,
+        fallback: fallback.fn,
+      },
       api,
       table,
       webAcl: firewall.webAcl,
       alarms: [
         serverErrorAlarm,
         webhooks.deadLetterAlarm,
+        ...fallback.alarms,
         ...DIALECT_IDS.flatMap((d) => this.functions[d].alarms),
       ],
       wafBlockAlarmThreshold: settings.wafBlockAlarmThreshold,

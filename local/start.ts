@@ -3,6 +3,8 @@
  * the table, the SES emulator, a demo tenant, and every route of the route table served through
  * the same Lambda handlers as in AWS. Ctrl-C stops all of it; the data lives in memory only.
  */
+
+import { runFallbackStep } from '../shared/engine/fallback';
 import { DIALECTS } from '../shared/routes';
 import { ensureTable } from '../shared/store/table-schema';
 import { LOCAL_CONSTANTS, type LocalEnv, parseLocalEnv } from './config';
@@ -11,6 +13,7 @@ import { createLocalDeps } from './deps';
 import { loadDialects } from './dialects';
 import { assertJava, dynamoPortTakenHint, portIsFree, startDynamoLocal } from './dynamo-local';
 import { LocalEventBus } from './event-bus';
+import { createTimerScheduler } from './fallback-timers';
 import { Outbox } from './outbox';
 import { createLocalServer, listen } from './server';
 import { closeServer, startSesLocal } from './ses-local';
@@ -146,6 +149,14 @@ const main = async (): Promise<void> => {
       outbox,
     });
     stops.push(async () => deps.ddb.destroy());
+    // Fallback workflows wait on timers here (EventBridge Scheduler in AWS): README "Fallback workflows".
+    const timers = createTimerScheduler(
+      (job) => runFallbackStep({ ...deps, scheduler: timers.scheduler }, job),
+      deps.logger,
+    );
+    deps.scheduler = timers.scheduler;
+    // Stopped before the store: no step fires against a stopped DynamoDB Local.
+    stops.push(async () => timers.stop());
     await ensureTable(deps.ddb, LOCAL_CONSTANTS.tableName);
     await seedDemoTenant(deps.tenants);
 

@@ -11,6 +11,7 @@ import { noEvents } from './events/publisher';
 import { logger } from './logger';
 import { maskDestination } from './mask';
 import { parseE164 } from './phone';
+import { createEventBridgeScheduler } from './scheduler/eventbridge';
 import { secretValue } from './secrets';
 import { rememberWhatsAppMessage } from './store/whatsapp-messages';
 import { TenantDirectory } from './tenant-directory';
@@ -104,6 +105,15 @@ export const awsDeps = (channels: Partial<Record<ChannelType, ChannelFactory>>):
       c.OTP_EVENT_BUS_NAME ? createEventBridgePublisher({ busName: c.OTP_EVENT_BUS_NAME, logger }) : noEvents,
       createMetrics(),
     ),
+    ...(c.FALLBACK_SCHEDULE_GROUP &&
+      c.FALLBACK_FUNCTION_ARN &&
+      c.FALLBACK_SCHEDULER_ROLE_ARN && {
+        scheduler: createEventBridgeScheduler({
+          groupName: c.FALLBACK_SCHEDULE_GROUP,
+          targetArn: c.FALLBACK_FUNCTION_ARN,
+          roleArn: c.FALLBACK_SCHEDULER_ROLE_ARN,
+        }),
+      }),
     tenants: new TenantDirectory(ddb, c.TABLE_NAME, {
       tenantKey: secretValue(c.TENANT_SEALING_KEY, c.SEALING_KEY_SECRET_ARN, 'tenant sealing key'),
       cacheSeconds: c.TENANT_CACHE_SECONDS,

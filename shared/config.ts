@@ -48,12 +48,25 @@ const configSchema = z
      * SendTextMessage with SMS_VOICE_CONFIGURATION_SET, so texts get delivery receipts).
      */
     SMS_PROVIDER: z.enum(['sns', 'end-user-messaging']).default('sns'),
+    /**
+     * Fallback workflows (README "Fallback workflows"): the EventBridge Scheduler group steps are
+     * scheduled in, the function they invoke and the role Scheduler assumes to invoke it. Without
+     * all three a dialect function starts no workflow; the fallback function itself has no
+     * FALLBACK_FUNCTION_ARN (it would name itself) and takes its ARN from its invocation.
+     */
+    FALLBACK_SCHEDULE_GROUP: z.string().min(1).optional(),
+    FALLBACK_FUNCTION_ARN: z.string().min(1).optional(),
+    FALLBACK_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
     /** Seconds a tenant record and its credentials are cached in a warm container. */
     TENANT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })
   .refine((c) => c.PEPPER_SECRET_ARN ?? c.OTP_PEPPER, {
     message: 'set PEPPER_SECRET_ARN (AWS) or OTP_PEPPER (local)',
     path: ['PEPPER_SECRET_ARN'],
+  })
+  .refine((c) => !c.FALLBACK_SCHEDULE_GROUP === !c.FALLBACK_SCHEDULER_ROLE_ARN, {
+    message: 'set FALLBACK_SCHEDULE_GROUP and FALLBACK_SCHEDULER_ROLE_ARN together',
+    path: ['FALLBACK_SCHEDULE_GROUP'],
   })
   // Every function reads tenants, and a tenant with secrets cannot be read without this key.
   .refine((c) => c.SEALING_KEY_SECRET_ARN ?? c.TENANT_SEALING_KEY, {

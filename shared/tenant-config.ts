@@ -107,6 +107,36 @@ const checkTestDestinations = (tenant: Tenant, ctx: z.RefinementCtx) => {
 };
 
 /**
+ * A fallback workflow that could never run as written is refused: steps out of order, a step due
+ * after the code has expired, more steps than the code may be sent (`maxSendsPerCode` counts the
+ * request's own send too), or a voice step without the voice channel configured.
+ */
+const checkFallback = (tenant: Tenant, ctx: z.RefinementCtx) => {
+  const { policy } = tenant;
+  for (const [purpose, { steps }] of Object.entries(tenant.fallback)) {
+    const path = ['fallback', purpose, 'steps'];
+    const issue = (message: string, at: Array<string | number> = []) =>
+      ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
+    if (steps.length >= policy.maxSendsPerCode)
+      issue(
+        `${steps.length} steps and the first send exceed policy.maxSendsPerCode (${policy.maxSendsPerCode})`,
+      );
+    steps.forEach((step, i) => {
+      const previous = steps[i - 1];
+      if (previous && step.afterSeconds <= previous.afterSeconds)
+        issue('afterSeconds must grow from step to step (each counts from the first send)', [
+          i,
+          'afterSeconds',
+        ]);
+      if (step.afterSeconds >= policy.ttlSeconds)
+        issue(`due after the code expires (policy.ttlSeconds ${policy.ttlSeconds})`, [i, 'afterSeconds']);
+      if (step.channel === 'VOICE' && !tenant.channels.voice)
+        issue('a VOICE step needs channels.voice', [i, 'channel']);
+    });
+  }
+};
+
+/**
  * A tenant as it may be written (admin CLI `tenant put`, the local demo). Stricter than
  * `tenantSchema`, which also reads stored records and must keep reading one saved before a rule
  * existed (refusing it there would take the tenant down); `tenant put` of that record then says
@@ -148,6 +178,7 @@ export const tenantConfigSchema = tenantSchema.superRefine((tenant, ctx) => {
         'A tenant that allows IN needs dlt.entityId and dlt.templateId (TRAI DLT registration): Indian carriers drop SMS without them. Register, or remove IN from policy.allowedRegions',
     });
   }
+  checkFallback(tenant, ctx);
   const { smsAutofill } = tenant;
   if (!smsAutofill.domain && !smsAutofill.appHash) return;
   for (const { path, label, text } of smsTexts(tenant)) {

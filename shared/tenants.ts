@@ -410,6 +410,38 @@ const testDestinationSchema = z.strictObject({
 });
 export type TestDestination = z.infer<typeof testDestinationSchema>;
 
+/** Channels a fallback step may use: those whose text the engine has for every purpose. */
+export const FALLBACK_CHANNELS = ['SMS', 'VOICE', 'EMAIL'] as const;
+
+/** Most fallback steps one workflow may have (each is a send of the code: `maxSendsPerCode` bounds it too). */
+export const MAX_FALLBACK_STEPS = 5;
+
+/**
+ * A fallback workflow (README "Fallback workflows"): after the request's own send, each step
+ * sends the same code again on its channel `afterSeconds` after the code was issued, while the
+ * code is live and unverified. A phone step goes to the request's phone, an e-mail step to its
+ * e-mail address; a step whose destination the request did not name is skipped.
+ */
+const fallbackWorkflowSchema = z.object({
+  steps: z
+    .array(
+      z.object({
+        channel: z.enum(FALLBACK_CHANNELS),
+        /** Seconds after the code was issued (not after the previous step); at least 1. */
+        afterSeconds: z.number().int().min(1).max(600),
+      }),
+    )
+    .min(1)
+    .max(MAX_FALLBACK_STEPS),
+});
+export type FallbackWorkflow = z.infer<typeof fallbackWorkflowSchema>;
+
+/**
+ * A workflow's key: the purpose as events show it, `<dialect prefix>:<name>` (`v2:REGISTRATION`,
+ * `lr:forgotpassword`, `tw:<ServiceSid>`, `ae:<BRAND>`), shared/engine/lifecycle.ts `publicPurpose`.
+ */
+export const FALLBACK_PURPOSE = /^[a-z0-9]{2,4}:[^:\s]{1,128}$/;
+
 /** A tenant as stored in the table (credentials live in their own items, hashed). */
 export const tenantSchema = z.object({
   tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -466,6 +498,13 @@ export const tenantSchema = z.object({
    * numbers of review accounts (README "Test destinations", SECURITY.md T1).
    */
   testDestinations: z.array(testDestinationSchema).max(MAX_TEST_DESTINATIONS).default([]),
+  /** Fallback workflows by purpose (`v2:REGISTRATION`); none by default. */
+  fallback: z
+    .record(
+      z.string().regex(FALLBACK_PURPOSE, { message: 'a purpose like v2:REGISTRATION' }),
+      fallbackWorkflowSchema,
+    )
+    .default({}),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 

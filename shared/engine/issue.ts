@@ -11,7 +11,14 @@ import {
 } from '../errors';
 import { maskDestination } from '../mask';
 import { APP_HASH, withAutofill } from '../sms-autofill';
-import { type ChallengeItem, markResent, putFresh, putFreshAlone, undoSend } from '../store/challenges';
+import {
+  type ChallengeItem,
+  claimStep,
+  markResent,
+  putFresh,
+  putFreshAlone,
+  undoSend,
+} from '../store/challenges';
 import {
   chargeRecipientDay,
   chargeRecipientWindow,
@@ -46,6 +53,7 @@ import {
 import type { Policy } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, noteAad, sealAad } from './challenge';
+import { fallbackPlan, scheduleStep, sealPlan } from './fallback-plan';
 import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
 import { issueModeOf } from './test-destinations';
@@ -487,11 +495,18 @@ const finishTest = async (
   return issuedOf(item, resent, results);
 };
 
-const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+/**
+ * The context of one send, after the number policy (a refused number writes nothing) and the
+ * recipient window's size (a request bigger than the window can never fit) have passed.
+ */
+const sendContext = (
+  deps: EngineDeps,
+  req: IssueRequest,
+  pepper: Buffer,
+  key: { pk: string; sk: string },
+): SendContext => {
   const { policy } = req.tenant;
   const trust = req.caller ?? 'authenticated';
-  const pepper = await deps.pepper();
-  // Number policy first: a refused number writes nothing.
   const plan = planSends(pepper, req.tenant, req.deliveries, trust);
   // An anonymous caller meets both windows, whichever is smaller (a share set above the window
   // must not lift it).
@@ -502,16 +517,28 @@ const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> =
   if (plan.recipients.some((r) => r.messages > windowSize)) {
     throw new RateLimitedError('recipient-window', policy.recipientWindowSeconds);
   }
-  const now = deps.now();
-  const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
   const shards = {
     tenantDay: randomShard(tenantDayShards(policy)),
     breakers: plan.breakers.map(() => randomShard(breakerShards(policy))),
   };
-  const ctx: SendContext = { deps, req, policy, trust, pepper, now, key, plan, shards };
+  return { deps, req, policy, trust, pepper, now: deps.now(), key, plan, shards };
+};
+
+const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+  const { policy } = req.tenant;
+  const pepper = await deps.pepper();
+  const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
+  const ctx = sendContext(deps, req, pepper, key);
+  const { plan, now } = ctx;
 
   const code = req.code ?? generateCode(policy.codeLength, policy.codeAlphabet);
-  const base = freshChallenge(req, pepper, key, code, new Set(plan.recipients.map((r) => r.pk)), now);
+  const fresh0 = freshChallenge(req, pepper, key, code, new Set(plan.recipients.map((r) => r.pk)), now);
+  const { id } = fresh0;
+  // A workflow runs only where something can wait for its steps (deps.scheduler).
+  const fallback = deps.scheduler ? fallbackPlan(req) : undefined;
+  const base: ChallengeItem = fallback
+    ? { ...fresh0, fallback: sealPlan(pepper, key, id, fallback), fallbackStep: 0 }
+    : fresh0;
   // A verify credits the breaker shards that counted this code's messages, and only those.
   const withBreakers = (): ChallengeItem => {
     const breakers = chargedBreakers(ctx);
@@ -519,7 +546,15 @@ const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> =
   };
 
   const fresh = await chargeAndWrite(ctx, () => putFresh(deps.tableName, withBreakers(), now));
-  if (fresh.ok) return finish(ctx, { code, item: withBreakers(), resent: false });
+  if (fresh.ok) {
+    const issued = await finish(ctx, { code, item: withBreakers(), resent: false });
+    // Only a fresh code starts a workflow: a resend of the live code leaves its workflow running.
+    if (fallback && deps.scheduler) {
+      const job = { tenantId: req.tenant.tenantId, ...key, id, step: 1 };
+      await scheduleStep({ ...deps, scheduler: deps.scheduler }, job, base, fallback);
+    }
+    return issued;
+  }
   const refusal = chargeRefusal(ctx, fresh);
   if (refusal) throw refusal;
   const old = fresh.old<ChallengeItem>('challenge');
@@ -590,7 +625,7 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
 /** Delivers, and rolls the charge back when no channel delivered (nothing charged unsent). */
 const finish = async (
   ctx: SendContext,
-  sent: { code: string; item: ChallengeItem; resent: boolean; added?: Added },
+  sent: { code: string; item: ChallengeItem; resent: boolean; added?: Added; step?: number },
 ): Promise<Issued> => {
   const { deps, req } = ctx;
   const { item, resent } = sent;
@@ -604,10 +639,11 @@ const finish = async (
     caller: ctx.trust,
     resent,
     sendCount: item.sendCount,
+    ...(sent.step !== undefined && { fallbackStep: sent.step }),
     delivered,
     failed: results.length - delivered,
   });
-  await emit(deps, sendEvents(deps, req, item, results, resent));
+  await emit(deps, sendEvents(deps, req, item, results, resent, sent.step));
   if (delivered === 0) {
     await rollback(ctx, item, resent, sent.added);
     throw new DeliveryFailedError('No channel could deliver the code');
@@ -643,4 +679,70 @@ const rollback = async (
   const result = await tx.add('challenge', undoSend(deps.tableName, item, resent, added)).run(deps.ddb);
   if (!result.ok)
     deps.logger.warn('rollback of an undelivered code found the challenge changed', { challengeId: item.id });
+};
+
+/** How a fallback step's send ended: sent (or tried), or not claimed (`old`: the item as it was). */
+export type StepSend =
+  | { claimed: true; delivered: boolean }
+  | { claimed: false; old: ChallengeItem | undefined };
+
+/**
+ * Sends fallback step `step` of the live code `old` to `req.deliveries` (one channel): charged
+ * and limited like any send (number policy, recipient window and day, tenant day, prefix,
+ * breaker, sends per code), in one transaction with the step's claim on the challenge. A
+ * refusal is thrown like a generate's (the caller skips the step); a claim that fails (the code
+ * verified, cancelled, expired, locked or replaced, or this step already done) charges nothing.
+ * A step whose every channel fails is rolled back like a resend and not tried again.
+ */
+export const sendStep = async (
+  deps: EngineDeps,
+  req: IssueRequest,
+  old: ChallengeItem,
+  step: number,
+): Promise<StepSend> => {
+  const { policy } = req.tenant;
+  const pepper = await deps.pepper();
+  const key = { pk: old.pk, sk: old.sk };
+  const ctx = sendContext(deps, req, pepper, key);
+  const { now } = ctx;
+  if (old.sendCount >= policy.maxSendsPerCode) {
+    throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
+  }
+  const addedNow = () => ({
+    recipients: ctx.plan.recipients.map((r) => r.pk),
+    breakers: chargedBreakers(ctx),
+  });
+  const fanout = new Set([...(old.recipients ?? []), ...addedNow().recipients]).size;
+  if (fanout + new Set([...(old.breakers ?? []), ...addedNow().breakers]).size > MAX_CODE_FANOUT) {
+    throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
+  }
+  const limits = { maxSends: policy.maxSendsPerCode, maxAttempts: policy.maxAttemptsPerCode };
+  const result = await chargeAndWrite(ctx, () =>
+    claimStep(deps.tableName, old, step, addedNow(), limits, now),
+  );
+  if (!result.ok) {
+    // The challenge's own condition first: a code that is gone stops the workflow whatever else refused.
+    if (result.failures().includes('challenge')) return { claimed: false, old: result.old('challenge') };
+    const refusal = chargeRefusal(ctx, result);
+    if (refusal) throw refusal;
+    throw new Error('Fallback step transaction cancelled without a reason');
+  }
+  const added = addedNow();
+  const code = openCode(pepper, sealAad(key, old.id), old.sealed);
+  try {
+    await finish(ctx, {
+      code,
+      item: { ...old, sendCount: old.sendCount + 1, lastSentAt: now, fallbackStep: step },
+      resent: true,
+      added: {
+        recipients: added.recipients.filter((r) => !old.recipients?.has(r)),
+        breakers: added.breakers.filter((b) => !old.breakers?.has(b)),
+      },
+      step,
+    });
+    return { claimed: true, delivered: true };
+  } catch (error) {
+    if (error instanceof DeliveryFailedError) return { claimed: true, delivered: false };
+    throw error;
+  }
 };

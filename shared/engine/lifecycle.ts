@@ -78,6 +78,8 @@ export const sendEvents = (
   item: ChallengeItem,
   results: DeliveryResult[],
   resent: boolean,
+  /** The fallback step that sent these (README "Fallback workflows"); absent for a request's own send. */
+  step?: number,
 ): OtpEventDetail[] => {
   const now = deps.now();
   const scope = scopeOf(req, item.test);
@@ -106,6 +108,7 @@ export const sendEvents = (
             ...envelope('otp.sent', now, scope),
             ...delivery,
             resent,
+            ...(step !== undefined && { step }),
             sendCount: item.sendCount,
             attempts: item.attempts,
             expiresAt: iso(item.expiresAt),

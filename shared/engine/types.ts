@@ -5,6 +5,7 @@ import type { EventPublisher } from '../events/publisher';
 import type { Phone } from '../phone';
 import type { EmailTemplate, Localized } from '../templates';
 import type { Tenant } from '../tenants';
+import type { Scheduler } from './scheduler';
 
 /**
  * What the engine needs from the outside world. Production passes AWS clients, tests pass
@@ -21,6 +22,8 @@ export interface EngineDeps {
   logger: Logger;
   /** Where lifecycle events go (shared/events/publisher.ts); none are published when unset. */
   events?: EventPublisher;
+  /** Where fallback steps wait (shared/engine/scheduler.ts); without one no workflow runs. */
+  scheduler?: Scheduler;
 }
 
 /** Channels that go to a phone number: the number policy applies to each of them. */

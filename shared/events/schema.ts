@@ -77,6 +77,14 @@ export const EVENT_SCHEMAS = {
   'otp.sent': event('otp.sent', {
     ...delivery,
     resent: z.boolean(),
+    step: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The fallback workflow's step that sent it (1 = the first fallback); absent for a request's own send",
+      ),
     sendCount: z.number().int().min(1),
     attempts,
     expiresAt: at,
@@ -129,6 +137,12 @@ export const EVENT_SCHEMAS = {
         'limits: a send limit; pumping: the SMS-pumping defence; number-policy: country or number type',
       ),
     detail: z.string().max(60).describe('Which rule: resend-gap, prefix-velocity, country-not-allowed, …'),
+    step: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('The fallback step refused (and skipped); absent for a refused request'),
     retryAfterSeconds: z.number().int().min(0).optional(),
   }),
 } as const satisfies Record<OtpEventType, z.ZodType>;

@@ -9,7 +9,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { and, LIVE, not, SAME_CODE, UNDER_ATTEMPTS } from './conditions';
+import { and, LIVE, not, SAME_CODE, STEP_DUE, UNDER_ATTEMPTS } from './conditions';
 import { guard } from './dynamo';
 
 /**
@@ -42,6 +42,13 @@ export interface ChallengeItem {
   breakers?: Set<string>;
   /** A test destination's code (its tenant's fixed code): never sent, marked in logs and events. */
   test?: true;
+  /**
+   * The fallback workflow's plan, sealed (shared/engine/fallback.ts): its steps, the subject and
+   * the destinations each step goes to, and the message texts. Absent without a workflow.
+   */
+  fallback?: string;
+  /** Fallback steps done (sent or skipped); 0 at issue. A step runs only from the one before it. */
+  fallbackStep?: number;
   ttl: number;
 }
 
@@ -123,6 +130,93 @@ export const markResent = (
     }),
   },
 });
+
+/** What a fallback step may write: the live code, still under its attempts and sends. */
+const stepCondition = (
+  old: ChallengeItem,
+  step: number,
+  limits: { maxSends: number; maxAttempts: number },
+  now: number,
+) => ({
+  ConditionExpression: and(SAME_CODE, LIVE, UNDER_ATTEMPTS, 'sendCount < :maxSends', STEP_DUE),
+  values: {
+    ':id': old.id,
+    ':now': now,
+    ':maxAttempts': limits.maxAttempts,
+    ':maxSends': limits.maxSends,
+    ':prevStep': step - 1,
+  },
+});
+
+/**
+ * Counts fallback step `step` as a send of the live code `old` (like `markResent`, without the
+ * resend gap: the wait is the tenant's own), only from the step before it. Returns the item as
+ * it was when the condition failed, so a duplicate firing is told from a settled code.
+ */
+export const claimStep = (
+  tableName: string,
+  old: ChallengeItem,
+  step: number,
+  added: { recipients: string[]; breakers: string[] },
+  limits: { maxSends: number; maxAttempts: number },
+  now: number,
+): TransactWriteItem => {
+  const { ConditionExpression, values } = stepCondition(old, step, limits, now);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: marshall({ pk: old.pk, sk: old.sk }),
+      UpdateExpression: `SET sendCount = sendCount + :one, lastSentAt = :now, previousSentAt = lastSentAt, fallbackStep = :step ADD recipients :rs${added.breakers.length > 0 ? ', breakers :bs' : ''}`,
+      ConditionExpression,
+      ExpressionAttributeValues: marshall({
+        ...values,
+        ':one': 1,
+        ':step': step,
+        ':rs': new Set(added.recipients),
+        ...(added.breakers.length > 0 && { ':bs': new Set(added.breakers) }),
+      }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+};
+
+/**
+ * Marks fallback step `step` done without a send (a limit refused it, or the request named no
+ * destination for its channel), so it is never tried again. False when the code is no longer
+ * live or the step was already done.
+ */
+export const skipStep = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  old: ChallengeItem,
+  step: number,
+  limits: { maxAttempts: number },
+  now: number,
+): Promise<boolean> => {
+  try {
+    await guard(() =>
+      ddb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: marshall({ pk: old.pk, sk: old.sk }),
+          UpdateExpression: 'SET fallbackStep = :step',
+          ConditionExpression: and(SAME_CODE, LIVE, UNDER_ATTEMPTS, STEP_DUE),
+          ExpressionAttributeValues: marshall({
+            ':id': old.id,
+            ':now': now,
+            ':maxAttempts': limits.maxAttempts,
+            ':prevStep': step - 1,
+            ':step': step,
+          }),
+        }),
+      ),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+};
 
 /**
  * Undoes a send whose every channel failed: a fresh code is removed, a resend un-counted and the

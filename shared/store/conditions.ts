@@ -26,6 +26,12 @@ export const LIVE = and('attribute_exists(pk)', 'attribute_not_exists(consumedAt
  */
 export const UNDER_ATTEMPTS = 'attempts < :maxAttempts';
 
+/**
+ * The fallback step before this one (`:prevStep`) is the last one done: of two firings of one
+ * schedule (EventBridge Scheduler delivers at least once) exactly one moves the step on.
+ */
+export const STEP_DUE = 'fallbackStep = :prevStep';
+
 /** The challenge is still the one this request read (`:id`): a replaced code is not touched. */
 export const SAME_CODE = 'id = :id';
 

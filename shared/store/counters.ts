@@ -125,7 +125,9 @@ export const chargeRecipientWindow = (
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
         ':now': now,
-        ':zero': 0,
+        // Only a shift that keeps older slots reads :zero; a request that fills the whole window
+        // (as many messages as it holds) has none, and DynamoDB refuses an unused value.
+        ...([...all.sets, ...(anon?.sets ?? [])].some((x) => x.includes(':zero')) && { ':zero': 0 }),
         ':edge': now - policy.recipientWindowSeconds * 1000,
         // Once every slot is older than the window the item says nothing: TTL may take it.
         ':ttl': Math.ceil(now / 1000) + policy.recipientWindowSeconds + 60,

@@ -144,6 +144,7 @@ describe('cdk-nag', () => {
       const wildcard = acknowledgements.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]');
       expect(wildcard.map((a) => a.path).sort()).toEqual([
         'OtpServiceStack/Events/ReceiptRole/DefaultPolicy',
+        'OtpServiceStack/Fallback/Role/DefaultPolicy',
         ...['app-otp', 'capillary-auth', 'capillary-v2', 'loginradius', 'summitai', 'twilio-verify'].map(
           (d) => `OtpServiceStack/Fn-${d}/Role/DefaultPolicy`,
         ),

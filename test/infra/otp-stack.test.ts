@@ -47,6 +47,13 @@ const functionIds = Object.fromEntries(
 ) as Record<DialectId, string>;
 
 const functions = resourcesOf(template, 'AWS::Lambda::Function');
+/** The fallback step function's role (lib/constructs/fallback-workflows.ts). */
+const fallbackRoleId = onlyId(
+  template.findResources('AWS::IAM::Role', {
+    Properties: { Description: 'OTP service fallback step function' },
+  }),
+  'fallback role',
+);
 
 interface FunctionProperties {
   Role: { 'Fn::GetAtt': [string, string] };
@@ -151,14 +158,15 @@ describe('OtpServiceStack', () => {
       );
     });
 
-    it('grants it to the dialect functions only', () => {
+    it('grants it to the dialect functions and the fallback step function only', () => {
       const readers = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
         JSON.stringify(p.Properties?.PolicyDocument).includes(`{"Ref":"${sealingKeyId}"}`),
       );
       const roles = readers.flatMap((p) =>
         (p.Properties as { Roles: { Ref: string }[] }).Roles.map((r) => r.Ref),
       );
-      expect(roles.sort()).toEqual(DIALECT_IDS.map(roleOf).sort());
+      // The fallback function reads tenants (their channel settings) to send a step.
+      expect(roles.sort()).toEqual([...DIALECT_IDS.map(roleOf), fallbackRoleId].sort());
     });
 
     it('outputs its ARN for the admin CLI (SEALING_KEY_SECRET_ARN)', () => {
@@ -167,8 +175,8 @@ describe('OtpServiceStack', () => {
   });
 
   describe('functions', () => {
-    it('creates exactly one function per dialect, the receipt function and no helper functions', () => {
-      template.resourceCountIs('AWS::Lambda::Function', DIALECT_IDS.length + 1);
+    it('creates exactly one function per dialect, the receipt and fallback functions and no helper functions', () => {
+      template.resourceCountIs('AWS::Lambda::Function', DIALECT_IDS.length + 2);
       expect(new Set(Object.values(functionIds)).size).toBe(DIALECT_IDS.length);
     });
 
@@ -634,22 +642,23 @@ describe('OtpServiceStack context', () => {
         Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
       ]),
     });
-    // Every dialect function; the receipt function sends nothing.
+    // Every dialect function and the fallback function; the receipt function sends nothing.
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'otp@example.com' }) } },
-      DIALECT_IDS.length,
+      DIALECT_IDS.length + 1,
     );
     const sesResources = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((p) =>
       (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement.filter((st) =>
         [st.Action].flat().includes('ses:SendEmail'),
       ).flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r))),
     );
-    // The pinned identity only; configuration sets stay account-wide (SES checks both ARNs).
+    // The pinned identity only; configuration sets stay account-wide (SES checks both ARNs). Four
+    // e-mail dialects and the fallback function.
     expect(sesResources.filter((r) => r.includes(':identity/'))).toEqual(
-      Array(4).fill(JSON.stringify(identity)),
+      Array(5).fill(JSON.stringify(identity)),
     );
-    expect(sesResources.filter((r) => r.includes(':configuration-set/*'))).toHaveLength(4);
+    expect(sesResources.filter((r) => r.includes(':configuration-set/*'))).toHaveLength(5);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
   });
 

@@ -15,9 +15,10 @@ export const INLINE_CODE = lambda.Code.fromInline(
 /** Inline code for every dialect except those listed, which keep the real esbuild bundling. */
 export const inlineCodeExcept = (
   ...bundled: DialectId[]
-): Partial<Record<DialectId | 'receipts', lambda.Code>> => ({
+): Partial<Record<DialectId | 'receipts' | 'fallback', lambda.Code>> => ({
   ...Object.fromEntries(DIALECT_IDS.filter((d) => !bundled.includes(d)).map((d) => [d, INLINE_CODE])),
   receipts: INLINE_CODE,
+  fallback: INLINE_CODE,
 });
 
 /** The context of `cdk.json` (feature flags and defaults), so tests synthesise what `cdk synth` does. */

@@ -1005,8 +1005,8 @@ describe('security › faults', () => {
     it("gives every function a timeout below API Gateway's 29 s and above the conflict retry budget", () => {
       const { template } = synthStack();
       const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
-      // Five dialect functions and the receipt function.
-      expect(functions).toHaveLength(7);
+      // Six dialect functions, the receipt function and the fallback step function.
+      expect(functions).toHaveLength(8);
       for (const fn of functions) {
         const timeout = Number(fn.Properties?.Timeout);
         // The function answers (a 503 in the dialect's shape) before the gateway gives up with its own 504.
