@@ -20,6 +20,11 @@ export interface InProcessResult {
   verify: Summary;
   /** Share of sampled CPU time by package or project folder (self time), largest first. */
   profile: Array<{ owner: string; share: number }>;
+  /**
+   * Requests per measured flow that still went to DynamoDB Local: those whose answer the handler
+   * reads (a read, or a write that returns the item, such as verify's attempt reservation), by command.
+   */
+  realPerFlow: Record<string, number>;
 }
 
 interface ProfileNode {
@@ -71,12 +76,24 @@ export const measureInProcess = async (
 ): Promise<InProcessResult> => {
   const { ddb, tableName } = await localTable(endpoint);
   let instant = false;
+  let counting = false;
+  const real = new Map<string, number>();
   // Initialize step: before serialisation, signing and the HTTP request, so none of those is timed.
+  // A request whose answer the handler reads (a read, or a write returning the item) still goes to
+  // the store: an empty answer would fail the request rather than time it.
   ddb.middlewareStack.add(
-    (next) => async (args) =>
-      instant
-        ? ({ output: { $metadata: {} }, response: {} } as unknown as Awaited<ReturnType<typeof next>>)
-        : next(args),
+    (next, context) => async (args) => {
+      const input = args.input as { ReturnValues?: string };
+      const name = (context.commandName ?? '').replace(/Command$/, '');
+      const needsAnswer =
+        /^(Get|BatchGet|TransactGet|Query|Scan)/.test(name) ||
+        (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE');
+      if (!instant || needsAnswer) {
+        if (counting) real.set(name, (real.get(name) ?? 0) + 1);
+        return next(args);
+      }
+      return { output: { $metadata: {} }, response: {} } as unknown as Awaited<ReturnType<typeof next>>;
+    },
     { step: 'initialize', name: 'benchInstantStore' },
   );
   const session = new Session();
@@ -107,13 +124,16 @@ export const measureInProcess = async (
     session.connect();
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.start');
+    counting = true;
     for (let i = 0; i < options.iterations; i++) await flow(options.warmup + i, samples);
+    counting = false;
     const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
     return {
       dialect: id,
       generate: summarize(samples.generate),
       verify: summarize(samples.verify),
       profile: shares(profile),
+      realPerFlow: Object.fromEntries([...real.entries()].map(([k, n]) => [k, n / options.iterations])),
     };
   } finally {
     session.disconnect();
