@@ -69,9 +69,9 @@ export interface Dialect {
  */
 export const setUpDialect = async (
   id: DialectId,
-  options: { ddb: DynamoDBClient; tableName: string; base: number; now?: () => number },
+  options: { ddb: DynamoDBClient; tableName: string; base: number; now?: () => number; flows?: number },
 ): Promise<Dialect> => {
-  const driver = DRIVERS[id](options.base);
+  const driver = DRIVERS[id](options.base, options.flows);
   const { senders, codes } = recordingSenders();
   const deps: AppDeps = {
     ddb: options.ddb,
@@ -177,7 +177,12 @@ export const measureLatency = async (
   const { ddb, tableName } = await localTable(endpoint);
   const { rawItems } = options;
   try {
-    const d = await setUpDialect(id, { ddb, tableName, base: options.base });
+    const d = await setUpDialect(id, {
+      ddb,
+      tableName,
+      base: options.base,
+      flows: options.warmup + options.iterations,
+    });
     const raw = rawBaseline(ddb, tableName, randomUUID().slice(0, 8));
     const samples = {
       generate: [],

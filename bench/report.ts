@@ -101,7 +101,6 @@ const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1
 const x = (value: number | null) =>
   value !== null && Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 const mark = (ok: boolean | null) => (ok === null ? '—' : ok ? '✅' : '❌');
-const signed = (value: number) => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
 const usd = (value: number) => `$${value.toFixed(2)}`;
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
 
@@ -172,7 +171,6 @@ const coldSection = (res: BenchResults): string => {
         `${mark(c.meetsGoal)} ≤ ${BUDGETS.coldInit}×`,
         `${ms(c.importOnly.subjectMs)} / ${ms(c.importOnly.baselineMs)} (${x(c.importOnly.ratio)})`,
         plain ? `${ms(plain.subjectMs)} / ${ms(plain.baselineMs)} (${x(plain.ratio)})` : '—',
-        plain ? signed(c.subjectMs - plain.subjectMs) : '—',
       ],
     ];
   });
@@ -188,8 +186,7 @@ const coldSection = (res: BenchResults): string => {
         'ratio',
         'goal',
         'import alone',
-        'start → imported without NODE_OPTIONS',
-        'what the flags cost the subject',
+        'start → imported without NODE_OPTIONS (both sides)',
       ],
       rows,
     ),
@@ -274,7 +271,7 @@ const inProcessSection = (r: BenchReport): string => {
         ],
   );
   return [
-    '### 3b. In-process cost (same handlers, DynamoDB client answering at once; ms p50 / p99)',
+    '### 3b. In-process cost (same handlers, time waiting on DynamoDB taken out; ms p50 / p99)',
     '',
     "After a real warm-up, a middleware answers every DynamoDB request with an empty success before it is serialised, so what remains is the handler's own work — except requests whose answer the handler reads (reads past the caches, and writes that return the item, such as verify's attempt reservation), which still go to DynamoDB Local and are listed per flow. The CPU profile (V8 sampling, self time, the benchmark driver left out) shows where it goes.",
     '',
@@ -547,14 +544,7 @@ export const renderFindings = (r: BenchReport, res: BenchResults = benchResults(
     '',
     `**Cold init ≤ ${BUDGETS.coldInit}× the exact-clients baseline, as deployed** (process start → import done, both with the function's NODE_OPTIONS): met by ${count(colds, (f) => f.coldStart?.meetsGoal)} functions (${colds.map((f) => `${f.id} ${x(f.coldStart?.ratio ?? null)}`).join(', ')}). Nothing runs at import but module evaluation (deps are built on the first invoke), so the excess is parsing and evaluating the code above the baseline (section 1)${
       colds.some((f) => f.coldStart?.withoutNodeOptions)
-        ? ', plus what the runtime flags cost: ' +
-          colds
-            .filter((f) => f.coldStart?.withoutNodeOptions)
-            .map(
-              (f) =>
-                `${f.id} ${signed((f.coldStart?.subjectMs ?? 0) - (f.coldStart?.withoutNodeOptions?.subjectMs ?? 0))} ms`,
-            )
-            .join(', ')
+        ? `. Without NODE_OPTIONS (both sides) the ratios are ${colds.map((f) => `${f.id} ${x(f.coldStart?.withoutNodeOptions?.ratio ?? null)}`).join(', ')}: the difference is what the flags (a linked source map read and parsed at start) add over the baseline, which loads its own smaller map`
         : ''
     }.`,
   );
