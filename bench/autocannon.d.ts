@@ -8,11 +8,14 @@ declare module 'autocannon' {
   }
   export interface RequestSpec extends Request {
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
   export interface Options {
     url: string;
     connections?: number;
     duration?: number;
+    /** Total requests to send (instead of a duration). */
+    amount?: number;
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;

@@ -31,23 +31,32 @@ export interface ColdStart {
 }
 
 /**
- * The environment of a Lambda container before the first invoke, without credentials: importing
- * a bundle must neither need them nor touch the network (deps are built on the first invoke).
+ * The environment of the Lambda container before the first invoke, without credentials: the
+ * function's own variables as the stack deploys them (NODE_OPTIONS included, so a flag such as
+ * `--enable-source-maps` costs what it costs in AWS), references replaced by placeholders, plus the
+ * region. Importing a bundle must neither need credentials nor touch the network (deps are built
+ * on the first invoke). `withFlags: false` leaves NODE_OPTIONS out, to show what the flags cost.
  */
-const childEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  AWS_REGION: 'us-east-1',
-  TABLE_NAME: 'otp-bench',
-  OTP_PEPPER: 'bench-pepper-0123456789abcdef',
-  // The stack sets this on every function (lib/constructs/dialect-function.ts).
-  ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
-});
+const childEnv = (environment: Record<string, string>, withFlags: boolean): NodeJS.ProcessEnv => {
+  const { NODE_OPTIONS, ...rest } = environment;
+  return {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    ...rest,
+    ...(withFlags && NODE_OPTIONS ? { NODE_OPTIONS } : {}),
+  };
+};
 
 /** Starts a fresh `node` that imports `bundle` and reports its timings. Throws when the import fails. */
-export const coldStart = (probe: string, bundle: string, sourceMaps = false): ColdStart => {
+export const coldStart = (
+  probe: string,
+  bundle: string,
+  environment: Record<string, string>,
+  withFlags = true,
+): ColdStart => {
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, [probe, pathToFileURL(bundle).href], {
-    env: childEnv(sourceMaps),
+    env: childEnv(environment, withFlags),
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -146,16 +146,23 @@ const appOtp = (base: number): DialectDriver => {
   };
 };
 
-/** SummitAI users of the benchmark: a fixed pool, so the contact cache is warm after warm-up. */
+/**
+ * SummitAI users of the benchmark: by default a pool of 64, which flows reuse; a measurement of
+ * `flows` flows gets one user (and one phone) per flow, so every generate looks its user up past the
+ * 60 s contact cache (a user rarely asks for two codes a minute) and no per-recipient limit trips.
+ */
 const SUMMIT_USERS = 64;
 const SUMMIT = { orgId: '1', apiKey: 'bench-summitai-apikey-0123456789abcdef' };
 const summitProxy = { AuthType: 'APIKey', APIKey: SUMMIT.apiKey, OrgID: SUMMIT.orgId, ReturnType: 'JSON' };
 
 /** Seed 003: APIKey auth in the body, the code goes to the user's phone from the contact directory. */
-const summitAi = (base: number): DialectDriver => {
-  const user = (i: number) => String(1000 + (i % SUMMIT_USERS));
-  // A million apart, so users fall into different number prefixes (the velocity counters).
-  const phone = (i: number) => benchPhone(base, (i % SUMMIT_USERS) * 1_000_000);
+const summitAi = (base: number, flows?: number): DialectDriver => {
+  const users = flows ?? SUMMIT_USERS;
+  const user = (i: number) => String(1000 + (i % users));
+  // Far apart, so the default pool's users fall into different number prefixes (the velocity
+  // counters); a larger pool spreads over 60 million numbers above `base`.
+  const spacing = users <= SUMMIT_USERS ? 1_000_000 : Math.floor(60_000_000 / users);
+  const phone = (i: number) => benchPhone(base, (i % users) * spacing);
   return {
     tenantPatch: { summitAiChannels: 'SMS' },
     seed: async (deps, tenantId) => {
@@ -165,7 +172,7 @@ const summitAi = (base: number): DialectDriver => {
         tenantId,
         SUMMIT.apiKey,
       );
-      for (let i = 0; i < SUMMIT_USERS; i++) {
+      for (let i = 0; i < users; i++) {
         await deps.tenants.putContact(tenantId, { userId: user(i), phone: phone(i) });
       }
     },
@@ -267,8 +274,11 @@ const twilioVerify = (base: number): DialectDriver => {
   };
 };
 
-/** A driver per dialect; `base` picks the destination range (distinct per measurement). */
-export const DRIVERS: Record<DialectId, (base: number) => DialectDriver> = {
+/**
+ * A driver per dialect; `base` picks the destination range (distinct per measurement), `flows`
+ * (optional) how many distinct flows the measurement runs.
+ */
+export const DRIVERS: Record<DialectId, (base: number, flows?: number) => DialectDriver> = {
   'capillary-v2': capillaryV2,
   loginradius: loginRadius,
   'app-otp': appOtp,

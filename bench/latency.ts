@@ -11,11 +11,9 @@ import { DIALECTS, type DialectId } from '../shared/routes';
 import { ensureTable } from '../shared/store/table-schema';
 import { TenantDirectory } from '../shared/tenant-directory';
 import { type Tenant, tenantSchema } from '../shared/tenants';
-import { manualClock, wrongCodeFor } from '../test/support/harness';
 import { type Answer, type Call, caller, type DialectDriver, DRIVERS, type FlowState } from './dialects';
 import { UNREACHED_LIMITS } from './limits';
 import { rawBaseline } from './raw-baseline';
-import { keyPattern, recordRequests } from './request-log';
 import { type Summary, summarize } from './stats';
 
 /** Senders that deliver nothing and remember the last code per destination (the user's phone). */
@@ -71,9 +69,9 @@ export interface Dialect {
  */
 export const setUpDialect = async (
   id: DialectId,
-  options: { ddb: DynamoDBClient; tableName: string; base: number; now?: () => number },
+  options: { ddb: DynamoDBClient; tableName: string; base: number; now?: () => number; flows?: number },
 ): Promise<Dialect> => {
-  const driver = DRIVERS[id](options.base);
+  const driver = DRIVERS[id](options.base, options.flows);
   const { senders, codes } = recordingSenders();
   const deps: AppDeps = {
     ddb: options.ddb,
@@ -92,13 +90,34 @@ export const setUpDialect = async (
   const tenant = benchTenant(driver.tenantPatch);
   await deps.tenants.putTenant(tenant);
   await driver.seed(deps, tenant.tenantId);
+  const handler = await handlerOf(id, deps);
+  return { id, driver, handler, call: caller(handler), deps, codes, tenant };
+};
+
+/** The dialect's handler as its Lambda builds it: `createHandler(deps)` of its entry. */
+const handlerOf = async (id: DialectId, deps: AppDeps): Promise<LambdaHandler> => {
   const module = (await import(`../${DIALECTS[id].entry}`)) as {
     createHandler?: (d: AppDeps) => LambdaHandler;
   };
   if (typeof module.createHandler !== 'function')
     throw new Error(`${DIALECTS[id].entry} exports no createHandler`);
-  const handler = module.createHandler(deps);
-  return { id, driver, handler, call: caller(handler), deps, codes, tenant };
+  return module.createHandler(deps);
+};
+
+/**
+ * A new container of the same dialect on the same table and tenant: its own tenant directory
+ * (every cache empty) and a new handler from `createHandler`. Module-level state of the bundle,
+ * if any, stays warm (the module is imported once per process).
+ */
+export const newContainer = async (d: Dialect): Promise<Call> => {
+  const deps: AppDeps = {
+    ...d.deps,
+    tenants: new TenantDirectory(d.deps.ddb, d.deps.tableName, {
+      tenantKey: async () => TENANT_KEY,
+      cacheSeconds: 60,
+    }),
+  };
+  return caller(await handlerOf(d.id, deps));
 };
 
 const PEPPER = Buffer.from('bench-pepper-0123456789abcdef-0123456789');
@@ -113,7 +132,7 @@ export const localTable = async (endpoint: string): Promise<{ ddb: DynamoDBClien
   return { ddb, tableName };
 };
 
-const expectOk = (d: Dialect, what: string, answer: Answer): Answer => {
+export const expectOk = (d: Dialect, what: string, answer: Answer): Answer => {
   if (!d.driver.ok(answer)) {
     throw new Error(
       `${d.id} ${what} failed: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`,
@@ -122,7 +141,7 @@ const expectOk = (d: Dialect, what: string, answer: Answer): Answer => {
   return answer;
 };
 
-const codeFor = (d: Dialect, i: number): string => {
+export const codeFor = (d: Dialect, i: number): string => {
   const code = d.codes.get(d.driver.destination(i));
   if (!code) throw new Error(`${d.id}: no code was sent to flow ${i}'s destination`);
   return code;
@@ -158,7 +177,12 @@ export const measureLatency = async (
   const { ddb, tableName } = await localTable(endpoint);
   const { rawItems } = options;
   try {
-    const d = await setUpDialect(id, { ddb, tableName, base: options.base });
+    const d = await setUpDialect(id, {
+      ddb,
+      tableName,
+      base: options.base,
+      flows: options.warmup + options.iterations,
+    });
     const raw = rawBaseline(ddb, tableName, randomUUID().slice(0, 8));
     const samples = {
       generate: [],
@@ -223,93 +247,6 @@ export const measureLatency = async (
       rawGenerate: summarize(samples.rawGenerate),
       rawVerify: summarize(samples.rawVerify),
       rawSingleUpdate: summarize(samples.rawSingleUpdate),
-    };
-  } finally {
-    ddb.destroy();
-  }
-};
-
-/** A flow index whose number differs from flow 0's in its first national digits. */
-const OTHER = 5_000_001;
-
-/** DynamoDB requests by label (`GetItem`, `TransactWriteItems[5]`) for one operation. */
-export type RequestCounts = Record<string, number>;
-
-export interface RequestCountResult {
-  dialect: DialectId;
-  freshGenerate: RequestCounts;
-  resendWithinExpiry: RequestCounts;
-  wrongCode: RequestCounts;
-  verifySuccess: RequestCounts;
-  /**
-   * Items both of two fresh generates to different numbers of one tenant write (key patterns):
-   * under concurrency, every generate of the tenant contends for them.
-   */
-  sharedItems: string[];
-}
-
-/**
- * DynamoDB requests per operation, counted by a middleware on the client. Full flows on two
- * numbers first warm the caches (tenant, credential, brand, contact) as in a warm container;
- * the counted flow on the first number is then: fresh generate, resend 31 s later (past the
- * resend gap, within expiry), a wrong code, the right code.
- */
-export const countDynamoRequests = async (
-  endpoint: string,
-  id: DialectId,
-  base: number,
-): Promise<RequestCountResult> => {
-  const { ddb, tableName } = await localTable(endpoint);
-  try {
-    const clock = manualClock();
-    const d = await setUpDialect(id, { ddb, tableName, base, now: clock.now });
-    const log = recordRequests(ddb);
-    const counted = async <T>(work: () => Promise<T>) => {
-      log.reset();
-      const value = await work();
-      return { counts: log.counts(), keys: log.writtenKeys(), value };
-    };
-    const prepare = (i: number) => (d.driver.prepare ? d.driver.prepare(d.call, i) : Promise.resolve({}));
-    const generate = async (i: number, state: FlowState, what: string) =>
-      expectOk(d, what, await d.call(d.driver.generate(i, state)));
-    const fullFlow = async (i: number) => {
-      const state = await prepare(i);
-      const generated = await counted(() => generate(i, state, 'generate'));
-      expectOk(d, 'verify', await d.call(d.driver.verify(i, state, generated.value, codeFor(d, i))));
-      return generated.keys;
-    };
-
-    // Warm-up: caches filled and the destinations' day counters written, as in a warm container.
-    // Flow OTHER's number has another 4-digit prefix than flow 0's (and another SummitAI user),
-    // so the items both generates write are the tenant-wide ones.
-    await fullFlow(0);
-    const otherKeys = await fullFlow(OTHER);
-    clock.advance(1000);
-
-    // The auth engine's session (token/generate) is its own operation, not part of the generate.
-    const state = await prepare(0);
-    const fresh = await counted(() => generate(0, state, 'generate'));
-    const code = codeFor(d, 0);
-    clock.advance(31_000);
-    const resend = await counted(() => generate(0, state, 'resend'));
-    if (codeFor(d, 0) !== code) throw new Error(`${id}: the resend within expiry sent a different code`);
-    const wrong = await counted(async () => {
-      const answer = await d.call(d.driver.verify(0, state, fresh.value, wrongCodeFor(code)));
-      if (d.driver.ok(answer)) throw new Error(`${id}: a wrong code was accepted`);
-    });
-    const success = await counted(async () =>
-      expectOk(d, 'verify', await d.call(d.driver.verify(0, state, fresh.value, code))),
-    );
-    return {
-      dialect: id,
-      freshGenerate: fresh.counts,
-      resendWithinExpiry: resend.counts,
-      wrongCode: wrong.counts,
-      verifySuccess: success.counts,
-      sharedItems: [...fresh.keys]
-        .filter((k) => otherKeys.has(k))
-        .map((k) => keyPattern(k, d.tenant.tenantId))
-        .sort(),
     };
   } finally {
     ddb.destroy();

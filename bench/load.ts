@@ -98,36 +98,97 @@ const summarize = (name: string, r: Result): LoadResult => ({
 });
 
 /**
- * `POST /v2/otp/generate` (seed 004, SMS) with a new destination on every request, so no
- * per-destination limit or resend path is involved: each request is a fresh code.
+ * Drives one capillary-v2 (seed 004, HTTP Basic) JSON endpoint: for `seconds` or `amount`
+ * requests, each body from `body()`.
+ */
+const loadV2 = (
+  server: ServerChild,
+  path: string,
+  options: { connections: number; seconds?: number; amount?: number },
+  body: () => Record<string, string>,
+  onResponse?: (status: number, body: string) => void,
+) =>
+  autocannon({
+    url: server.baseUrl,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${server.basic.clientId}:${server.basic.secret}`).toString('base64')}`,
+        },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }),
+        ...(onResponse ? { onResponse } : {}),
+      },
+    ],
+  });
+
+/**
+ * `POST /v2/otp/generate` (SMS) with a new destination on every request, so no per-destination
+ * limit or resend path is involved: each request is a fresh code.
  */
 export const loadGenerate = async (
   server: ServerChild,
   options: { seconds: number; connections: number; base: number },
 ): Promise<LoadResult> => {
   let next = 0;
-  const authorization = `Basic ${Buffer.from(`${server.basic.clientId}:${server.basic.secret}`).toString('base64')}`;
-  const result = await autocannon({
-    url: server.baseUrl,
-    connections: options.connections,
-    duration: options.seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v2/otp/generate',
-        headers: { 'content-type': 'application/json', authorization },
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({
-            entityType: 'MOBILE',
-            entityValue: benchPhone(options.base, next++),
-            action: 'REGISTRATION',
-          }),
-        }),
-      },
-    ],
-  });
+  const result = await loadV2(server, '/v2/otp/generate', options, () => ({
+    entityType: 'MOBILE',
+    entityValue: benchPhone(options.base, next++),
+    action: 'REGISTRATION',
+  }));
   return summarize('POST /v2/otp/generate', result);
+};
+
+/** The newest code per destination, from the server's `GET /_local/outbox` (the local runtime's outbox). */
+export const codesFromOutbox = async (server: ServerChild): Promise<Map<string, string>> => {
+  const response = await fetch(`${server.baseUrl}/_local/outbox`);
+  if (!response.ok) throw new Error(`GET /_local/outbox answered ${response.status}`);
+  const messages = (await response.json()) as Array<{ channel: string; to: string; text: string }>;
+  const codes = new Map<string, string>();
+  // Newest first: the first message to a destination carries its current code.
+  for (const m of messages) {
+    const code = /\b(\d{4,10})\b/.exec(m.text)?.[1];
+    if (m.channel === 'SMS' && code && !codes.has(m.to)) codes.set(m.to, code);
+  }
+  return codes;
+};
+
+/** Empties the server's outbox between rounds, so each listing holds one round's codes. */
+export const clearOutbox = async (server: ServerChild): Promise<void> => {
+  const response = await fetch(`${server.baseUrl}/_local/outbox`, { method: 'DELETE' });
+  if (!response.ok) throw new Error(`DELETE /_local/outbox answered ${response.status}`);
+};
+
+/**
+ * `POST /v2/otp/validate` with the right code of every destination the generate phase sent (read
+ * from the outbox), each once, as fast as the connections allow. A 200 with `entity: true` is a
+ * verified code; `verified` counts them.
+ */
+export const loadValidate = async (
+  server: ServerChild,
+  options: { connections: number; codes: Map<string, string> },
+): Promise<LoadResult & { verified: number }> => {
+  const flows = [...options.codes.entries()];
+  if (flows.length === 0) throw new Error('the outbox listed no codes to validate');
+  let next = 0;
+  let verified = 0;
+  const result = await loadV2(
+    server,
+    '/v2/otp/validate',
+    { connections: options.connections, amount: flows.length },
+    () => {
+      const [entityValue, code] = flows[next++ % flows.length] as [string, string];
+      return { entityType: 'MOBILE', entityValue, action: 'REGISTRATION', code };
+    },
+    (status, body) => {
+      if (status === 200 && /"entity"\s*:\s*true/.test(body)) verified++;
+    },
+  );
+  return { ...summarize('POST /v2/otp/validate (right code)', result), verified };
 };
 
 /** An unknown path: the server's own floor (HTTP parse, route match, 404 JSON), no handler, no store. */

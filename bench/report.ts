@@ -1,32 +1,24 @@
 import { readFileSync } from 'node:fs';
 import type { DialectId } from '../shared/routes';
+import { PRICES } from './cost';
+import { BUDGETS, ROUND_TRIP_BUDGETS } from './goals';
 import type { InProcessResult } from './in-process';
-import type { LatencyResult, RequestCountResult, RequestCounts } from './latency';
+import type { LatencyResult } from './latency';
 import type { LoadResult } from './load';
+import type { RequestCountResult } from './ops';
+import { OP_TITLES, OPS } from './ops';
+import { type BenchResults, benchResults } from './results';
 
-/** The budgets of issue 5, as ratios to a baseline measured in the same run. */
-export const BUDGETS = {
-  /** Engine + middleware at p50 over the raw DynamoDB calls. */
-  latencyP50: 1.3,
-  /** Process start → bundle imported, over the SDK-clients-only bundle. */
-  coldInit: 1.25,
-  /** Bundle bytes over the SDK-clients-only bundle. */
-  bundleBytes: 1.2,
-} as const;
-
-/** DynamoDB request budgets per operation (DESIGN §4), by counting, not timing. */
-export const REQUEST_BUDGETS = {
-  freshGenerate: 1,
-  verifySuccess: 1,
-  wrongCode: 2,
-  resendWithinExpiry: 2,
-} as const;
+export type FunctionId = DialectId | 'receipts';
 
 export interface BundleRow {
-  dialect: DialectId;
-  baselineName: string;
+  dialect: FunctionId;
+  /** The SDK client packages the baseline constructs: those the function's bundle contains. */
+  baselineClients: string[];
   bytes: number;
   mapBytes: number;
+  /** Whether the bundle names its source map, so `--enable-source-maps` loads it. */
+  linksMap: boolean;
   baselineBytes: number;
   /** Largest owners (package or project folder) of the bundle. */
   top: Array<{ owner: string; bytes: number }>;
@@ -37,13 +29,15 @@ export interface BundleRow {
 }
 
 export interface ColdRow {
-  dialect: DialectId;
+  dialect: FunctionId;
   runs: number;
-  /** Medians (ms): process start → import done, import alone, spawn → exit. */
+  /** NODE_OPTIONS as the stack deploys the function ('' when it sets none). */
+  nodeOptions: string;
+  /** Medians (ms) as deployed: process start → import done, import alone, spawn → exit. */
   subject: { toImported: number; importOnly: number; wall: number };
   baseline: { toImported: number; importOnly: number; wall: number };
-  /** Medians with NODE_OPTIONS=--enable-source-maps, as the stack deploys. */
-  sourceMaps?: { runs: number; subject: number; baseline: number };
+  /** Medians of start → imported without NODE_OPTIONS, both sides (what the flags cost). */
+  withoutFlags?: { runs: number; subject: number; baseline: number };
 }
 
 /** One dialect's latency figures, as `measureLatency` returns them. */
@@ -52,6 +46,16 @@ export type LatencyRow = LatencyResult;
 export interface Probe {
   label: string;
   bytes: number;
+}
+
+/** A function as the synthesised stack deploys it. */
+export interface FunctionRow {
+  id: FunctionId;
+  entry: string;
+  runtime: string;
+  architecture: string;
+  memoryMb: number;
+  nodeOptions: string;
 }
 
 export interface BenchReport {
@@ -66,6 +70,7 @@ export interface BenchReport {
   };
   command: string;
   settings: Record<string, number>;
+  functions: FunctionRow[];
   bundles: BundleRow[];
   probes: Probe[];
   cold: ColdRow[];
@@ -75,17 +80,28 @@ export interface BenchReport {
   /** Concurrent transactions on one item in DynamoDB Local, and how many it cancelled. */
   conflicts: { attempts: number; conflicts: number } | undefined;
   load:
-    | { notFound: LoadResult; generate: LoadResult; generateSingle: LoadResult; connections: number }
+    | {
+        notFound: LoadResult;
+        generate: LoadResult;
+        validate: LoadResult;
+        /** Codes the outbox listed for the generate windows, and how many validated. */
+        codes: number;
+        verified: number;
+        generateSingle: LoadResult;
+        connections: number;
+      }
     | { error: string };
-  /** Dialects left out of a measurement, and why. */
-  skipped: Array<{ dialect: DialectId; stage: string; error: string }>;
+  /** Functions left out of a measurement, and why. */
+  skipped: Array<{ dialect: FunctionId; stage: string; error: string }>;
   seconds: number;
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
-const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
-const mark = (ok: boolean) => (ok ? '✅' : '❌');
+const x = (value: number | null) =>
+  value !== null && Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+const mark = (ok: boolean | null) => (ok === null ? '—' : ok ? '✅' : '❌');
+const usd = (value: number) => `$${value.toFixed(2)}`;
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
 
 const table = (head: string[], rows: string[][]): string =>
@@ -95,25 +111,27 @@ const table = (head: string[], rows: string[][]): string =>
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
-const totalOf = (c: RequestCounts) => Object.values(c).reduce((a, b) => a + b, 0);
-const detailOf = (c: RequestCounts) =>
+const detailOf = (c: Record<string, number>) =>
   Object.entries(c)
-    .map(([name, n]) => `${n}× ${name.replace(/Command$/, '')}`)
+    .map(([name, n]) => `${n}× ${name}`)
     .join(' + ') || '0';
 
 const hasError = <T extends object>(row: T | { error: string }): row is { error: string } => 'error' in row;
 
 /** Section 1: bundles. */
-const bundleSection = (r: BenchReport): string => {
-  const rows = r.bundles.map((b) => {
-    const q = ratio(b.bytes, b.baselineBytes);
+const bundleSection = (r: BenchReport, res: BenchResults): string => {
+  const rows = res.functions.flatMap((f) => {
+    const b = f.bundle;
+    if (!b) return [];
     return [
-      b.dialect,
-      kib(b.bytes),
-      `${kib(b.baselineBytes)} (${b.baselineName})`,
-      x(q),
-      `${mark(q <= BUDGETS.bundleBytes)} ≤ ${BUDGETS.bundleBytes}×`,
-      kib(b.mapBytes),
+      [
+        f.id,
+        kib(b.bytes),
+        `${kib(b.baselineBytes)} (${b.baselineClients.map((c) => c.replace('@aws-sdk/client-', '')).join(', ')})`,
+        x(b.ratio),
+        `${mark(b.meetsGoal)} ≤ ${BUDGETS.bundleBytes}×`,
+        `${kib(b.mapBytes)}${b.linksMap ? ' (linked)' : b.mapBytes > 0 ? ' (not linked)' : ''}`,
+      ],
     ];
   });
   const tops = r.bundles.map(
@@ -124,9 +142,12 @@ const bundleSection = (r: BenchReport): string => {
         .join(', ')}.`,
   );
   return [
-    '### 1. Bundle size (minified esbuild, as the CDK stack bundles)',
+    "### 1. Bundle size (every function the stack deploys, bundled with the stack's BUNDLING)",
     '',
-    table(['dialect', 'bundle', 'baseline (SDK clients only)', 'ratio', 'budget', 'source map'], rows),
+    table(
+      ['function', 'bundle', 'baseline (the SDK clients the bundle contains)', 'ratio', 'goal', 'source map'],
+      rows,
+    ),
     '',
     'Where the bytes above the baseline come from (esbuild metafile, output bytes per package or project folder):',
     '',
@@ -135,35 +156,37 @@ const bundleSection = (r: BenchReport): string => {
 };
 
 /** Section 2: cold start. */
-const coldSection = (r: BenchReport): string => {
-  const rows = r.cold.map((c) => {
-    const q = ratio(c.subject.toImported, c.baseline.toImported);
+const coldSection = (res: BenchResults): string => {
+  const rows = res.functions.flatMap((f) => {
+    const c = f.coldStart;
+    if (!c) return [];
+    const plain = c.withoutNodeOptions;
     return [
-      c.dialect,
-      String(c.runs),
-      `${ms(c.subject.toImported)} / ${ms(c.baseline.toImported)}`,
-      x(q),
-      `${mark(q <= BUDGETS.coldInit)} ≤ ${BUDGETS.coldInit}×`,
-      `${ms(c.subject.importOnly)} / ${ms(c.baseline.importOnly)} (${x(ratio(c.subject.importOnly, c.baseline.importOnly))})`,
-      `${ms(c.subject.wall)} / ${ms(c.baseline.wall)} (${x(ratio(c.subject.wall, c.baseline.wall))})`,
-      c.sourceMaps
-        ? `${ms(c.sourceMaps.subject)} / ${ms(c.sourceMaps.baseline)} (${x(ratio(c.sourceMaps.subject, c.sourceMaps.baseline))})`
-        : '—',
+      [
+        f.id,
+        f.nodeOptions ? `\`${f.nodeOptions}\`` : 'none',
+        String(c.runs),
+        `${ms(c.subjectMs)} / ${ms(c.baselineMs)}`,
+        x(c.ratio),
+        `${mark(c.meetsGoal)} ≤ ${BUDGETS.coldInit}×`,
+        `${ms(c.importOnly.subjectMs)} / ${ms(c.importOnly.baselineMs)} (${x(c.importOnly.ratio)})`,
+        plain ? `${ms(plain.subjectMs)} / ${ms(plain.baselineMs)} (${x(plain.ratio)})` : '—',
+      ],
     ];
   });
   return [
-    '### 2. Cold start (fresh `node` importing the bundle; medians in ms, subject / baseline)',
+    "### 2. Cold start as deployed (fresh `node` importing the bundle with the function's environment; medians in ms, subject / baseline)",
     '',
     table(
       [
-        'dialect',
+        'function',
+        'NODE_OPTIONS (from the stack)',
         'runs',
         'start → imported',
         'ratio',
-        'budget',
+        'goal',
         'import alone',
-        'process wall',
-        'start → imported with --enable-source-maps',
+        'start → imported without NODE_OPTIONS (both sides)',
       ],
       rows,
     ),
@@ -171,34 +194,43 @@ const coldSection = (r: BenchReport): string => {
 };
 
 /** Section 3: warm latency. */
-const latencySection = (r: BenchReport): string => {
+const latencySection = (r: BenchReport, res: BenchResults): string => {
   const rows: string[][] = [];
-  for (const l of r.latency) {
-    if (hasError(l)) {
-      rows.push([l.dialect, `not measured: ${l.error}`, '', '', '', '', '', '', '']);
+  for (const d of res.dialects) {
+    const row = r.latency.find((l) => l.dialect === d.id);
+    if (!d.latency) {
+      rows.push([
+        d.id,
+        `not measured: ${row && hasError(row) ? row.error : 'no row'}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
-    for (const [op, subject, raw] of [
-      ['generate', l.generate, l.rawGenerate],
-      ['verify', l.verify, l.rawVerify],
-    ] as const) {
-      const q50 = ratio(subject.p50, raw.p50);
+    const single = row && !hasError(row) ? row.rawSingleUpdate : undefined;
+    for (const op of ['generate', 'verify'] as const) {
+      const l = d.latency[op];
       rows.push([
-        l.dialect,
+        d.id,
         op,
-        `${ms(subject.p50)} / ${ms(raw.p50)}`,
-        x(q50),
-        `${mark(q50 <= BUDGETS.latencyP50)} ≤ ${BUDGETS.latencyP50}×`,
-        `${ms(subject.p99)} / ${ms(raw.p99)}`,
-        x(ratio(subject.p99, raw.p99)),
-        `${ms(l.rawSingleUpdate.p50)} / ${ms(l.rawSingleUpdate.p99)}`,
-        String(op === 'generate' ? l.rawItems.generate : l.rawItems.verify),
+        `${ms(l.p50Ms)} / ${ms(l.rawP50Ms)}`,
+        x(l.ratioP50),
+        `${mark(l.meetsGoal)} ≤ ${BUDGETS.latencyP50}×`,
+        `${ms(l.p99Ms)} / ${ms(l.rawP99Ms)}`,
+        x(l.ratioP99),
+        single ? `${ms(single.p50)} / ${ms(single.p99)}` : '—',
+        String(d.latency.rawItems[op]),
       ]);
     }
   }
-  const n = r.latency.find((l): l is LatencyRow => !hasError(l))?.generate.n ?? 0;
+  const n = res.dialects.find((d) => d.latency)?.latency?.generate.n ?? 0;
   return [
-    `### 3. Warm latency against DynamoDB Local (${n} flows per dialect after warm-up; ms, engine / raw calls)`,
+    `### 3. Warm latency against DynamoDB Local (${n} flows per dialect after warm-up; ms, engine / raw floor)`,
     '',
     table(
       [
@@ -206,11 +238,11 @@ const latencySection = (r: BenchReport): string => {
         'op',
         'p50',
         'ratio p50',
-        'budget',
+        'goal',
         'p99',
         'ratio p99',
         'single UpdateItem p50 / p99',
-        'raw transaction items',
+        'raw transaction items (DESIGN §4 floor)',
       ],
       rows,
     ),
@@ -218,6 +250,7 @@ const latencySection = (r: BenchReport): string => {
 };
 
 const pct = (share: number) => `${(share * 100).toFixed(0)} %`;
+const pct1 = (share: number) => `${(share * 100).toFixed(1)} %`;
 const topShares = (p: InProcessResult, n = 6) =>
   p.profile
     .slice(0, n)
@@ -228,56 +261,139 @@ const topShares = (p: InProcessResult, n = 6) =>
 const inProcessSection = (r: BenchReport): string => {
   const rows = r.inProcess.map((p) =>
     hasError(p)
-      ? [p.dialect, '—', '—', `not measured: ${p.error}`]
+      ? [p.dialect, '—', '—', '—', `not measured: ${p.error}`]
       : [
           p.dialect,
           `${ms(p.generate.p50)} / ${ms(p.generate.p99)}`,
           `${ms(p.verify.p50)} / ${ms(p.verify.p99)}`,
+          detailOf(p.realPerFlow),
           topShares(p),
         ],
   );
   return [
-    '### 3b. In-process cost (same handlers, DynamoDB client answering at once; ms p50 / p99)',
+    '### 3b. In-process cost (same handlers, time waiting on DynamoDB taken out; ms p50 / p99)',
     '',
-    "After a real warm-up, a middleware answers every DynamoDB request with an empty success before it is serialised, so what remains is the handler's own work. The CPU profile (V8 sampling, self time, the benchmark driver left out) shows where it goes.",
+    "The same flows against DynamoDB Local, each request's time less the time it waited on the store (an innermost client middleware times the HTTP exchanges, overlapping ones once): what remains is the handler's own work, the SDK's marshalling included. Requests per flow as sent; the CPU profile (V8 sampling, self time, the benchmark driver left out) shows where the time goes.",
     '',
-    table(['dialect', 'generate', 'verify', 'CPU self time by package / folder'], rows),
+    table(['dialect', 'generate', 'verify', 'requests per flow', 'CPU self time by package / folder'], rows),
   ].join('\n');
 };
 
-/** Section 4: DynamoDB requests per operation. */
-const countsSection = (r: BenchReport): string => {
-  const rows = r.counts.map((c) => {
-    if (hasError(c)) return [c.dialect, `not counted: ${c.error}`, '', '', ''];
-    const cell = (key: keyof typeof REQUEST_BUDGETS) => {
-      const total = totalOf(c[key]);
-      return `${mark(total <= REQUEST_BUDGETS[key])} ${total} (${detailOf(c[key])})`;
-    };
+/** Section 4: requests, round trips and units per operation. */
+const countsSection = (r: BenchReport, res: BenchResults): string => {
+  const head = [
+    'dialect',
+    ...OPS.map((op) => {
+      const goal = (ROUND_TRIP_BUDGETS as Record<string, number>)[op];
+      return goal === undefined ? op : `${op} (≤ ${goal})`;
+    }),
+    'items every generate of the tenant writes',
+  ];
+  const rows = res.dialects.map((d) => {
+    const failed = r.counts.find((c) => c.dialect === d.id);
+    if (!d.requests)
+      return [
+        d.id,
+        `not counted: ${failed && hasError(failed) ? failed.error : 'no row'}`,
+        ...OPS.slice(1).map(() => ''),
+        '',
+      ];
     return [
-      c.dialect,
-      cell('freshGenerate'),
-      cell('resendWithinExpiry'),
-      cell('verifySuccess'),
-      cell('wrongCode'),
-      c.sharedItems.map((k) => `\`${k}\``).join('<br>') || 'none',
+      d.id,
+      ...OPS.map((op) => {
+        const o = d.requests?.[op];
+        if (!o) return '—';
+        return `${o.roundTripGoal === null ? '' : `${mark(o.meetsGoal)} `}${o.roundTrips} rt, ${o.requests} req (${detailOf(o.byCommand)}); ${o.writeUnits} WRU, ${o.readUnits} RRU`;
+      }),
+      (d.sharedItems ?? []).map((k) => `\`${k}\``).join('<br>') || 'none',
     ];
   });
   return [
-    '### 4. DynamoDB requests per operation (counted by a client middleware, tenant cache warm)',
+    '### 4. DynamoDB round trips, requests and request units per operation (counted by a client middleware)',
     '',
-    '`TransactWriteItems[n]` is a transaction of n items. The last column lists the items that two fresh generates to two different numbers of one tenant both write: every concurrent generate of the tenant contends for them.',
+    '`rt` = sequential round trips (requests started while no other request of the operation was in flight), `req` = requests, `TransactWriteItems[n]` a transaction of n items; WRU / RRU = write / read request units, from the size of every item before and after (section 4b). The operations:',
     '',
-    table(
+    ...OPS.map((op) => `- **${op}**: ${OP_TITLES[op]}.`),
+    '',
+    table(head, rows),
+    '',
+    'The last column lists the items that two fresh generates to two different numbers of one tenant both write: every concurrent generate of the tenant contends for them.',
+  ].join('\n');
+};
+
+/** An item of a pair, its challenge's dialect-specific purpose left out, to compare dialects. */
+const sameItem = (i: { op: string; action: string; item: string }) =>
+  `${i.op} ${i.action} ${i.item.replace(/ CH#.*$/, ' CH#<purpose>')}`;
+
+/** Section 4b: write units per generate + verify pair, item by item. */
+const unitsSection = (res: BenchResults): string => {
+  const summary = res.dialects.flatMap((d) => {
+    const p = d.writeUnitsPerPair;
+    if (!p) return [];
+    return [
       [
-        'dialect',
-        `fresh generate (budget ${REQUEST_BUDGETS.freshGenerate})`,
-        `resend within expiry (≤ ${REQUEST_BUDGETS.resendWithinExpiry})`,
-        `verify success (${REQUEST_BUDGETS.verifySuccess})`,
-        `wrong code (≤ ${REQUEST_BUDGETS.wrongCode})`,
-        'items every generate of the tenant writes',
+        d.id,
+        `${mark(p.newUser.meetsGoal)} ${p.newUser.writeUnits}`,
+        `${mark(p.returningUser.meetsGoal)} ${p.returningUser.writeUnits}`,
+        String(p.newUser.readUnits),
       ],
-      rows,
-    ),
+    ];
+  });
+  const reference =
+    res.dialects.find((d) => d.id === 'capillary-v2' && d.writeUnitsPerPair) ??
+    res.dialects.find((d) => d.writeUnitsPerPair);
+  const breakdown = reference?.writeUnitsPerPair
+    ? [
+        '',
+        `Item by item, ${reference.id} (a new user, warm container; one SMS channel): which item, how many units, why.`,
+        '',
+        table(
+          ['op', 'item (key pattern)', 'action', 'size', 'units', 'why'],
+          reference.writeUnitsPerPair.newUser.items.map((i) => [
+            i.op,
+            `\`${i.item}\``,
+            i.action,
+            `${i.bytes} B`,
+            String(i.units),
+            `${i.transactional ? `${i.action} in a TransactWriteItems: 2 per started KiB` : `standard ${i.action}Item: 1 per started KiB`}`,
+          ]),
+        ),
+        '',
+        ...res.dialects
+          .filter((d) => d.writeUnitsPerPair && d.id !== reference.id)
+          .map((d) => {
+            const base = new Map<string, number>();
+            for (const i of reference.writeUnitsPerPair?.newUser.items ?? [])
+              base.set(sameItem(i), (base.get(sameItem(i)) ?? 0) + 1);
+            const extra = (d.writeUnitsPerPair?.newUser.items ?? []).filter((i) => {
+              const k = sameItem(i);
+              const left = base.get(k) ?? 0;
+              if (left > 0) {
+                base.set(k, left - 1);
+                return false;
+              }
+              return true;
+            });
+            return `- ${d.id}: ${d.writeUnitsPerPair?.newUser.writeUnits} units; beyond ${reference.id}'s items: ${
+              extra.map((i) => `${i.op} ${i.action} \`${i.item}\` ${i.units}`).join(', ') || 'none'
+            }${
+              [...base.values()].some((n) => n > 0)
+                ? `; without ${[...base.entries()]
+                    .filter(([, n]) => n > 0)
+                    .map(([k]) => `\`${k}\``)
+                    .join(', ')}`
+                : ''
+            }.`;
+          }),
+      ]
+    : [];
+  return [
+    `### 4b. Write request units per generate + verify pair (goal ≤ ${BUDGETS.writeUnitsPerPair})`,
+    '',
+    'DynamoDB bills a standard write 1 unit per started KiB of the item (the larger of its size before and after), an item of a TransactWriteItems 2 per started KiB, and a ConditionCheck inside a transaction as a transactional write. Sizes are read from the table around every request. Reads: 0.5 unit per started 4 KiB for an eventually consistent read, 1 for a strongly consistent one, 2 in a transaction.',
+    '',
+    table(['dialect', 'new user (WRU)', 'returning user (WRU)', 'new user (RRU)'], summary),
+    ...breakdown,
   ].join('\n');
 };
 
@@ -289,7 +405,7 @@ const statusText = (s: Record<string, number>) =>
 /** Section 5: HTTP throughput. */
 const loadSection = (r: BenchReport): string => {
   if ('error' in r.load) return `### 5. Local HTTP server under load\n\nNot measured: ${r.load.error}`;
-  const { notFound, generate, generateSingle, connections } = r.load;
+  const { notFound, generate, validate, generateSingle, connections, codes, verified } = r.load;
   const row = (l: LoadResult, c: number) => [
     l.name,
     String(c),
@@ -305,6 +421,8 @@ const loadSection = (r: BenchReport): string => {
   return [
     '### 5. Local HTTP server under load (autocannon, loopback; latencies in ms)',
     '',
+    "Each round: a window of fresh generates (a new number per request), then the right code of every number that window sent, read from the server's `GET /_local/outbox`, each validated once; rounds alternate with windows of the 404 floor.",
+    '',
     table(
       [
         'endpoint',
@@ -318,10 +436,59 @@ const loadSection = (r: BenchReport): string => {
         'statuses',
         'TransactWriteItems / cancelled by conflict',
       ],
-      [row(notFound, connections), row(generate, connections), row(generateSingle, 1)],
+      [
+        row(notFound, connections),
+        row(generate, connections),
+        row(validate, connections),
+        row(generateSingle, 1),
+      ],
     ),
     '',
-    `Generate runs at ${x(ratio(generate.rps, notFound.rps))} the request rate of the 404 floor at ${connections} connections.`,
+    `Generate runs at ${pct1(ratio(generate.rps, notFound.rps))} and validate at ${pct1(ratio(validate.rps, notFound.rps))} of the request rate of the 404 floor at ${connections} connections; ${verified} of the ${codes} codes the outbox listed validated.`,
+  ].join('\n');
+};
+
+/** Section 6: cost per million pairs. */
+const costSection = (res: BenchResults): string => {
+  const rows = res.dialects.flatMap((d) => {
+    const c = d.costPerMillionPairs;
+    if (!c) return [];
+    const dynamo = c.dynamoWrite + c.dynamoRead;
+    return [
+      [
+        d.id,
+        `${c.inputs.writeUnits} / ${c.inputs.readUnits}`,
+        `${ms(c.inputs.generateMs)} + ${ms(c.inputs.verifyMs)} ms at ${c.inputs.memoryMb} MB ${c.inputs.architecture}`,
+        usd(c.dynamoWrite),
+        usd(c.dynamoRead),
+        usd(c.lambdaCompute),
+        usd(c.lambdaRequests),
+        usd(c.apiGateway),
+        `**${usd(c.total)}**`,
+        pct(dynamo / c.total),
+      ],
+    ];
+  });
+  return [
+    '### 6. Cost per million generate + verify pairs (USD; SMS excluded)',
+    '',
+    `Prices: ${PRICES.region}, ${PRICES.asOf}: DynamoDB on-demand $${(PRICES.dynamoWriteRequestUnit * 1e6).toFixed(3)} per million write request units and $${(PRICES.dynamoReadRequestUnit * 1e6).toFixed(3)} per million read request units; Lambda $${PRICES.lambdaGbSecondArm64} per GB-s (arm64; $${PRICES.lambdaGbSecondX86} x86_64) and $${(PRICES.lambdaRequest * 1e6).toFixed(2)} per million requests; API Gateway REST API $${(PRICES.apiGatewayRestRequest * 1e6).toFixed(2)} per million requests (bench/cost.ts). Units are the new-user pair of section 4b; durations the warm p50s of section 3 (handler time against DynamoDB Local on this machine, each rounded up to the 1 ms Lambda bills) at the memory the stack gives the function. Not included: SMS, WAF ($0.60 per million requests plus its rules), CloudWatch Logs, X-Ray, storage.`,
+    '',
+    table(
+      [
+        'dialect',
+        'WRU / RRU per pair',
+        'billed duration',
+        'DynamoDB writes',
+        'DynamoDB reads',
+        'Lambda GB-s',
+        'Lambda requests',
+        'API Gateway',
+        'total',
+        'DynamoDB share',
+      ],
+      rows,
+    ),
   ].join('\n');
 };
 
@@ -331,132 +498,39 @@ const skippedSection = (r: BenchReport): string[] =>
     : ['### Not measured\n', ...r.skipped.map((s) => `- ${s.dialect} (${s.stage}): ${s.error}`)];
 
 /** The tables, as printed and as written into docs/PERFORMANCE.md. */
-export const renderTables = (r: BenchReport): string =>
+export const renderTables = (r: BenchReport, res: BenchResults = benchResults(r)): string =>
   [
-    bundleSection(r),
-    coldSection(r),
-    latencySection(r),
+    bundleSection(r, res),
+    coldSection(res),
+    latencySection(r, res),
     inProcessSection(r),
-    countsSection(r),
+    countsSection(r, res),
+    unitsSection(res),
     loadSection(r),
+    costSection(res),
     ...skippedSection(r),
   ].join('\n\n');
 
-/**
- * Why a dialect makes more DynamoDB requests than the engine's budget, by command. Shown only when
- * the counts are over budget; update when a dialect's store calls change.
- */
-const EXTRA_REQUESTS: Partial<Record<DialectId, string>> = {
-  'app-otp':
-    "the GetItem is the `isNewUser` lookup (shared/store/verified-phones.ts `hasVerifiedPhone`), sent beside the engine's TransactWriteItems rather than before it (one sequential round trip; test/integration/dialect-round-trips.test.ts counts round trips); the verified marker is an item of the verify's own transaction",
-  'capillary-auth':
-    "the GetItem is the session read (`readSession`) before every otp/generate and otp/validate; the session close and the refresh key are items of the verify's own transaction",
-};
-
-/** "What the numbers mean": each budget met or not, and what the remaining cost is made of. */
-export const renderFindings = (r: BenchReport): string => {
+/** "Every figure against its goal": the closing note, from the results. */
+export const renderFindings = (r: BenchReport, res: BenchResults = benchResults(r)): string => {
   const out: string[] = [];
-  const latencyRows = r.latency.filter((l): l is LatencyRow => !hasError(l));
-  const inProcessOf = (d: DialectId) =>
-    r.inProcess.find((p): p is InProcessResult => !hasError(p) && p.dialect === d);
-  const countsOf = (d: DialectId) =>
-    r.counts.find((c): c is RequestCountResult => !hasError(c) && c.dialect === d);
+  const count = <T>(rows: T[], met: (row: T) => boolean | null | undefined) =>
+    `${rows.filter((row) => met(row) === true).length} of ${rows.length}`;
 
-  // Latency budget.
-  const latencyLines = latencyRows.flatMap((l) =>
-    (
-      [
-        ['generate', l.generate, l.rawGenerate],
-        ['verify', l.verify, l.rawVerify],
-      ] as const
-    ).map(([op, s, raw]) => {
-      const q = ratio(s.p50, raw.p50);
-      return {
-        dialect: l.dialect,
-        op,
-        q,
-        extra: s.p50 - raw.p50,
-        raw: raw.p50,
-        met: q <= BUDGETS.latencyP50,
-      };
-    }),
-  );
-  const latencyMet = latencyLines.filter((l) => l.met);
-  const latencyMissed = latencyLines.filter((l) => !l.met);
+  const bundles = res.functions.filter((f) => f.bundle);
   out.push(
-    `**Engine + middleware overhead ≤ ${BUDGETS.latencyP50}× the raw calls at p50**: met by ${latencyMet.length} of ${latencyLines.length} operations` +
-      (latencyMet.length > 0
-        ? ` (${latencyMet.map((l) => `${l.dialect} ${l.op} ${x(l.q)}`).join(', ')})`
-        : '') +
-      '.',
-  );
-  for (const l of latencyMissed) {
-    const counts = countsOf(l.dialect);
-    const opCounts = l.op === 'generate' ? counts?.freshGenerate : counts?.verifySuccess;
-    const requests = opCounts ? totalOf(opCounts) : undefined;
-    const own = inProcessOf(l.dialect);
-    const cpu = own ? (l.op === 'generate' ? own.generate.p50 : own.verify.p50) : undefined;
-    const why =
-      requests !== undefined && requests > 1
-        ? `it makes ${requests} DynamoDB requests (${detailOf(opCounts ?? {})}) where the raw baseline makes 1, so most of the gap is round trips`
-        : cpu !== undefined
-          ? `one DynamoDB request, as the baseline; the handler's own work is ${ms(cpu)} ms at p50 (section 3b: ${topShares(own as InProcessResult, 4)}); the rest of the gap is not CPU in this process (3b runs the same flows without the store) and moves from run to run on this shared machine`
-          : 'one DynamoDB request, as the baseline, so the gap is in-process work';
-    out.push(`- ${l.dialect} ${l.op}: ${x(l.q)}, +${ms(l.extra)} ms at p50 over ${ms(l.raw)} ms — ${why}.`);
-  }
-  const cpuRows = r.inProcess.filter((p): p is InProcessResult => !hasError(p));
-  if (cpuRows.length > 0) {
-    const lo = Math.min(...cpuRows.map((p) => p.generate.p50));
-    const hi = Math.max(...cpuRows.map((p) => p.generate.p50));
-    out.push(
-      `- The in-process cost is fixed (${ms(lo)}–${ms(hi)} ms per generate at p50 here) while the round trip depends on the store: DynamoDB Local on loopback answers a transaction in a few ms, so the same overhead is a smaller ratio against DynamoDB's own latency.`,
-    );
-  }
-
-  // Cold start budget.
-  const coldMet = r.cold.filter(
-    (c) => ratio(c.subject.toImported, c.baseline.toImported) <= BUDGETS.coldInit,
-  );
-  out.push(
-    '',
-    `**Cold init ≤ ${BUDGETS.coldInit}× the SDK-clients-only bundle** (process start → import done): met by ${coldMet.length} of ${r.cold.length} dialects.`,
-  );
-  for (const c of r.cold) {
-    const q = ratio(c.subject.toImported, c.baseline.toImported);
-    const b = r.bundles.find((bundle) => bundle.dialect === c.dialect);
-    out.push(
-      `- ${c.dialect}: ${x(q)} (${ms(c.subject.toImported)} vs ${ms(c.baseline.toImported)} ms; the import alone ${x(ratio(c.subject.importOnly, c.baseline.importOnly))}).` +
-        (q > BUDGETS.coldInit && b
-          ? ` Nothing runs at import but module evaluation (deps are built on the first invoke), so the extra time is parsing and evaluating ${kib(b.bytes - b.baselineBytes)} more code than the baseline: the bundle growth listed above.`
-          : ''),
-    );
-  }
-  const withMaps = r.cold.filter((c) => c.sourceMaps);
-  if (withMaps.length > 0) {
-    const effect = withMaps.map((c) => ratio(c.sourceMaps?.subject ?? 0, c.subject.toImported));
-    const mean = effect.reduce((a, b) => a + b, 0) / effect.length;
-    out.push(
-      `- With \`NODE_OPTIONS=--enable-source-maps\`, as the stack deploys, the subject's start → imported is ${x(mean)} its time without on average (${effect.map((e) => x(e)).join(', ')})` +
-        (Math.abs(mean - 1) < 0.1 ? ': no cost this run can tell apart from noise.' : '.'),
-    );
-  }
-
-  // Bundle budget.
-  const bundleMet = r.bundles.filter((b) => ratio(b.bytes, b.baselineBytes) <= BUDGETS.bundleBytes);
-  out.push(
-    '',
-    `**Bundle ≤ ${BUDGETS.bundleBytes}× the SDK-clients-only bundle**: met by ${bundleMet.length} of ${r.bundles.length} dialects.`,
+    `**Bundle ≤ ${BUDGETS.bundleBytes}× the exact-clients baseline**: met by ${count(bundles, (f) => f.bundle?.meetsGoal)} functions (${bundles.map((f) => `${f.id} ${x(f.bundle?.ratio ?? null)}`).join(', ')}).`,
   );
   const biggest = new Map<string, number>();
   for (const b of r.bundles)
     for (const g of b.growth) biggest.set(g.owner, Math.max(biggest.get(g.owner) ?? 0, g.bytes));
   const leaders = [...biggest.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
   out.push(
-    `- The largest additions over the baseline, across dialects: ${leaders.map(([o, n]) => `${o} (up to ${kib(n)})`).join(', ')}.`,
+    `- The largest additions over the baseline, across functions: ${leaders.map(([o, n]) => `${o} (up to ${kib(n)})`).join(', ')}.`,
   );
   for (const b of r.bundles.filter((bundle) => bundle.unusedChannelSdks.length > 0)) {
     out.push(
-      `- ${b.dialect} carries ${b.unusedChannelSdks.map((u) => `${u.owner} (${kib(u.bytes)})`).join(', ')} for channels the stack never lets it send on (lib/channel-access.ts): \`createAwsSenders\` names every channel's module, and esbuild puts every dynamic import into the one output file.`,
+      `- ${b.dialect} carries ${b.unusedChannelSdks.map((u) => `${u.owner} (${kib(u.bytes)})`).join(', ')} for channels the stack never lets it send on (lib/channel-access.ts).`,
     );
   }
   if (r.probes.length > 0) {
@@ -466,43 +540,67 @@ export const renderFindings = (r: BenchReport): string => {
     );
   }
 
-  // Request budgets.
-  const countRows = r.counts.filter((c): c is RequestCountResult => !hasError(c));
-  const overByDialect = countRows
-    .map((c) => ({
-      dialect: c.dialect,
-      over: (Object.keys(REQUEST_BUDGETS) as Array<keyof typeof REQUEST_BUDGETS>)
-        .filter((k) => totalOf(c[k]) > REQUEST_BUDGETS[k])
-        .map((k) => `${k} ${totalOf(c[k])}`),
-    }))
-    .filter((o) => o.over.length > 0);
-  const within = countRows
-    .filter((c) => !overByDialect.some((o) => o.dialect === c.dialect))
-    .map((c) => c.dialect);
+  const colds = res.functions.filter((f) => f.coldStart);
   out.push(
     '',
-    `**DynamoDB request budgets** (fresh generate 1, verify 1, wrong code ≤ 2, resend ≤ 2; test/integration/request-budget.test.ts enforces them for capillary-v2): within budget: ${within.join(', ') || 'none'}.`,
-    ...overByDialect.map(
-      (o) =>
-        `- ${o.dialect} is over (${o.over.join(', ')})${EXTRA_REQUESTS[o.dialect] ? `: ${EXTRA_REQUESTS[o.dialect]}` : ''}.`,
-    ),
+    `**Cold init ≤ ${BUDGETS.coldInit}× the exact-clients baseline, as deployed** (process start → import done, both with the function's NODE_OPTIONS): met by ${count(colds, (f) => f.coldStart?.meetsGoal)} functions (${colds.map((f) => `${f.id} ${x(f.coldStart?.ratio ?? null)}`).join(', ')}). Nothing runs at import but module evaluation (deps are built on the first invoke), so the excess is parsing and evaluating the code above the baseline (section 1)${
+      colds.some((f) => f.coldStart?.withoutNodeOptions)
+        ? `. Without NODE_OPTIONS (both sides) the ratios are ${colds.map((f) => `${f.id} ${x(f.coldStart?.withoutNodeOptions?.ratio ?? null)}`).join(', ')}: the difference is what the flags (a linked source map read and parsed at start) add over the baseline, which loads its own smaller map`
+        : ''
+    }.`,
   );
 
-  // Load.
-  if (!('error' in r.load)) {
-    const { generate, generateSingle, notFound, connections } = r.load;
-    const conflicts = generate.transactions?.conflicts ?? 0;
+  const ops = res.dialects.flatMap((d) =>
+    d.latency ? (['generate', 'verify'] as const).map((op) => ({ id: d.id, op, l: d.latency?.[op] })) : [],
+  );
+  out.push(
+    '',
+    `**Warm p50 ≤ ${BUDGETS.latencyP50}× the raw floor (3 items per generate, 2 per verify)**: met by ${count(ops, (o) => o.l?.meetsGoal)} operations (${ops.map((o) => `${o.id} ${o.op} ${x(o.l?.ratioP50 ?? null)}`).join(', ')}).`,
+  );
+  const cpuRows = r.inProcess.filter((p): p is InProcessResult => !hasError(p));
+  if (cpuRows.length > 0) {
+    out.push(
+      `- The handler's own work is ${ms(Math.min(...cpuRows.map((p) => p.generate.p50)))}–${ms(Math.max(...cpuRows.map((p) => p.generate.p50)))} ms per generate at p50 (section 3b); the rest of the gap is the engine's extra items and round trips (section 4).`,
+    );
+  }
+
+  const tripRows = res.dialects.flatMap((d) =>
+    Object.entries(d.requests ?? {})
+      .filter(([, o]) => o.roundTripGoal !== null)
+      .map(([op, o]) => ({ id: d.id, op, o })),
+  );
+  const missed = tripRows.filter((t) => t.o.meetsGoal === false);
+  out.push(
+    '',
+    `**Round trips** (fresh generate 1, resend ≤ 2, verify right ≤ 2, verify wrong ≤ 2): met by ${count(tripRows, (t) => t.o.meetsGoal)} operations${missed.length > 0 ? `; over: ${missed.map((t) => `${t.id} ${t.op} ${t.o.roundTrips}`).join(', ')}` : ''}. Cold and new-user operations (no goal of their own): ${res.dialects
+      .filter((d) => d.requests)
+      .map((d) => `${d.id} ${d.requests?.coldGenerate.roundTrips}/${d.requests?.newUserGenerate.roundTrips}`)
+      .join(', ')} round trips (new container / new user generate).`,
+  );
+
+  const pairs = res.dialects.filter((d) => d.writeUnitsPerPair);
+  out.push(
+    '',
+    `**Write units per generate + verify pair ≤ ${BUDGETS.writeUnitsPerPair}** (one SMS channel, new user): met by ${count(pairs, (d) => d.writeUnitsPerPair?.newUser.meetsGoal)} dialects (${pairs.map((d) => `${d.id} ${d.writeUnitsPerPair?.newUser.writeUnits}`).join(', ')}); the items are in section 4b.`,
+  );
+  const costs = res.dialects.filter((d) => d.costPerMillionPairs);
+  if (costs.length > 0) {
     out.push(
       '',
-      `**Throughput**: the server answers the 404 floor at ${notFound.rps.toFixed(0)} req/s and fresh generates at ${generate.rps.toFixed(0)} req/s with ${connections} connections (${generateSingle.rps.toFixed(0)} req/s with 1), p99 ${generate.p99} ms; ${generate.non2xx} non-2xx, ${generate.errors} errors.` +
-        (conflicts > 0
-          ? ` ${conflicts} of ${generate.transactions?.attempts} generate transactions were cancelled by TransactionConflict: every generate of a tenant also updates the tenant's daily counter item, so concurrent generates of one tenant contend on that one item and retry.`
-          : ` No generate transaction was cancelled by a conflict; the server, DynamoDB Local and the load generator share ${r.machine.cpus} CPUs (with other users' work), so the limit here is CPU.`),
+      `**Cost per million generate + verify pairs** (no goal): ${costs.map((d) => `${d.id} ${usd(d.costPerMillionPairs?.total ?? 0)}`).join(', ')} (section 6).`,
     );
-    const shared = countsOf('capillary-v2')?.sharedItems ?? [];
+  }
+
+  if (!('error' in r.load)) {
+    const { generate, validate, generateSingle, notFound, connections, codes, verified } = r.load;
+    const conflicts = (generate.transactions?.conflicts ?? 0) + (validate.transactions?.conflicts ?? 0);
+    out.push(
+      '',
+      `**Throughput** (no goal): the 404 floor at ${notFound.rps.toFixed(0)} req/s; fresh generates at ${generate.rps.toFixed(0)} req/s and validates at ${validate.rps.toFixed(0)} req/s with ${connections} connections (${generateSingle.rps.toFixed(0)} generates/s with 1); ${verified} of ${codes} codes validated; ${generate.non2xx + validate.non2xx} non-2xx, ${generate.errors + validate.errors} errors; ${conflicts} transactions cancelled by a conflict.`,
+    );
     if (r.conflicts && r.conflicts.conflicts === 0) {
       out.push(
-        `- Caveat: DynamoDB Local cancelled none of ${r.conflicts.attempts} concurrent transactions on one item (probe: ${r.conflicts.attempts / 5} at once, 5 rounds), so this run cannot show contention. In DynamoDB, transactions that touch an item another transaction is writing are cancelled with TransactionConflict; ${shared.length > 0 ? `every generate of a tenant writes ${shared.map((k) => `\`${k}\``).join(', ')} (section 4), so a tenant's concurrent generates will conflict there and retry` : "a tenant's concurrent generates that write one item will conflict there and retry"} (shared/store/dynamo.ts \`transact\` retries with jitter, then answers 503). That ceiling needs a test against DynamoDB itself.`,
+        `- Caveat: DynamoDB Local cancelled none of ${r.conflicts.attempts} concurrent transactions on one item, so this run cannot show contention; DynamoDB cancels them with TransactionConflict (test/security/hot-items.test.ts injects it).`,
       );
     }
   }
@@ -510,13 +608,13 @@ export const renderFindings = (r: BenchReport): string => {
 };
 
 /** The whole docs/PERFORMANCE.md. */
-export const renderDocument = (r: BenchReport): string =>
+export const renderDocument = (r: BenchReport, res: BenchResults = benchResults(r)): string =>
   [
     '# Performance',
     '',
-    `Generated by \`${r.command}\` on ${r.date} in ${r.seconds.toFixed(0)} s. Do not edit by hand: run the command again.`,
+    `Generated by \`${r.command}\` on ${r.date} in ${r.seconds.toFixed(0)} s. Do not edit by hand: run the command again. Every figure and ratio below is also in [bench/results.json](../bench/results.json) (shape: bench/results.ts).`,
     '',
-    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node.js ${r.machine.node}, ${r.machine.os}; load average ${r.machine.loadStart.map((l) => l.toFixed(1)).join(' / ')} at start and ${r.machine.loadEnd.map((l) => l.toFixed(1)).join(' / ')} at the end. The machine is shared, so absolute figures are noisy; every budget is a ratio to a baseline measured in the same run with subject and baseline runs interleaved.`,
+    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node.js ${r.machine.node}, ${r.machine.os}; load average ${r.machine.loadStart.map((l) => l.toFixed(1)).join(' / ')} at start and ${r.machine.loadEnd.map((l) => l.toFixed(1)).join(' / ')} at the end. The machine is shared, so absolute figures are noisy; every goal is a ratio to a baseline measured in the same run with subject and baseline runs interleaved.`,
     '',
     `Settings: ${Object.entries(r.settings)
       .map(([k, v]) => `${k}=${v}`)
@@ -524,19 +622,21 @@ export const renderDocument = (r: BenchReport): string =>
     '',
     '## What is measured',
     '',
-    "- **Bundle**: each dialect's `functions/<dialect>.ts`, bundled with the stack's esbuild options (lib/constructs/dialect-function.ts `BUNDLING`: platform node, target node22, ESM with the `createRequire` banner, minified, AWS SDK bundled, external source map), against a **baseline** bundle that only constructs the SDK clients the dialect may use (DynamoDB, SNS, SES; plus SMS-Voice v2 and Social Messaging where the stack grants voice / WhatsApp) and does nothing else.",
-    '- **Cold start**: a fresh `node` imports the bundle; inside the child, `performance.now()` after the import is the time from process start, and the difference around the dynamic import is the import alone; the parent also times spawn → exit. The child gets only PATH, AWS_REGION, TABLE_NAME and OTP_PEPPER in its environment: no AWS credentials. Subject and baseline alternate.',
-    "- **Warm latency**: the dialect's `createHandler(deps)` called in-process with API Gateway events against DynamoDB Local, senders that only record, a distinct destination per flow and a tenant whose limits are out of reach (every counter is still charged), versus the raw DynamoDB requests the engine needs, built from literals (generate: one TransactWriteItems of the destination and tenant day counters and the challenge put; verify: one TransactWriteItems of the failures ConditionCheck and the consume; each padded with counter updates to as many items as the engine's own transaction has, counted in section 4), and a single conditional UpdateItem as a second reference. Engine and raw calls alternate on one client.",
-    '- **Requests per operation**: a middleware on the DynamoDB client counts requests; a manual clock moves 31 s between the fresh generate and the resend.',
-    "- **Throughput**: the local runtime's server (local/server.ts with the handlers of every dialect, tenant cache 60 s as in AWS) in its own process on 127.0.0.1, driven by autocannon with a new destination per request; the 404 of an unknown path is the server's floor. Rounds of floor and generate alternate.",
+    `- **Functions**: every Lambda function of the synthesised stack (lib/otp-stack.ts with cdk.json's context): ${r.functions.map((f) => `${f.id} (${f.memoryMb} MB ${f.architecture}, ${f.runtime}${f.nodeOptions ? `, NODE_OPTIONS \`${f.nodeOptions}\`` : ''})`).join(', ')}. The benchmark fails if the stack deploys a function it does not know.`,
+    "- **Bundle**: each function's entry bundled by esbuild with the options NodejsFunction derives from the stack's `BUNDLING` (imported from lib/constructs/dialect-function.ts, never copied; bench/bundle.ts maps each field as aws-cdk-lib's bundling does and stops on a field it does not map), including the source-map mode (`sourceMap: true` alone is a linked map: a `.map` file and the `sourceMappingURL` comment that `--enable-source-maps` follows). The **baseline** is a bundle with the same options that constructs exactly the AWS SDK clients the function's bundle contains (every `@aws-sdk/client-*` package in its esbuild metafile) and does nothing else.",
+    "- **Cold start**: a fresh `node` imports the bundle with the function's environment as the stack deploys it (NODE_OPTIONS included; references such as ARNs replaced by placeholders; no AWS credentials); inside the child, `performance.now()` after the import is the time from process start. The baseline runs under the same environment. Subject and baseline alternate; a second series without NODE_OPTIONS shows what the flags cost.",
+    "- **Warm latency**: the dialect's `createHandler(deps)` called in-process with API Gateway events against DynamoDB Local, senders that only record, a distinct destination per flow and a tenant whose limits are out of reach (every counter is still charged), versus the raw floor of DESIGN §4 built from literals: generate one TransactWriteItems of 3 items (destination and tenant day counters, challenge put), verify one of 2 (failures ConditionCheck, consume), never padded to the engine's own item count; and a single conditional UpdateItem as a second reference. Engine and raw calls alternate on one client.",
+    '- **Round trips, requests and units**: a middleware on the DynamoDB client counts requests, sequential round trips and the size of every item written (read before and after by a second client); a new container (empty tenant directory, new handler) is measured first, then a warm one with a user it has never seen, then a returning user; a manual clock moves 31 s between the fresh generate and the resend.',
+    "- **Throughput**: the local runtime's server (local/server.ts with the handlers of every dialect, tenant cache 60 s as in AWS) in its own process on 127.0.0.1, driven by autocannon: generate windows with a new destination per request, then validates of the codes listed by its outbox; the 404 of an unknown path is the server's floor. Rounds of floor and generate + validate alternate.",
+    "- **Cost**: from the measured write and read units and warm durations, at the stack's memory size (section 6).",
     '',
     '## Results',
     '',
-    renderTables(r),
+    renderTables(r, res),
     '',
-    '## What the numbers mean',
+    '## Every figure against its goal',
     '',
-    renderFindings(r),
+    renderFindings(r, res),
     '',
     readFileSync(new URL('./design-notes.md', import.meta.url), 'utf8').trimEnd(),
     '',

@@ -1,14 +1,18 @@
 /**
  * `npm run bench`: what every request costs against its physical limit, each figure next to a
  * baseline measured in the same run (interleaved, because the machine is shared and noisy).
- * Prints the tables and writes docs/PERFORMANCE.md. Not part of `npm test`.
+ * Prints the tables and writes docs/PERFORMANCE.md and bench/results.json (bench/results.ts
+ * describes its shape). Not part of `npm test`.
  *
- * 1. Bundle bytes and cold start of each dialect's Lambda vs a bundle that only builds the SDK clients.
- * 2. Warm p50/p99 of generate and verify vs the raw DynamoDB requests they need.
+ * 1. Bundle bytes and cold start of every function the stack deploys, bundled and started as the
+ *    stack deploys it, vs a bundle that only constructs the SDK clients the function bundles.
+ * 2. Warm p50/p99 of generate and verify vs the raw DynamoDB floor (3 items / 2 items).
  * 3. The in-process part alone (DynamoDB answering at once) and where its CPU time goes.
- * 4. DynamoDB requests per operation.
- * 5. Throughput of the local HTTP server vs its 404 floor.
+ * 4. DynamoDB requests, round trips and request units per operation, caches cold and warm.
+ * 5. Throughput of the local HTTP server for generate and validate vs its 404 floor.
+ * 6. Cost per million generate + verify pairs, from the measured units and durations.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,20 +22,33 @@ import { freePort, startDynamoLocal } from '../local/dynamo-local';
 import type { DialectId } from '../shared/routes';
 import {
   type Bundle,
-  baselineClients,
   bundleBaseline,
-  bundleDialect,
+  bundleFunction,
+  clientOf,
   existingDialects,
   PROBES,
   probeBytes,
+  sdkClientPackages,
 } from './bundle';
-import { coldStart, writeProbe } from './cold-start';
+import { type ColdStart, coldStart, writeProbe } from './cold-start';
 import { measureInProcess } from './in-process';
-import { countDynamoRequests, localTable, measureLatency } from './latency';
-import { combineRounds, type LoadResult, loadGenerate, loadNotFound, startServerChild } from './load';
+import { localTable, measureLatency } from './latency';
+import {
+  clearOutbox,
+  codesFromOutbox,
+  combineRounds,
+  type LoadResult,
+  loadGenerate,
+  loadNotFound,
+  loadValidate,
+  startServerChild,
+} from './load';
 import { bytesByOwner, growthOverBaseline } from './metafile';
 import { conflictProbe, rawBaseline } from './raw-baseline';
 import { type BenchReport, type BundleRow, type ColdRow, renderDocument, renderTables } from './report';
+import { countDynamoRequests } from './requests';
+import { benchResults } from './results';
+import { type DeployedFunction, deployedFunctions } from './stack';
 import { interleave, median } from './stats';
 
 /** A positive integer from the environment, else the default. */
@@ -55,6 +72,7 @@ const SETTINGS = {
 };
 
 const DOC = path.join(PROJECT_ROOT, 'docs', 'PERFORMANCE.md');
+const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results.json');
 
 const step = (text: string) => console.error(`[bench] ${text}`);
 const message = (error: unknown) =>
@@ -68,106 +86,119 @@ const CHANNEL_SDK = {
   whatsapp: '@aws-sdk/client-socialmessaging',
 } as const;
 
-/** Measurements a dialect could not take (a dialect still being written may not build). */
+/** Measurements a function could not take (a dialect still being written may not build). */
 const skipped: BenchReport['skipped'] = [];
 
-const bundles = async (dialects: DialectId[], outDir: string) => {
+interface Built {
+  fn: DeployedFunction;
+  subject: Bundle;
+  baseline: Bundle;
+}
+
+/**
+ * Each deployed function bundled as the stack bundles it, and its baseline: a bundle with the
+ * same options that constructs exactly the SDK clients the function's bundle contains (read from
+ * its metafile) and does nothing else.
+ */
+const bundles = async (functions: DeployedFunction[], outDir: string) => {
   const baselines = new Map<string, Bundle>();
-  const subjects = new Map<DialectId, { subject: Bundle; baseline: Bundle }>();
-  for (const dialect of dialects) {
-    const clients = baselineClients(dialect);
-    const baselineName = `baseline-${clients.length}-clients`;
-    let baseline = baselines.get(baselineName);
-    if (!baseline) {
-      baseline = await bundleBaseline(baselineName, clients, outDir);
-      baselines.set(baselineName, baseline);
-    }
+  const built: Built[] = [];
+  for (const fn of functions) {
     try {
-      subjects.set(dialect, { subject: await bundleDialect(dialect, outDir), baseline });
+      const subject = await bundleFunction(fn, outDir);
+      const clients = await Promise.all(sdkClientPackages(subject.metafile).map(clientOf));
+      const baselineName = `baseline-${clients.map((c) => c.name.replace(/Client$/, '')).join('-')}`;
+      let baseline = baselines.get(baselineName);
+      if (!baseline) {
+        baseline = await bundleBaseline(baselineName, clients, outDir, fn.runtime);
+        baselines.set(baselineName, baseline);
+      }
+      built.push({ fn, subject, baseline });
     } catch (error) {
-      skipped.push({ dialect, stage: 'bundle and cold start', error: message(error) });
+      skipped.push({ dialect: fn.id, stage: 'bundle and cold start', error: message(error) });
     }
   }
-  const rows: BundleRow[] = [...subjects.entries()].map(([dialect, { subject, baseline }]) => {
+  const rows: BundleRow[] = built.map(({ fn, subject, baseline }) => {
     const owners = bytesByOwner(subject.metafile);
-    const used = new Set(DIALECT_CHANNELS[dialect].map((c) => CHANNEL_SDK[c]));
+    const used = new Set<string>(
+      fn.id === 'receipts' ? [] : DIALECT_CHANNELS[fn.id].map((c) => CHANNEL_SDK[c]),
+    );
     return {
-      dialect,
-      baselineName: baselineClients(dialect)
-        .join(', ')
-        .replace(/Client/g, ''),
+      dialect: fn.id,
+      baselineClients: sdkClientPackages(baseline.metafile),
       bytes: subject.bytes,
       mapBytes: subject.mapBytes,
+      linksMap: subject.linksMap,
       baselineBytes: baseline.bytes,
       top: owners.slice(0, 10),
       growth: growthOverBaseline(subject.metafile, baseline.metafile),
-      unusedChannelSdks: owners.filter(
-        (o) => (Object.values(CHANNEL_SDK) as string[]).includes(o.owner) && !used.has(o.owner as never),
-      ),
+      unusedChannelSdks:
+        fn.id === 'receipts'
+          ? []
+          : owners.filter(
+              (o) => (Object.values(CHANNEL_SDK) as string[]).includes(o.owner) && !used.has(o.owner),
+            ),
     };
   });
-  return { rows, subjects };
+  return { rows, built };
 };
 
-const coldStarts = async (
-  subjects: Map<DialectId, { subject: Bundle; baseline: Bundle }>,
-  outDir: string,
-): Promise<ColdRow[]> => {
+/**
+ * Cold start of each function as deployed (its environment, NODE_OPTIONS included) against its
+ * exact-clients baseline under the same environment, interleaved; then both without NODE_OPTIONS,
+ * to show what the runtime flags cost.
+ */
+const coldStarts = async (built: Built[], outDir: string): Promise<ColdRow[]> => {
   const probe = writeProbe(outDir);
   const rows: ColdRow[] = [];
-  for (const [dialect, { subject, baseline }] of subjects) {
+  for (const { fn, subject, baseline } of built) {
+    const nodeOptions = fn.environment.NODE_OPTIONS ?? '';
     step(
-      `cold start: ${dialect} (${SETTINGS.BENCH_COLD_RUNS} + ${SETTINGS.BENCH_SOURCEMAP_RUNS} runs each side)`,
+      `cold start: ${fn.id} (${SETTINGS.BENCH_COLD_RUNS} runs each side as deployed${nodeOptions ? `, ${SETTINGS.BENCH_SOURCEMAP_RUNS} without NODE_OPTIONS` : ''})`,
     );
     try {
-      const plain = await interleave(
+      const deployed = await interleave(
         SETTINGS.BENCH_COLD_RUNS,
-        async () => coldStart(probe, subject.file),
-        async () => coldStart(probe, baseline.file),
+        async () => coldStart(probe, subject.file, fn.environment),
+        async () => coldStart(probe, baseline.file, fn.environment),
       );
-      const maps = await interleave(
-        SETTINGS.BENCH_SOURCEMAP_RUNS,
-        async () => coldStart(probe, subject.file, true),
-        async () => coldStart(probe, baseline.file, true),
-      );
-      const med = (runs: typeof plain.subject) => ({
+      const plain = nodeOptions
+        ? await interleave(
+            SETTINGS.BENCH_SOURCEMAP_RUNS,
+            async () => coldStart(probe, subject.file, fn.environment, false),
+            async () => coldStart(probe, baseline.file, fn.environment, false),
+          )
+        : undefined;
+      const med = (runs: ColdStart[]) => ({
         toImported: median(runs.map((r) => r.toImported)),
         importOnly: median(runs.map((r) => r.importOnly)),
         wall: median(runs.map((r) => r.wall)),
       });
       rows.push({
-        dialect,
+        dialect: fn.id,
         runs: SETTINGS.BENCH_COLD_RUNS,
-        subject: med(plain.subject),
-        baseline: med(plain.baseline),
-        sourceMaps: {
-          runs: SETTINGS.BENCH_SOURCEMAP_RUNS,
-          subject: median(maps.subject.map((r) => r.toImported)),
-          baseline: median(maps.baseline.map((r) => r.toImported)),
-        },
+        nodeOptions,
+        subject: med(deployed.subject),
+        baseline: med(deployed.baseline),
+        ...(plain
+          ? {
+              withoutFlags: {
+                runs: SETTINGS.BENCH_SOURCEMAP_RUNS,
+                subject: median(plain.subject.map((r) => r.toImported)),
+                baseline: median(plain.baseline.map((r) => r.toImported)),
+              },
+            }
+          : {}),
       });
     } catch (error) {
-      skipped.push({ dialect, stage: 'cold start', error: message(error) });
+      skipped.push({ dialect: fn.id, stage: 'cold start', error: message(error) });
     }
   }
   return rows;
 };
 
-/**
- * Items of the raw baseline's transactions: as many as the engine's own generate and verify
- * transactions (counted in section 4), at least DESIGN §4's 3 and 2.
- */
-const rawItemsFor = (counts: BenchReport['counts'][number] | undefined) => {
-  const items = (c: Record<string, number> | undefined, floor: number) => {
-    const sizes = Object.keys(c ?? {}).flatMap((label) => {
-      const n = /^TransactWriteItems\[(\d+)\]$/.exec(label)?.[1];
-      return n ? [Number(n)] : [];
-    });
-    return Math.max(floor, ...sizes);
-  };
-  const ok = counts && !('error' in counts) ? counts : undefined;
-  return { generate: items(ok?.freshGenerate, 3), verify: items(ok?.verifySuccess, 2) };
-};
+/** The raw floor of DESIGN §4: 3 items per generate, 2 per verify, never padded to the engine's count. */
+const RAW_ITEMS = { generate: 3, verify: 2 } as const;
 
 /** Warms DynamoDB Local's JVM with the raw calls, so the first dialect is not measured against a cold emulator. */
 const warmDynamo = async (endpoint: string): Promise<void> => {
@@ -189,31 +220,47 @@ const load = async (endpoint: string): Promise<BenchReport['load']> => {
   try {
     const seconds = SETTINGS.BENCH_LOAD_SECONDS;
     const connections = SETTINGS.BENCH_CONNECTIONS;
-    // Warm-up: JIT, sockets, tenant cache, DynamoDB Local's table.
+    // Warm-up: JIT, sockets, tenant cache, DynamoDB Local's table, and the validate path.
     await loadGenerate(server, { seconds: 2, connections, base: 90_000_000 });
+    await loadValidate(server, { connections, codes: await codesFromOutbox(server) });
     await loadNotFound(server, { seconds: 1, connections });
+    await clearOutbox(server);
     await server.takeStats();
     const notFound: LoadResult[] = [];
     const generate: LoadResult[] = [];
-    const runGenerate = async (round: number) => {
-      const result = await loadGenerate(server, {
+    const validate: LoadResult[] = [];
+    let verified = 0;
+    let codes = 0;
+    /** A generate window, then the right code of every number it sent (from the outbox), each timed on its own. */
+    const runPair = async (round: number) => {
+      const generated = await loadGenerate(server, {
         seconds,
         connections,
         base: 60_000_000 + round * 1_000_000,
       });
-      generate.push({ ...result, transactions: await server.takeStats() });
+      generate.push({ ...generated, transactions: await server.takeStats() });
+      const sent = await codesFromOutbox(server);
+      codes += sent.size;
+      const checked = await loadValidate(server, { connections, codes: sent });
+      const { verified: ok, ...checkedResult } = checked;
+      verified += ok;
+      validate.push({ ...checkedResult, transactions: await server.takeStats() });
+      await clearOutbox(server);
     };
     const runNotFound = async () => {
       notFound.push(await loadNotFound(server, { seconds, connections }));
       await server.takeStats();
     };
-    await interleave(SETTINGS.BENCH_LOAD_ROUNDS, runGenerate, runNotFound);
+    await interleave(SETTINGS.BENCH_LOAD_ROUNDS, runPair, runNotFound);
     step('load: generate with 1 connection');
     const single = await loadGenerate(server, { seconds, connections: 1, base: 50_000_000 });
     const generateSingle = { ...single, transactions: await server.takeStats() };
     return {
       notFound: combineRounds(notFound),
       generate: combineRounds(generate),
+      validate: combineRounds(validate),
+      codes,
+      verified,
       generateSingle,
       connections,
     };
@@ -225,16 +272,18 @@ const load = async (endpoint: string): Promise<BenchReport['load']> => {
 const main = async (): Promise<void> => {
   const started = Date.now();
   const loadStart = os.loadavg();
-  const dialects = existingDialects();
-  step(`dialects with a function file: ${dialects.join(', ')}`);
+  step('synthesising the stack (functions, runtime, memory, environment)');
+  const functions = deployedFunctions();
+  const dialects = existingDialects().filter((d) => functions.some((f) => f.id === d));
+  step(`functions the stack deploys: ${functions.map((f) => f.id).join(', ')}`);
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'otp-bench-'));
   try {
-    step('bundling (esbuild, stack options)');
-    const built = await bundles(dialects, outDir);
+    step("bundling (esbuild with the stack's BUNDLING)");
+    const built = await bundles(functions, outDir);
     const probes = [];
     for (const p of PROBES) probes.push({ label: p.label, bytes: await probeBytes(p.source) });
 
-    const cold = await coldStarts(built.subjects, outDir);
+    const cold = await coldStarts(built.built, outDir);
 
     step('starting DynamoDB Local');
     const dynamo = await startDynamoLocal(await freePort());
@@ -256,7 +305,7 @@ const main = async (): Promise<void> => {
         }
         return rows;
       };
-      counts = await perDialect('requests per operation', (dialect, base) =>
+      counts = await perDialect('requests and units per operation', (dialect, base) =>
         countDynamoRequests(dynamo.endpoint, dialect, 10_000_000 + base),
       );
       latency = await perDialect(
@@ -266,7 +315,7 @@ const main = async (): Promise<void> => {
             warmup: SETTINGS.BENCH_WARMUP,
             iterations: SETTINGS.BENCH_ITERATIONS,
             base: 20_000_000 + base,
-            rawItems: rawItemsFor(counts.find((c) => c.dialect === dialect)),
+            rawItems: RAW_ITEMS,
           }),
       );
       inProcess = await perDialect('in-process cost and CPU profile', (dialect, base) =>
@@ -304,6 +353,14 @@ const main = async (): Promise<void> => {
       },
       command: [...overrides.map((k) => `${k}=${process.env[k]}`), 'npm run bench'].join(' '),
       settings: SETTINGS,
+      functions: functions.map((f) => ({
+        id: f.id,
+        entry: f.entry,
+        runtime: f.runtime,
+        architecture: f.architecture,
+        memoryMb: f.memoryMb,
+        nodeOptions: f.environment.NODE_OPTIONS ?? '',
+      })),
       bundles: built.rows,
       probes,
       cold,
@@ -317,7 +374,14 @@ const main = async (): Promise<void> => {
     };
     console.log(renderTables(report));
     writeFileSync(DOC, renderDocument(report));
-    step(`wrote ${path.relative(PROJECT_ROOT, DOC)} (${report.seconds.toFixed(0)} s)`);
+    writeFileSync(RESULTS, `${JSON.stringify(benchResults(report), null, 2)}\n`);
+    // In the repository's JSON style, so `biome ci` passes on the committed file.
+    spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', RESULTS], {
+      stdio: 'ignore',
+    });
+    step(
+      `wrote ${path.relative(PROJECT_ROOT, DOC)} and ${path.relative(PROJECT_ROOT, RESULTS)} (${report.seconds.toFixed(0)} s)`,
+    );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

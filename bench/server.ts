@@ -1,10 +1,12 @@
 /**
  * Child process of the load measurement: the local runtime's HTTP server (local/server.ts, the
  * same handlers `npm start` serves) on 127.0.0.1 and a free port, against the benchmark's
- * DynamoDB Local, with the demo tenant. Reports its port over IPC; stops on SIGTERM.
+ * DynamoDB Local, with the demo tenant. Reports its port over IPC; stops on SIGTERM. Its
+ * `GET /_local/outbox` lists the codes sent, so the load can verify them.
  *
  * It runs in its own process so the load generator does not share its event loop.
  */
+import { createServer } from 'node:http';
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DEMO, seedDemoTenant } from '../local/demo-tenant';
 import { createLocalDeps } from '../local/deps';
@@ -42,16 +44,29 @@ const countTransactions = (ddb: DynamoDBClient) => {
   return store;
 };
 
+/** An HTTP server that answers the SES emulator's `/store` with no e-mail and `/clear-store` with OK. */
+const emptySesStore = async (): Promise<string> => {
+  const stub = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(req.url === '/store' ? '{"emails":[]}' : '{}');
+  });
+  const port = await listen(stub, 0, '127.0.0.1');
+  stub.unref();
+  return `http://127.0.0.1:${port}`;
+};
+
 const main = async (): Promise<void> => {
   const endpoint = process.env.BENCH_DYNAMODB_ENDPOINT;
   const tableName = process.env.BENCH_TABLE_NAME;
   if (!endpoint || !tableName) throw new Error('BENCH_DYNAMODB_ENDPOINT and BENCH_TABLE_NAME are required');
-  // Nothing here sends e-mail (the load is SMS only); the outbox never reads this address.
-  const outbox = new Outbox('http://127.0.0.1:9');
+  // Nothing here sends e-mail (the load is SMS only); a stand-in for the SES emulator's store
+  // answers the outbox's reads, so `GET /_local/outbox` lists the SMS codes the load verifies.
+  const sesEndpoint = await emptySesStore();
+  const outbox = new Outbox(sesEndpoint);
   const deps = createLocalDeps({
     dynamoEndpoint: endpoint,
     tableName,
-    sesEndpoint: 'http://127.0.0.1:9',
+    sesEndpoint,
     outbox,
     // As in AWS (TENANT_CACHE_SECONDS default); `npm start` uses 0 so table edits show at once.
     tenantCacheSeconds: 60,
