@@ -104,7 +104,8 @@ export const auditCounters = (
   tableName: string,
   counters: Counter[],
 ): Promise<Counter[]> => {
-  const verdicts = counters.map((c) => regular(ddb, tableName, c));
+  // A period that could not be read is judged whole this time (and read again next time).
+  const verdicts = counters.map((c) => regular(ddb, tableName, c).catch(() => false));
   return Promise.all(verdicts).then((ok) => counters.filter((_, i) => !ok[i]));
 };
 

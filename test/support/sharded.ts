@@ -1,9 +1,13 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect } from '@jest/globals';
 import { issue } from '../../shared/engine';
 import { typeAllowed } from '../../shared/engine/number-policy';
 import type { IssueRequest } from '../../shared/engine/types';
+import { auditCounters, countersOf } from '../../shared/engine/whole-limits';
 import { RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
 import { parseE164 } from '../../shared/phone';
+import { countryPk } from '../../shared/store/pumping';
+import type { Tenant } from '../../shared/tenants';
 import type { engineHarness } from './harness';
 import { testTenant } from './harness';
 
@@ -58,4 +62,29 @@ export const burst = async (h: Harness, reqs: IssueRequest[]) => {
   const admitted = results.filter((r) => r.status === 'fulfilled').length;
   const reasons = [...new Set(refused.flatMap((e) => (e instanceof RateLimitedError ? [e.reason] : [])))];
   return { admitted, unavailable, reasons };
+};
+
+/**
+ * Reads the period verdicts the engine reads once per process beside a period's first send
+ * (shared/engine/whole-limits.ts) for the tenant's day and the breaker of every allowed region,
+ * both trusts: a test that counts a send's requests or injects faults into them can warm them
+ * first, as it warms the tenant cache.
+ */
+export const warmShardPeriods = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  tenant: Tenant,
+  now: number,
+) => {
+  const breakers = tenant.policy.allowedRegions.flatMap((region) =>
+    (['authenticated', 'anonymous'] as const).map((trust) => ({
+      pk: countryPk(tenant.tenantId, trust, region),
+      messages: 1,
+    })),
+  );
+  await auditCounters(
+    ddb,
+    tableName,
+    countersOf(tenant.tenantId, tenant.policy, { messages: 1, recipients: [], prefixes: [], breakers }, now),
+  );
 };
