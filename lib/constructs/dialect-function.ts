@@ -69,18 +69,27 @@ export interface DialectFunctionProps {
 }
 
 /**
- * The DynamoDB item actions the code calls: GetItem, PutItem, UpdateItem and DeleteItem, and
+ * The DynamoDB actions the request paths call: GetItem, PutItem, UpdateItem and DeleteItem;
  * TransactWriteItems, whose Put, Update, Delete and ConditionCheck items IAM authorises as these
- * single-item actions (TransactWriteItems has no action of its own). Nothing queries or scans the
- * table (no QueryCommand or ScanCommand in shared/), so neither is granted.
+ * single-item actions (TransactWriteItems has no action of its own); and BatchGetItem, with which
+ * a counter near its limit reads all its shards (shared/store/shards.ts). Nothing in a request
+ * path scans the table (the one Scan is the admin CLI's `credential migrate`), so Scan is not
+ * granted; Query only where a dialect lists records (DIALECT_TABLE_ACTIONS).
+ * test/infra/otp-stack.test.ts derives the list from the commands under shared/.
  */
-const TABLE_ACTIONS = [
+export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
 ];
+
+/** Table actions of one dialect only: Twilio Verify lists a tenant's Services (one Query on its partition). */
+export const DIALECT_TABLE_ACTIONS: Partial<Record<DialectId, string[]>> = {
+  'twilio-verify': ['dynamodb:Query'],
+};
 
 /**
  * One dialect's Lambda function with its own role, log group and alarms. The role starts empty
@@ -150,7 +159,10 @@ export class DialectFunction extends Construct {
       }),
     );
     this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: TABLE_ACTIONS, resources: [props.table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: [...TABLE_ACTIONS, ...(DIALECT_TABLE_ACTIONS[dialect] ?? [])],
+        resources: [props.table.tableArn],
+      }),
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({

@@ -41,7 +41,7 @@ import {
   breakerShards,
   prefixHour,
 } from '../store/pumping';
-import { MAX_RESHARDS, pickWithRoom, randomShard, readAll, shardPk } from '../store/shards';
+import { baseOf, MAX_RESHARDS, pickWithRoom, randomShard, readAll, shardPk } from '../store/shards';
 import {
   DEFAULT_LOCALE,
   type LocalizedTemplates,
@@ -58,6 +58,7 @@ import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
 import { issueModeOf } from './test-destinations';
 import type { Delivery, DeliveryResult, EngineDeps, Issued, IssueRequest } from './types';
+import { auditCounters, countersOf, type WholeRefusal, wholeRefusal } from './whole-limits';
 
 /**
  * The texts of the locale a recipient gets: the request's locale, else the tenant's choice for
@@ -187,7 +188,7 @@ const secondsToNextUtcDay = (now: number): number => {
 const secondsToHour = (now: number, hours: number): number =>
   Math.ceil(((Math.floor(now / HOUR_MS) + hours) * HOUR_MS - now) / 1000);
 
-/** Recipients plus breakers one code may gather (its verify transaction holds one item each). */
+/** Recipients plus breaker regions one code may gather (its verify transaction holds one item each). */
 const MAX_CODE_FANOUT = 90;
 
 /** Recipient and breaker partitions a resend added to its code. */
@@ -205,6 +206,8 @@ interface SendContext {
   plan: SendPlan;
   /** The shard of each sharded counter this request charges; re-picked when one refuses. */
   shards: Shards;
+  /** The sharded counters whose period is irregular (whole-limits.ts): judged whole after the charge. */
+  irregular: ReturnType<typeof auditCounters>;
 }
 
 /** The tenant day's shard, and each breaker region's (by its index in `plan.breakers`). */
@@ -263,7 +266,9 @@ const reshard = async (ctx: SendContext, result: TransactionResult): Promise<boo
   if (failed.some((n) => !isSharded(n) && n !== 'challenge')) return false;
   const tenantFull = failed.includes('tenantDay');
   const regions = plan.breakers.flatMap((b, i) =>
-    failed.includes(`breaker:${i}`) || failed.includes(`breakerPrevious:${i}`) ? [{ base: b.pk, i }] : [],
+    failed.includes(`breaker:${i}`) || failed.includes(`breakerPrevious:${i}`)
+      ? [{ base: b.pk, i, messages: b.messages }]
+      : [],
   );
   // A counter of one shard has nowhere else to go.
   if (tenantFull && tenantDayShards(policy) === 1) return false;
@@ -290,7 +295,9 @@ const reshard = async (ctx: SendContext, result: TransactionResult): Promise<boo
     const shard = pickWithRoom(keys.length, (s) => {
       const k = keys[s];
       return (
-        k !== undefined && breakerClosed(at(k.current), policy, s) && breakerClosed(at(k.previous), policy, s)
+        k !== undefined &&
+        breakerClosed(at(k.current), policy, s, r.messages) &&
+        breakerClosed(at(k.previous), policy, s)
       );
     });
     if (shard === undefined) return false;
@@ -344,6 +351,13 @@ const chargeRefusal = (ctx: SendContext, result: TransactionResult) => {
     return refusedForPumping(ctx, new RateLimitedError('conversion-breaker', secondsToHour(now, 1)));
   }
   return undefined;
+};
+
+/** The refusal of a send that a whole limit gave back (whole-limits.ts). */
+const wholeLimitError = (ctx: SendContext, refusal: WholeRefusal) => {
+  if (refusal === 'tenant-daily') return new RateLimitedError('tenant-daily', secondsToNextUtcDay(ctx.now));
+  const hours = refusal === 'breaker-current' ? 2 : 1;
+  return refusedForPumping(ctx, new RateLimitedError('conversion-breaker', secondsToHour(ctx.now, hours)));
 };
 
 /** Logs a pumping refusal for the operator (which defence, which caller) and returns it. */
@@ -521,7 +535,16 @@ const sendContext = (
     tenantDay: randomShard(tenantDayShards(policy)),
     breakers: plan.breakers.map(() => randomShard(breakerShards(policy))),
   };
-  return { deps, req, policy, trust, pepper, now: deps.now(), key, plan, shards };
+  const now = deps.now();
+  // Read beside the first transaction (no round trip of its own), once per process and period.
+  const irregular = auditCounters(
+    deps.ddb,
+    deps.tableName,
+    countersOf(req.tenant.tenantId, policy, plan, now),
+  );
+  // Awaited only by a send that commits; a refused one leaves it (and any store fault it meets).
+  irregular.catch(() => undefined);
+  return { deps, req, policy, trust, pepper, now, key, plan, shards, irregular };
 };
 
 const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
@@ -585,12 +608,13 @@ const resend = async (ctx: SendContext, old: ChallengeItem): Promise<Issued> => 
     throw new RateLimitedError('resend-gap', Math.ceil((old.lastSentAt - gapEdge) / 1000));
   }
   const addedNow = () => ({ recipients: plan.recipients.map((r) => r.pk), breakers: chargedBreakers(ctx) });
-  // A verify writes one item per recipient and breaker shard of the code, and a transaction holds
-  // at most 100: a resend that would take the code past that is refused like a spent code (each
-  // resend may charge another shard of a region, so the count allows for a new one per region).
+  // A verify writes one item per recipient and one breaker credit per region of the code, and a
+  // transaction holds at most 100: a resend that would take the code past that is refused like
+  // a spent code. Regions, not shards: which shard of a region a charge lands on (re-picked when
+  // one refuses) changes nothing the verify writes.
   const recipients = new Set([...(old.recipients ?? []), ...addedNow().recipients]);
-  const breakerSet = new Set([...(old.breakers ?? []), ...addedNow().breakers]);
-  if (recipients.size + breakerSet.size > MAX_CODE_FANOUT) {
+  const regions = new Set([...(old.breakers ?? []), ...addedNow().breakers].map(baseOf));
+  if (recipients.size + regions.size > MAX_CODE_FANOUT) {
     throw new RateLimitedError('sends-per-code', Math.ceil((old.expiresAt - now) / 1000));
   }
   const result = await chargeAndWrite(ctx, () =>
@@ -629,6 +653,13 @@ const finish = async (
 ): Promise<Issued> => {
   const { deps, req } = ctx;
   const { item, resent } = sent;
+  // Where the shards' shares cannot hold a limit (a limit changed this period, the deploy day of
+  // sharding), the committed charge is judged by the whole sum, and given back if it passes.
+  const whole = await wholeRefusal(deps.ddb, deps.tableName, await ctx.irregular);
+  if (whole) {
+    await rollback(ctx, item, resent, sent.added);
+    throw wholeLimitError(ctx, whole);
+  }
   const results = await deliverAll(deps, req, sent.code, { pk: item.pk, sk: item.sk, id: item.id });
   const delivered = results.filter((r) => r.ok).length;
   deps.logger.info('otp issued', {

@@ -12,6 +12,7 @@ import { chargeFailure, checkNotLocked } from '../store/counters';
 import { Transaction } from '../store/dynamo';
 import { challengeKey, recipientPk } from '../store/keys';
 import { breakerCredit } from '../store/pumping';
+import { baseOf } from '../store/shards';
 import { codeHash } from './challenge';
 import { emit, observeExpiry, type VerifyOutcome, verifyEvents } from './lifecycle';
 import type { EngineDeps, Verified, VerifyRequest } from './types';
@@ -27,6 +28,16 @@ const bindingMatches = (stored: Record<string, string>, given: Record<string, st
     entries.length === Object.keys(given).length &&
     entries.every(([k, v]) => Object.hasOwn(given, k) && safeEqual(v, given[k] ?? ''))
   );
+};
+
+/**
+ * One breaker shard per region of a code: a verify proves one delivery, so it credits each region
+ * once, however many shards of it the code's sends (resends re-pick shards) were charged to.
+ */
+const creditedShards = (breakers: Set<string> | undefined): string[] => {
+  const byRegion = new Map<string, string>();
+  for (const pk of [...(breakers ?? [])].sort()) if (!byRegion.has(baseOf(pk))) byRegion.set(baseOf(pk), pk);
+  return [...byRegion.values()];
 };
 
 /** Why no guess could be reserved on the item as it was. */
@@ -98,7 +109,7 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
   });
   if (right) {
     tx.add('challenge', consume(deps.tableName, item, now));
-    [...(item.breakers ?? [])].forEach((pk, i) => {
+    creditedShards(item.breakers).forEach((pk, i) => {
       tx.add(`breakerCredit:${i}`, breakerCredit(deps.tableName, pk, now));
     });
     for (const [name, write] of Object.entries(req.onSuccess ?? {})) tx.add(`onSuccess:${name}`, write);

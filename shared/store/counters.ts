@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Policy } from '../tenants';
 import { and, below, hasRoom, or } from './conditions';
 import { dayCounterTtl, daySk, RECIPIENT_WINDOW_SK, tenantPk, utcDay } from './keys';
-import { shardCount, shardPk, shareOf } from './shards';
+import { periodKeys, shardCount, shardPk, shareOf } from './shards';
 
 /**
  * The counters of sends and guesses. Each charge is one item of the caller's transaction, so a
@@ -227,7 +227,9 @@ export const checkNotLocked = (
 
 /**
  * A `sends` counter with a limit: a charge (`messages` > 0) is refused once it would pass
- * `limit`; a refund (< 0) always applies. `ttl` is set when the item is created.
+ * `limit`; a refund (< 0) always applies. `ttl` is set when the item is created. A shard of a
+ * sharded counter passes the whole limit it was judged by as `stamp` (kept as `lim`), so a later
+ * request can tell a period whose limit changed (shards.ts `tallyPeriod`).
  */
 export const limitedSends = (
   tableName: string,
@@ -235,19 +237,22 @@ export const limitedSends = (
   messages: number,
   limit: number,
   ttl: number,
+  stamp?: number,
 ): TransactWriteItem => {
   const charge = messages > 0;
+  const stamped = charge && stamp !== undefined;
   return {
     Update: {
       TableName: tableName,
       Key: key(itemKey.pk, itemKey.sk),
-      UpdateExpression: 'ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)',
+      UpdateExpression: `ADD sends :n SET #ttl = if_not_exists(#ttl, :ttl)${stamped ? ', lim = :lim' : ''}`,
       ...(charge && { ConditionExpression: hasRoom('sends', ':room', limit - messages) }),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
         ':n': messages,
         ':ttl': ttl,
         ...(charge && { ':room': limit - messages }),
+        ...(stamped && { ':lim': stamp }),
       }),
     },
   };
@@ -269,6 +274,13 @@ export const tenantDayKey = (tenantId: string, shard: number, now: number) => ({
   pk: shardPk(`${tenantPk(tenantId)}#TD`, shard),
   sk: daySk(utcDay(now)),
 });
+
+/**
+ * Every key the tenant's day at `now` can hold, whatever the limit: all shard indices and the
+ * unsharded item of the code before sharding (shards.ts `periodKeys`).
+ */
+export const tenantDayPeriod = (tenantId: string, now: number) =>
+  periodKeys(`${tenantPk(tenantId)}#TD`, tenantPk(tenantId), daySk(utcDay(now)));
 
 /** Every shard key of the tenant's day at `now` (to read the day's total, or to find room). */
 export const tenantDayKeys = (tenantId: string, policy: Policy, now: number) =>
@@ -296,4 +308,5 @@ export const tenantDay = (
     messages,
     tenantDayShare(policy, shard),
     dayCounterTtl(now),
+    policy.maxDailySendsPerTenant,
   );

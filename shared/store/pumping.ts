@@ -2,10 +2,10 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { hmac } from '../crypto';
 import type { Policy } from '../tenants';
-import { or } from './conditions';
+import { hasRoom, or } from './conditions';
 import { limitedSends, type Trust } from './counters';
 import { HOUR_MS, hourCounterTtl, hourSk, utcHour } from './keys';
-import { shardCount, shardPk, shareOf } from './shards';
+import { periodKeys, shardCount, shardPk, shareOf } from './shards';
 
 /**
  * The SMS-pumping counters (docs/SMS-PUMPING.md): phone messages per number prefix per hour, and
@@ -57,31 +57,40 @@ export const prefixHour = (
  * the tenant in that region writes it. `conversionMinSends` is split into per-shard shares of at
  * least `BREAKER_MIN_SHARE` sends, and each shard judges its own hour: it opens once it has its
  * share of sends and a negative balance. With no verifies at all the shards together admit
- * exactly `conversionMinSends` one-message sends, as the single item did. A verify credits the
- * shard its code was charged to (the challenge records that shard's partition), so with verifies
- * each shard can go one message past its own ratio: the shards together admit at most `n - 1`
- * messages (under 10 % of `conversionMinSends`) more per hour than one item would.
+ * exactly `conversionMinSends` sends, as the single item did. A verify credits each region of its
+ * code once, on a shard the code was charged to (the challenge records those partitions), so with
+ * verifies each shard can go one message past its own ratio: the shards together admit at most
+ * `n - 1` messages (under 10 % of `conversionMinSends`) more per hour than one item would.
  * A breaker with `conversionMinSends` under 20 has one shard and is exact; 640 and up get 64.
+ * Where the shares cannot hold (the limit changed this hour or the last, the unsharded item of
+ * the code before shards), engine/whole-limits.ts judges the whole sum.
  */
 export const BREAKER_MIN_SHARE = 10;
 
 export const breakerShards = (policy: Policy): number =>
   shardCount(policy.conversionMinSends, BREAKER_MIN_SHARE);
 
-/** The breaker is closed while an hour has too few sends to judge, or enough verifies for them. */
-const BREAKER_CLOSED = or('attribute_not_exists(sends)', 'sends < :minSends', 'balance >= :zero');
+/**
+ * The breaker (one shard's hour) is closed while it has room for `messages` more sends before it
+ * judges (`sends <= share - messages`, missing is zero), or enough verifies for its sends. A
+ * request of several messages is judged by all of them, so it cannot carry a shard past its share.
+ */
+const breakerClosedCondition = (edge: number) => or(hasRoom('sends', ':edge', edge), 'balance >= :zero');
 
-const judge = (policy: Policy, shard: number) => ({
-  ':minSends': shareOf(policy.conversionMinSends, breakerShards(policy), shard),
-  ':zero': 0,
-});
+/** The last `sends` a shard may hold and still take `messages` more (its share minus them). */
+const edgeOf = (policy: Policy, shard: number, messages: number) =>
+  shareOf(policy.conversionMinSends, breakerShards(policy), shard) - messages;
 
-/** `BREAKER_CLOSED` on an item read back (absent means closed), to find a shard that admits. */
-export const breakerClosed = (item: Record<string, unknown> | undefined, policy: Policy, shard: number) => {
-  if (item?.sends === undefined) return true;
-  const { ':minSends': minSends } = judge(policy, shard);
-  return Number(item.sends) < minSends || Number(item.balance ?? 0) >= 0;
-};
+/**
+ * `breakerClosedCondition` on an item read back (absent means closed), to find a shard that
+ * admits `messages` more.
+ */
+export const breakerClosed = (
+  item: Record<string, unknown> | undefined,
+  policy: Policy,
+  shard: number,
+  messages = 1,
+) => Number(item?.sends ?? 0) <= edgeOf(policy, shard, messages) || Number(item?.balance ?? 0) >= 0;
 
 /** The current and previous hour's keys of shard `shard` of a region's breaker. */
 export const breakerKeys = (base: string, shard: number, now: number) => ({
@@ -89,7 +98,19 @@ export const breakerKeys = (base: string, shard: number, now: number) => ({
   previous: { pk: shardPk(base, shard), sk: hourSk(utcHour(now - HOUR_MS)) },
 });
 
-/** Charges (`messages` > 0) or refunds shard `shard` of a region's current hour; a charge needs it closed. */
+/**
+ * Every key a region's breaker can hold in the current and the previous hour, whatever the limit:
+ * all shard indices and the unsharded item of the code before sharding (shards.ts `periodKeys`).
+ */
+export const breakerPeriods = (base: string, now: number) => ({
+  current: periodKeys(base, base, hourSk(utcHour(now))),
+  previous: periodKeys(base, base, hourSk(utcHour(now - HOUR_MS))),
+});
+
+/**
+ * Charges (`messages` > 0) or refunds shard `shard` of a region's current hour; a charge needs it
+ * closed for all its messages, and stamps the limit it was judged by (`lim`).
+ */
 export const breakerHour = (
   tableName: string,
   base: string,
@@ -99,18 +120,19 @@ export const breakerHour = (
   now: number,
 ): TransactWriteItem => {
   const charge = messages > 0;
+  const edge = edgeOf(policy, shard, messages);
   return {
     Update: {
       TableName: tableName,
       Key: marshall(breakerKeys(base, shard, now).current),
-      UpdateExpression: 'ADD sends :n, balance :cost SET #ttl = if_not_exists(#ttl, :ttl)',
-      ...(charge && { ConditionExpression: BREAKER_CLOSED }),
+      UpdateExpression: `ADD sends :n, balance :cost SET #ttl = if_not_exists(#ttl, :ttl)${charge ? ', lim = :lim' : ''}`,
+      ...(charge && { ConditionExpression: breakerClosedCondition(edge) }),
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: marshall({
         ':n': messages,
         ':cost': -messages * Math.round(CREDIT * policy.minConversionRatio),
         ':ttl': hourCounterTtl(now),
-        ...(charge && judge(policy, shard)),
+        ...(charge && { ':edge': edge, ':zero': 0, ':lim': policy.conversionMinSends }),
       }),
     },
   };
@@ -131,12 +153,15 @@ export const breakerPreviousHour = (
   ConditionCheck: {
     TableName: tableName,
     Key: marshall(breakerKeys(base, shard, now).previous),
-    ConditionExpression: BREAKER_CLOSED,
-    ExpressionAttributeValues: marshall(judge(policy, shard)),
+    ConditionExpression: breakerClosedCondition(edgeOf(policy, shard, 1)),
+    ExpressionAttributeValues: marshall({ ':edge': edgeOf(policy, shard, 1), ':zero': 0 }),
   },
 });
 
-/** A verified code credits each region its messages went to, in the current hour. */
+/**
+ * A verified code credits each region its messages went to, once, in the current hour: `pk` is
+ * one shard of the region the code's messages were charged to (the engine picks one per region).
+ */
 export const breakerCredit = (tableName: string, pk: string, now: number): TransactWriteItem => ({
   Update: {
     TableName: tableName,

@@ -54,12 +54,14 @@ import {
   engineHarness,
   keysFor,
   lastCode,
+  localDynamo,
   rejection,
   scanItems,
   smsIssue,
   testDirectoryOptions,
   testTenant,
 } from '../support/harness';
+import { warmShardPeriods } from '../support/sharded';
 import { TWILIO_HEADERS, TWILIO_SERVICE_PATH, twilioForm } from '../support/twilio';
 
 /** API Gateway's REST integration timeout. */
@@ -255,7 +257,11 @@ const dialectHarness = async () => {
   const h = await engineHarness({ ddb });
   const faults = injectFaults(h.ddb);
   const tenants = new TenantDirectory(h.ddb, h.tableName, testDirectoryOptions());
-  await seedDemoTenant(tenants);
+  const demo = await seedDemoTenant(tenants);
+  // With the store healthy, as the drivers' `prepare` warms the caches: the faults below meet
+  // only the requests a send or verify makes in a warm process.
+  // (through a client with the SDK's default timeouts: the warm-up is not under test).
+  await warmShardPeriods(localDynamo(), h.tableName, demo, h.clock.now());
   const deps: AppDeps = {
     ...h.deps,
     tenants,

@@ -1,9 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { issue, verify } from '../../shared/engine';
-import { typeAllowed } from '../../shared/engine/number-policy';
-import type { IssueRequest } from '../../shared/engine/types';
-import { InvalidCodeError, RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
-import { parseE164 } from '../../shared/phone';
+import { InvalidCodeError, ServiceUnavailableError } from '../../shared/errors';
 import { tenantDayShards } from '../../shared/store/counters';
 import { breakerShards } from '../../shared/store/pumping';
 import { CONFLICT_RETRY } from '../../shared/timeouts';
@@ -17,6 +14,7 @@ import {
   verifyOf,
   wrongCodeFor,
 } from '../support/harness';
+import { burst, indianMobiles, pool } from '../support/sharded';
 import { injectConflicts, recordItemWrites, simulateTransactionConflicts } from '../support/store-traffic';
 
 /**
@@ -25,34 +23,6 @@ import { injectConflicts, recordItemWrites, simulateTransactionConflicts } from 
  * it). The tenant's day and a region's conversion breaker are write-sharded (shared/store/shards.ts)
  * with the limit split into shares that add up to it, so sharding never admits more than the limit.
  */
-
-/**
- * `count` distinct Indian mobile numbers spread over many 4-digit prefixes (so the prefix
- * velocity limit, a per-prefix counter by design, stays out of the way), all in one region.
- */
-const indianMobiles = (count: number): string[] => {
-  const tenant = testTenant();
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    const e164 = `+91${9000 + (i % 1000)}${String(100_000 + Math.floor(i / 1000)).slice(1)}1`;
-    const phone = parseE164(e164);
-    if (phone?.region === 'IN' && typeAllowed(phone, 'SMS', tenant.policy)) out.push(e164);
-  }
-  return out;
-};
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-const pool = async <T>(items: T[], limit: number, work: (item: T) => Promise<unknown>) => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
-};
 
 describe('security › hot items (DynamoDB Local)', () => {
   describe('engine › a 10,000-operation trace of one tenant in one country', () => {
@@ -157,24 +127,6 @@ describe('security › hot items (DynamoDB Local)', () => {
   });
 
   describe('engine › sharded limits under 200 concurrent generates', () => {
-    type Harness = Awaited<ReturnType<typeof engineHarness>>;
-    /**
-     * 200 SMS generates to 200 numbers in one region, all at once. Refusals are the limit's own
-     * (`RateLimitedError`) or a 503 for a request whose conflicts (or, on a loaded machine, store
-     * timeouts) outlasted the retry budget: 200 requests on a handful of shards. Never anything
-     * else, and a 503 charges nothing (the counters below hold exactly what was sent).
-     */
-    const burst = async (h: Harness, reqs: IssueRequest[]) => {
-      const results = await Promise.allSettled(reqs.map((req) => issue(h.deps, req)));
-      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-      const unavailable = refused.filter((e) => e instanceof ServiceUnavailableError).length;
-      for (const e of refused) {
-        if (!(e instanceof ServiceUnavailableError)) expect(e).toBeInstanceOf(RateLimitedError);
-      }
-      const admitted = results.filter((r) => r.status === 'fulfilled').length;
-      const reasons = [...new Set(refused.flatMap((e) => (e instanceof RateLimitedError ? [e.reason] : [])))];
-      return { admitted, unavailable, reasons };
-    };
     const modes = [
       ['on DynamoDB Local', false],
       ['with TransactionConflict simulated', true],

@@ -37,9 +37,20 @@ describe('engine', () => {
   describe('request budgets (DESIGN §4)', () => {
     it('spends one TransactWriteItems on a fresh issue', async () => {
       const h = await engineHarness();
+      const tenant = testTenant();
+      await issue(h.deps, smsIssue(tenant, '+919955882234'));
+      h.requests.reset();
+      await issue(h.deps, smsIssue(tenant, PHONE));
+      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+    });
+
+    it("reads a period's shards once per process, beside the first issue's transaction", async () => {
+      const h = await engineHarness();
       h.requests.reset();
       await issue(h.deps, smsIssue(testTenant(), PHONE));
-      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+      // The tenant day's 64 shards and unsharded item (one BatchGetItem), the breaker's two hours
+      // (two): started with the transaction, so no round trip of their own (engine/whole-limits.ts).
+      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1, BatchGetItemCommand: 3 });
     });
 
     it('spends two requests on a resend within expiry', async () => {

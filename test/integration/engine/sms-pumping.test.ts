@@ -126,9 +126,14 @@ describe('engine', () => {
       });
       h.requests.reset();
       await issue(h.deps, smsIssue(tenant, samePrefix(1)));
+      // Beside the transaction (no round trip of its own), once per process and period: the
+      // shards of the tenant's day (one BatchGetItem) and of the breaker's two hours (two).
+      expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1, BatchGetItemCommand: 3 });
+      h.requests.reset();
+      await issue(h.deps, smsIssue(tenant, samePrefix(2)));
       expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
-      expect(await prefixSends(h, tenant, samePrefix(1))).toBe(1);
-      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 1, verified: 0, balance: -200 });
+      expect(await prefixSends(h, tenant, samePrefix(1))).toBe(2);
+      expect(await countryHour(h, tenant, 'IN')).toEqual({ sends: 2, verified: 0, balance: -400 });
     });
 
     it('counts voice and WhatsApp sends, and a resend, against the prefix', async () => {
@@ -481,7 +486,12 @@ describe('engine', () => {
           deliveries: [{ channel: 'EMAIL', to }],
           content: { ...BUILT_IN_TEMPLATES },
         });
-        expect(h.requests.counts).toEqual({ TransactWriteItemsCommand: 1 });
+        // The first send of the day in this process also reads the tenant day's shards beside
+        // its transaction (engine/whole-limits.ts), and never a breaker's: e-mail has none.
+        expect(h.requests.counts).toEqual({
+          TransactWriteItemsCommand: 1,
+          ...(i === 0 && { BatchGetItemCommand: 1 }),
+        });
       }
       // Trip the breaker for India, then e-mail a code to an Indian phone subject: it goes out.
       await issueAll(h, tenant, [ownPrefix(1)]);
