@@ -193,8 +193,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'failure-counter-no-lock',
     file: 'shared/store/counters.ts',
-    original: "below('failures', ':maxFailures'),",
-    mutated: `\`\${below('failures', ':maxFailures')} OR ${ALWAYS} OR attribute_not_exists(pk)\`,`,
+    original: "and(\n    below('failures', ':maxFailures'),\n    ...(trust",
+    mutated: `and(\n    \`\${below('failures', ':maxFailures')} OR ${ALWAYS} OR attribute_not_exists(pk)\`,\n    ...(trust`,
     why: 'the daily failure lock of a recipient never refuses',
     tests: [`${ENGINE}/attempts.test.ts`],
   },
@@ -271,7 +271,7 @@ try {
     if (outcome === 'killed') killed++;
     console.log(`${outcome.padEnd(9)} ${m.id}`);
     rows.push(
-      `| \`${m.id}\` | \`${m.file}\` | ${m.why} | ${m.tests.map((t) => `\`${path.basename(t)}\``).join(', ')} | ${outcome} |`,
+      `| \`${m.id}\` | \`${m.file}\` | ${m.why} | ${m.tests.map((t) => `\`${path.relative('test', t)}\``).join(', ')} | ${outcome} |`,
     );
   }
 } finally {

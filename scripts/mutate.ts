@@ -1,7 +1,7 @@
 /**
  * `npm run mutate [-- stryker options]`: starts one DynamoDB Local, runs Stryker with its
  * endpoint in JEST_DYNAMODB_ENDPOINT (every mutant's jest run uses it; test/support/global-setup.ts),
- * and stops it afterwards. MUTATE_CONCURRENCY sets Stryker's workers (default 2, one per core).
+ * stops it afterwards, and writes the per-file scores into docs/MUTATION.md (mutation-scores.ts). MUTATE_CONCURRENCY sets Stryker's workers (default 2, one per core).
  */
 import { spawn } from 'node:child_process';
 import { freePort, startDynamoLocal } from '../local/dynamo-local';
@@ -19,4 +19,6 @@ const code = await new Promise<number>((resolve) => {
   child.once('exit', (status) => resolve(status ?? 1));
 });
 await dynamo.stop();
+// The scores go into docs/MUTATION.md (only the files this run mutated).
+if (code === 0) await import('./mutation-scores');
 process.exit(code);

@@ -212,6 +212,36 @@ describe('engine › races of one code', () => {
     expect(item).toMatchObject({ sendCount: 1, consumedAt: h.clock.now() });
   });
 
+  it('resend vs replace: a resend of a code replaced meanwhile (by a request with a slower clock) sends nothing', async () => {
+    const h = await engineHarness();
+    const tenant = testTenant();
+    const req = smsIssue(tenant, SUBJECT);
+    await issue(h.deps, req);
+    const first = lastCode(h.sent);
+    const issuedAt = h.clock.now();
+    h.clock.advance(40_000);
+    // Between the resend's refused fresh write and its own write, the code is used and another
+    // request (whose clock is 35 s behind) issues a new one: the resend gap alone would not stop
+    // the resend from counting the new code and sending the used one.
+    racedBy(
+      h.ddb,
+      'TransactWriteItemsCommand',
+      async () => {
+        await verify(h.deps, verifyOf(req, first));
+        await issue({ ...h.deps, now: () => issuedAt + 5_000 }, req);
+      },
+      { nth: 2 },
+    );
+    await rejection(issue(h.deps, req), RateLimitedError);
+    expect(h.sent.map((m) => m.code)).toHaveLength(2);
+    const item = await readItem(
+      h.ddb,
+      h.tableName,
+      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
+    );
+    expect(item).toMatchObject({ sendCount: 1, lastSentAt: issuedAt + 5_000 });
+  });
+
   /**
    * Issues `req` at the harness clock's current time through an SMS sender whose first send fails
    * after the code expired and another request replaced it (that request's message is delivered),
