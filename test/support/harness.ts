@@ -18,6 +18,7 @@ import { breakerKeys, breakerShards, countryPk } from '../../shared/store/pumpin
 import { ensureTable } from '../../shared/store/table-schema';
 import { BUILT_IN_TEMPLATES } from '../../shared/templates';
 import { type Tenant, tenantSchema } from '../../shared/tenants';
+import { testTablePrefix } from './table-prefix';
 
 /** Counts DynamoDB requests by command name (after SDK retries are decided, one per send()). */
 export const countRequests = (client: DynamoDBClient) => {
@@ -48,7 +49,7 @@ export const localDynamo = (): DynamoDBClient => {
 
 /** Creates a fresh table for one test file. */
 export const freshTable = async (client: DynamoDBClient): Promise<string> => {
-  const name = `otp-test-${randomUUID()}`;
+  const name = `${testTablePrefix()}${randomUUID()}`;
   await ensureTable(client, name);
   return name;
 };
