@@ -9,7 +9,7 @@ import type { RequestCountResult } from './ops';
 import { OP_TITLES, OPS } from './ops';
 import { type BenchResults, benchResults } from './results';
 
-export type FunctionId = DialectId | 'receipts';
+export type FunctionId = DialectId | 'receipts' | 'fallback';
 
 export interface BundleRow {
   dialect: FunctionId;

@@ -121,7 +121,7 @@ const bundles = async (functions: DeployedFunction[], outDir: string) => {
   const rows: BundleRow[] = built.map(({ fn, subject, baseline }) => {
     const owners = bytesByOwner(subject.metafile);
     const used = new Set<string>(
-      fn.id === 'receipts' ? [] : DIALECT_CHANNELS[fn.id].map((c) => CHANNEL_SDK[c]),
+      fn.id === 'receipts' || fn.id === 'fallback' ? [] : DIALECT_CHANNELS[fn.id].map((c) => CHANNEL_SDK[c]),
     );
     return {
       dialect: fn.id,
@@ -133,7 +133,7 @@ const bundles = async (functions: DeployedFunction[], outDir: string) => {
       top: owners.slice(0, 10),
       growth: growthOverBaseline(subject.metafile, baseline.metafile),
       unusedChannelSdks:
-        fn.id === 'receipts'
+        fn.id === 'receipts' || fn.id === 'fallback'
           ? []
           : owners.filter(
               (o) => (Object.values(CHANNEL_SDK) as string[]).includes(o.owner) && !used.has(o.owner),

@@ -2,8 +2,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DIALECTS, type DialectId } from '../shared/routes';
 import { resourcesOf, synthStack } from '../test/infra/synth';
 
-/** Every function the stack deploys: one per dialect, and the receipt function. */
-export type FunctionId = DialectId | 'receipts';
+/** Every function the stack deploys: one per dialect, the receipt function and the fallback-step function. */
+export type FunctionId = DialectId | 'receipts' | 'fallback';
 
 /**
  * The entry of each function. The receipt function's entry is named in lib/constructs/
@@ -15,6 +15,7 @@ export const FUNCTION_ENTRIES: Record<FunctionId, string> = {
     string
   >),
   receipts: 'functions/receipts.ts',
+  fallback: 'functions/fallback.ts',
 };
 
 /** A function as the synthesised template deploys it. */
@@ -31,6 +32,7 @@ export interface DeployedFunction {
 
 const functionIdOf = (path: string): FunctionId | undefined => {
   if (path.endsWith('/Events/ReceiptFunction')) return 'receipts';
+  if (path.endsWith('/Fallback/Function')) return 'fallback';
   const match = /\/Fn-([a-z0-9-]+)\/Function$/.exec(path);
   return match?.[1] && match[1] in DIALECTS ? (match[1] as DialectId) : undefined;
 };

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_TIMEOUT_MS } from '../../shared/timeouts';
 import { channelGrant } from '../channel-access';
 import type { OtpSettings } from '../settings';
-import { BUNDLING, PROJECT_ROOT } from './dialect-function';
+import { bundlingOptions, PROJECT_ROOT, runtimeEnvironment } from './dialect-function';
 
 export interface FallbackWorkflowsProps {
   readonly table: dynamodb.ITable;
@@ -97,7 +97,7 @@ export class FallbackWorkflows extends Construct {
         FALLBACK_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
         POWERTOOLS_SERVICE_NAME: 'otp-service',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeEnvironment(settings.sourceMaps),
       },
       ...(props.code
         ? { code: props.code, handler: 'index.handler' }
@@ -106,7 +106,7 @@ export class FallbackWorkflows extends Construct {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: BUNDLING,
+            bundling: bundlingOptions(settings.sourceMaps),
           }),
     });
 

@@ -90,11 +90,11 @@ describe('operating the stack', () => {
   });
 
   describe('tracing', () => {
-    it('turns on X-Ray active tracing on every function, receipts included', () => {
+    it('turns on X-Ray active tracing on every function, receipts and fallback included', () => {
       const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter(
         (f) => f.Properties?.Runtime !== undefined && String(f.Properties.Runtime).startsWith('nodejs24'),
       );
-      expect(functions.length).toBe(7);
+      expect(functions.length).toBe(8);
       for (const f of functions) expect(f.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
     });
 
