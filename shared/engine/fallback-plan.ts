@@ -30,12 +30,20 @@ export interface FallbackPlan {
 /** The associated data of a challenge's sealed fallback plan. */
 const planAad = (key: Key, id: string): string => `${sealAad(key, id)}|fallback`;
 
+/** An address under the `.invalid` top-level domain, which never exists (RFC 2606 §2). */
+const isReservedInvalid = (address: string): boolean => /\.invalid\.?$/i.test(address);
+
 /** The plan of a request whose purpose has a workflow, or undefined. */
 export const fallbackPlan = (req: IssueRequest): FallbackPlan | undefined => {
   const workflow = req.tenant.fallback[publicPurpose(req.purpose)];
   if (!workflow) return undefined;
   const phone = req.deliveries.find((d): d is PhoneDelivery => d.channel !== 'EMAIL');
-  const email = req.deliveries.find((d) => d.channel === 'EMAIL');
+  // Never an address under the reserved `.invalid` TLD (RFC 2606): that is the Capillary auth
+  // engine's decoy for a username with no contact (shared/dialects/capillary-auth/identifiers.ts),
+  // whose first send is dropped. The plan is still made and its steps still scheduled, so a decoy
+  // answers as fast as a real user; its e-mail steps find no destination and send nothing (a
+  // real mail there would only bounce, and bounces count against the whole SES account).
+  const email = req.deliveries.find((d) => d.channel === 'EMAIL' && !isReservedInvalid(d.to));
   return {
     steps: workflow.steps,
     subject: req.subject,

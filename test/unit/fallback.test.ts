@@ -7,9 +7,12 @@ import { demoTenantPatch } from '../../local/demo/capillary-v2';
 import { demoTenant } from '../../local/demo-tenant';
 import { createTimerScheduler } from '../../local/fallback-timers';
 import type { FallbackDeps } from '../../shared/engine/fallback';
+import { fallbackPlan } from '../../shared/engine/fallback-plan';
 import type { FallbackJob } from '../../shared/engine/scheduler';
+import type { IssueRequest } from '../../shared/engine/types';
 import { atExpression, createEventBridgeScheduler, scheduleName } from '../../shared/scheduler/eventbridge';
 import { tenantConfigSchema } from '../../shared/tenant-config';
+import { tenantSchema } from '../../shared/tenants';
 import { captureLogger } from '../support/harness';
 
 const JOB: FallbackJob = {
@@ -94,6 +97,31 @@ describe('fallback', () => {
 
     it("passes the demo tenant's workflow through the write-time rules", () => {
       expect(issues({ ...demoTenant(), ...demoTenantPatch })).toEqual([]);
+    });
+  });
+
+  describe('fallbackPlan', () => {
+    const tenant = tenantSchema.parse(
+      record({ 'ae:ACMEAPP': { steps: [{ channel: 'EMAIL', afterSeconds: 60 }] } }),
+    );
+    const request = (to: string) =>
+      ({
+        tenant,
+        purpose: 'ae:ACMEAPP:login',
+        subject: to,
+        deliveries: [{ channel: 'EMAIL', to }],
+        content: {},
+      }) as unknown as IssueRequest;
+
+    it('sends e-mail steps to the request e-mail address', () => {
+      expect(fallbackPlan(request('ana@example.com'))?.email).toBe('ana@example.com');
+    });
+
+    it('gives a decoy (.invalid) address no e-mail step destination, but still a plan (same timing as a real user)', () => {
+      const plan = fallbackPlan(request('0123456789abcdef01234567@decoy.invalid'));
+      expect(plan).toBeDefined();
+      expect(plan?.email).toBeUndefined();
+      expect(fallbackPlan(request('x@Decoy.INVALID.'))?.email).toBeUndefined();
     });
   });
 
