@@ -59,14 +59,26 @@ for (const [net, bits] of [
   ['127.0.0.0', 8],
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const)
   PRIVATE.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
+  // IPv4 carried in IPv6 (compatible, SIIT, NAT64, 6to4): each can reach an IPv4 address above.
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
 ] as const)
   PRIVATE.addSubnet(net, bits, 'ipv6');
 
@@ -91,6 +103,8 @@ export const webhookUrlProblem = (raw: string): string | undefined => {
       ? 'must be a public host, not a private, loopback or link-local address'
       : undefined;
   }
-  if (!host.includes('.') || LOCAL_NAME.test(host)) return 'must be a public host name';
+  // One trailing dot is the same name (fully qualified): `localhost.` is `localhost`.
+  const name = host.replace(/\.$/, '');
+  if (!name.includes('.') || LOCAL_NAME.test(name)) return 'must be a public host name';
   return undefined;
 };

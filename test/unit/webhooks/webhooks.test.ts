@@ -81,6 +81,18 @@ describe('shared/webhooks', () => {
       ['https://[fd00::1]/otp', /private/],
       ['https://[fe80::1]/otp', /private/],
       ['https://[::ffff:127.0.0.1]/otp', /private/],
+      // Adversarial review: a trailing dot, IPv4 inside IPv6, reserved IPv4 ranges.
+      ['https://localhost./otp', /public host/],
+      ['https://metadata.google.internal./otp', /public host/],
+      ['https://[::127.0.0.1]/otp', /private/],
+      ['https://[64:ff9b::a9fe:a9fe]/otp', /private/],
+      ['https://[2002:a9fe:a9fe::]/otp', /private/],
+      ['https://[::ffff:0:a9fe:a9fe]/otp', /private/],
+      ['https://[ff02::1]/otp', /private/],
+      ['https://198.18.0.1/otp', /private/],
+      ['https://192.0.0.1/otp', /private/],
+      ['https://224.0.0.1/otp', /private/],
+      ['https://240.0.0.1/otp', /private/],
       ['not a url', /not a URL/],
     ])('refuses %s', (url, why) => {
       expect(webhookUrlProblem(url)).toMatch(why);
