@@ -148,6 +148,31 @@ describe('lifecycle metrics', () => {
       expect(text).not.toMatch(/\*\*\*|recipient|verificationId|\d{6,}/);
     });
 
+    it("counts no test destination's events (a load test with test numbers is no traffic)", () => {
+      const metrics = new Metrics({ namespace: 'OtpService/Test', serviceName: 'otp-service' });
+      const event = {
+        version: '1',
+        eventId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+        occurredAt: '2026-12-05T05:00:00.000Z',
+        tenantId: 't-acme',
+        dialect: 'capillary-v2',
+        purpose: 'v2:REGISTRATION',
+        verificationId: 'ch-1',
+        recipient: '+1*******006',
+        type: 'otp.sent',
+        channel: 'SMS',
+        country: 'US',
+        resent: false,
+        sendCount: 1,
+        attempts: 0,
+        expiresAt: '2026-12-05T05:10:00.000Z',
+      } as const;
+      publishCounts(metrics, [{ ...event, test: true }]);
+      expect(withMetric('Sent')).toEqual([]);
+      publishCounts(metrics, [event]);
+      expect(withMetric('Sent')).toHaveLength(2);
+    });
+
     it('counts receipts as Delivered and DeliveryFailed per channel and country, and a send failure as SendFailed', () => {
       const metrics = new Metrics({ namespace: 'OtpService/Test', serviceName: 'otp-service' });
       const base = {
