@@ -126,8 +126,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'resend-no-send-limit',
     file: 'shared/store/challenges.ts',
-    original: "'sendCount < :maxSends',",
-    mutated: `'sendCount < :maxSends OR ${ALWAYS}',`,
+    original: "'sendCount < :maxSends',\n",
+    mutated: `'sendCount < :maxSends OR ${ALWAYS}',\n`,
     why: 'parallel resends pass maxSendsPerCode',
     tests: ['test/security/races.test.ts', `${ENGINE}/expiry-and-resend.test.ts`],
   },
@@ -160,7 +160,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'ttl-before-expiry',
     file: 'shared/engine/issue.ts',
-    original: 'ttl: Math.ceil((now + policy.ttlSeconds * 1000) / 1000) + 60,',
+    original: 'ttl: Math.ceil((now + ttlSeconds * 1000) / 1000) + 60,',
     mutated: 'ttl: Math.ceil(now / 1000) + 60,',
     why: 'AWS TTL could delete a live code, and with it its attempt count (DynamoDB Local runs no TTL)',
     tests: [EXACT],
@@ -201,8 +201,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'breaker-never-opens',
     file: 'shared/store/pumping.ts',
-    original: "or('attribute_not_exists(sends)', 'sends < :minSends', 'balance >= :zero')",
-    mutated: `or('attribute_not_exists(sends)', 'sends < :minSends', 'balance >= :zero', '${ALWAYS}')`,
+    original: "or(hasRoom('sends', ':edge', edge), 'balance >= :zero')",
+    mutated: `or(hasRoom('sends', ':edge', edge), 'balance >= :zero', '${ALWAYS}')`,
     why: 'the conversion breaker never opens',
     tests: [`${ENGINE}/sms-pumping.test.ts`],
   },

@@ -153,6 +153,38 @@ describe('engine', () => {
       await expect(issue(h.deps, req)).resolves.toMatchObject({ resent: true, sendCount: 2 });
     });
 
+    it('lets 10 parallel resends past the gap send once: the gap is held by the write, not the read', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({
+        policy: { maxMessagesPerRecipientWindow: 20, maxDailySendsPerDestination: 50 },
+      });
+      const req = smsIssue(tenant, PHONE);
+      await issue(h.deps, req);
+      h.clock.advance(30_000);
+      // Every request reads lastSentAt before any of them writes: only the condition can refuse.
+      const answers = await Promise.allSettled(Array.from({ length: 10 }, () => issue(h.deps, req)));
+      const sent = answers.filter((a) => a.status === 'fulfilled');
+      expect(sent).toHaveLength(1);
+      for (const a of answers)
+        if (a.status === 'rejected') expect(a.reason).toMatchObject({ reason: 'resend-gap' });
+      expect(h.sent).toHaveLength(2);
+      expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toMatchObject({ sends: 2 });
+    });
+
+    it('lets parallel resends past the gap never exceed sends-per-code', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant({
+        policy: { resendGapSeconds: 0, maxMessagesPerRecipientWindow: 20, maxDailySendsPerDestination: 50 },
+      });
+      const req = smsIssue(tenant, PHONE);
+      await issue(h.deps, req);
+      h.clock.advance(1_000);
+      const answers = await Promise.allSettled(Array.from({ length: 10 }, () => issue(h.deps, req)));
+      expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(4);
+      expect(h.sent).toHaveLength(5);
+      expect(new Set(h.sent.map((m) => m.code)).size).toBe(1);
+    });
+
     it('refuses the 6th send of one code with sends-per-code, charging nothing', async () => {
       const h = await engineHarness();
       const tenant = testTenant();
