@@ -541,6 +541,7 @@ const sendContext = (
     deps.ddb,
     deps.tableName,
     countersOf(req.tenant.tenantId, policy, plan, now),
+    now,
   );
   // Awaited only by a send that commits; a refused one leaves it (and any store fault it meets).
   irregular.catch(() => undefined);

@@ -42,7 +42,14 @@ interface Counter {
 
 /** At most this many periods' verdicts are kept per process (oldest dropped first). */
 const MEMO_MAX = 10_000;
-const memo = new Map<string, Promise<boolean>>();
+/**
+ * How long a verdict is trusted: as long as a tenant record is cached (TENANT_CACHE_SECONDS,
+ * 60 s). A limit raised and set back within one period leaves shards stamped with the raised
+ * limit; a process that judged the period regular before the raise sees them within this time
+ * instead of trusting the shares for the rest of the period (stop-20 review, L5).
+ */
+export const VERDICT_TTL_MS = 60_000;
+const memo = new Map<string, { read: Promise<boolean>; until: number }>();
 
 /** Reads the periods of `counter` and tells whether they are all regular (unknown reads as not). */
 const readRegular = async (ddb: DynamoDBClient, tableName: string, counter: Counter): Promise<boolean> => {
@@ -61,15 +68,18 @@ const memoKey = (tableName: string, counter: Counter) =>
     '|',
   );
 
-/** Whether `counter`'s periods are regular: read at most once per process, period and limit. */
-const regular = (ddb: DynamoDBClient, tableName: string, counter: Counter): Promise<boolean> => {
+/** Whether `counter`'s periods are regular: read at most once per process, period and limit a minute. */
+const regular = (ddb: DynamoDBClient, tableName: string, counter: Counter, now: number): Promise<boolean> => {
   const key = memoKey(tableName, counter);
   const known = memo.get(key);
-  if (known) return known;
+  if (known && now < known.until) return known.read;
+  memo.delete(key);
   const read = readRegular(ddb, tableName, counter);
-  memo.set(key, read);
+  memo.set(key, { read, until: now + VERDICT_TTL_MS });
   // A failed read is not remembered (and is seen by whoever awaits it, not as an unhandled one).
-  read.catch(() => memo.delete(key));
+  read.catch(() => {
+    if (memo.get(key)?.read === read) memo.delete(key);
+  });
   if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value as string);
   return read;
 };
@@ -103,9 +113,10 @@ export const auditCounters = (
   ddb: DynamoDBClient,
   tableName: string,
   counters: Counter[],
+  now: number,
 ): Promise<Counter[]> => {
   // A period that could not be read is judged whole this time (and read again next time).
-  const verdicts = counters.map((c) => regular(ddb, tableName, c).catch(() => false));
+  const verdicts = counters.map((c) => regular(ddb, tableName, c, now).catch(() => false));
   return Promise.all(verdicts).then((ok) => counters.filter((_, i) => !ok[i]));
 };
 

@@ -145,6 +145,31 @@ describe('security › sharded limits across changes (DynamoDB Local)', () => {
     );
   });
 
+  describe('a limit raised and set back within one period, in a warm process (review L5)', () => {
+    it("holds the tenant's daily cap set back from 640 to 100 once the process's period verdict is a minute old", async () => {
+      const h = await engineHarness();
+      const others = { minConversionRatio: 0 };
+      const low = testTenant({ policy: { maxDailySendsPerTenant: 100, ...others } });
+      // This process judges the day regular under 100 (10 shards) and remembers that verdict.
+      await sendAll(h, low, indianMobiles(20));
+      const high = edited(low, { maxDailySendsPerTenant: 640 });
+      await pool(indianMobiles(300, 20), 16, async (p) => {
+        await issue(h.deps, smsIssue(high, p));
+      });
+      expect(h.sent).toHaveLength(320);
+      // Set back: shards 0-9 hold about 67 of their 100 in all, the day 320. Trusting the old
+      // verdict would let the shares admit about 33 more; a minute later it is read again.
+      h.clock.advance(61_000);
+      const { admitted, reasons } = await burst(
+        h,
+        indianMobiles(200, 320).map((p) => smsIssue(low, p)),
+      );
+      expect(admitted).toBe(0);
+      expect(reasons).toEqual(['tenant-daily']);
+      expect(await tenantDayTotal(h, low)).toBe(320);
+    }, 300_000);
+  });
+
   describe('the unsharded items of the deploy that introduced shards (finding 2)', () => {
     it("counts the day's unsharded tenant item: 55 of a cap of 60 sent before, 200 concurrent generates admit at most 5", async () => {
       const h = await engineHarness();

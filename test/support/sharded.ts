@@ -86,5 +86,6 @@ export const warmShardPeriods = async (
     ddb,
     tableName,
     countersOf(tenant.tenantId, tenant.policy, { messages: 1, recipients: [], prefixes: [], breakers }, now),
+    now,
   );
 };
