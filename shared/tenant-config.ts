@@ -72,9 +72,22 @@ const canonicalDestination = (to: string): string | undefined =>
  * once, with a code the tenant could have sent: its length and alphabet, so every dialect's code
  * format takes it (app-otp takes digits only, the numeric dialects pad to the length).
  */
+/** Shortest code a tenant with test destinations may have (its fixed codes are guessed across days). */
+export const MIN_TEST_CODE_LENGTH = 6;
+
 const checkTestDestinations = (tenant: Tenant, ctx: z.RefinementCtx) => {
   const seen = new Set<string>();
   const { codeLength, codeAlphabet } = tenant.policy;
+  // A fixed code has no lifetime guess budget: each listed destination's daily failure budget
+  // (20, anonymous 10) starts again every day, so 100 destinations sharing a 4-digit code would
+  // fall in about 2.5 days of guessing; at 6 digits it is decades (SECURITY.md T1).
+  if (tenant.testDestinations.length > 0 && codeLength < MIN_TEST_CODE_LENGTH) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['policy', 'codeLength'],
+      message: `test destinations need codes of at least ${MIN_TEST_CODE_LENGTH} characters: a fixed code is guessed across days`,
+    });
+  }
   tenant.testDestinations.forEach(({ to, code }, i) => {
     const canonical = canonicalDestination(to);
     if (canonical === undefined) {

@@ -171,7 +171,6 @@ describe('tenant-config', () => {
         'testDestinations.0.code: 6 digits (policy.codeLength), like every code of this tenant',
       ]);
       expect(tests([{ to: '+15005550006', code: '12345A' }])).toHaveLength(1);
-      expect(tests([{ to: '+15005550006', code: '1234' }], { codeLength: 4 })).toEqual([]);
       const alnum = { codeAlphabet: 'alphanumeric', codeLength: 8 };
       expect(tests([{ to: '+15005550006', code: 'AB23CD45' }], alnum)).toEqual([]);
       // 0, 1, O, I and L are never in an alphanumeric code; lower case is not how it is matched.
@@ -179,6 +178,15 @@ describe('tenant-config', () => {
         'testDestinations.0.code: 8 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ (policy.codeLength, policy.codeAlphabet)',
       ]);
       expect(tests([{ to: '+15005550006', code: 'ab23cd45' }], alnum)).toHaveLength(1);
+    });
+
+    it('refuses test destinations for a tenant whose codes are shorter than 6 (a fixed code is guessed across days)', () => {
+      expect(tests([{ to: '+15005550006', code: '1234' }], { codeLength: 4 })).toEqual([
+        'policy.codeLength: test destinations need codes of at least 6 characters: a fixed code is guessed across days',
+      ]);
+      expect(tests([{ to: '+15005550006', code: '12345' }], { codeLength: 5 })).toHaveLength(1);
+      expect(tests([], { codeLength: 4 })).toEqual([]);
+      expect(tests([{ to: '+15005550006', code: '1234567' }], { codeLength: 7 })).toEqual([]);
     });
 
     it('keeps the list short and its entries strict in the record shape', () => {
