@@ -195,6 +195,14 @@ export const readItem = async (
   return out.Item ? unmarshall(out.Item) : undefined;
 };
 
+/** The challenge of (tenant, purpose, subject) as the harness's table holds it, or undefined. */
+export const readChallenge = (
+  h: { ddb: DynamoDBClient; tableName: string },
+  tenant: Tenant,
+  purpose: string,
+  subject: string,
+) => readItem(h.ddb, h.tableName, challengeKey(PEPPER, tenant.tenantId, purpose, subject));
+
 /**
  * The keys the engine derives at `now` with the test pepper: the challenge of (tenant, purpose,
  * subject), and the day and window counters of `subject` taken as a recipient address.

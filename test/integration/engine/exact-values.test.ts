@@ -4,10 +4,9 @@ import { DestinationLockedError, InvalidCodeError, RateLimitedError } from '../.
 import {
   breakerTotals,
   engineHarness,
-  keysFor,
   lastCode,
   phoneDelivery,
-  readItem,
+  readChallenge,
   rejection,
   smsIssue,
   testTenant,
@@ -35,11 +34,7 @@ describe('engine › exact values', () => {
     const tenant = testTenant({ policy: { ttlSeconds: 300 } });
     const req = smsIssue(tenant, PHONE);
     const issued = await issue(h.deps, req);
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, PHONE, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, PHONE);
     expect(item?.expiresAt).toBe(h.clock.now() + 300_000);
     expect(issued.expiresAt).toBe(h.clock.now() + 300_000);
     // TTL is in epoch seconds; it must not fall before the code's last live millisecond, and

@@ -9,9 +9,8 @@ import {
 import {
   dayCounters,
   engineHarness,
-  keysFor,
   lastCode,
-  readItem,
+  readChallenge,
   rejection,
   smsIssue,
   testTenant,
@@ -48,11 +47,7 @@ describe('engine', () => {
       h.clock.set(issued.expiresAt);
       await rejection(verify(h.deps, verifyOf(req, lastCode(h.sent))), CodeExpiredError);
       // TTL is not relied on: the row is still there, unconsumed, and the clock alone refused it.
-      const item = await readItem(
-        h.ddb,
-        h.tableName,
-        keysFor(tenant, req.purpose, PHONE, h.clock.now()).challenge,
-      );
+      const item = await readChallenge(h, tenant, req.purpose, PHONE);
       expect(item).toMatchObject({ id: issued.challengeId, attempts: 0 });
       expect(item?.consumedAt).toBeUndefined();
     });
@@ -116,11 +111,7 @@ describe('engine', () => {
       const again = await issue(h.deps, req);
       expect(again.resent).toBe(true);
       expect(lastCode(h.sent)).toBe(code);
-      const item = await readItem(
-        h.ddb,
-        h.tableName,
-        keysFor(tenant, req.purpose, PHONE, h.clock.now()).challenge,
-      );
+      const item = await readChallenge(h, tenant, req.purpose, PHONE);
       expect(item?.attempts).toBe(2);
       for (const remaining of [2, 1, 0]) {
         expect((await rejection(verify(h.deps, wrong), InvalidCodeError)).remainingAttempts).toBe(remaining);
@@ -142,11 +133,7 @@ describe('engine', () => {
       expect(last).toMatchObject({ reason: 'resend-gap', retryAfterSeconds: 1 });
       expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toEqual(before);
       expect(before).toMatchObject({ sends: 1, tenantSends: 1 });
-      const item = await readItem(
-        h.ddb,
-        h.tableName,
-        keysFor(tenant, req.purpose, PHONE, h.clock.now()).challenge,
-      );
+      const item = await readChallenge(h, tenant, req.purpose, PHONE);
       expect(item?.sendCount).toBe(1);
       expect(h.sent).toHaveLength(1);
       h.clock.advance(1);

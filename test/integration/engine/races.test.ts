@@ -15,6 +15,7 @@ import {
   keysFor,
   lastCode,
   phoneDelivery,
+  readChallenge,
   readItem,
   rejection,
   smsIssue,
@@ -84,11 +85,7 @@ describe('engine › races of one code', () => {
     // Both reserved an attempt on the live code; the competitor consumes it first.
     await rejection(verify(h.deps, verifyOf(req, code)), NoActiveCodeError);
     expect(other.fired()).toBe(true);
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, SUBJECT);
     expect(item).toMatchObject({ attempts: 2 });
     expect(item?.consumedAt).toBe(h.clock.now());
   });
@@ -123,11 +120,7 @@ describe('engine › races of one code', () => {
     // The guess was reserved while the first code was live, at the request's own clock.
     await rejection(verify({ ...h.deps, now: clock }, verifyOf(req, first)), NoActiveCodeError);
     expect(replaced).not.toBe('');
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, SUBJECT);
     expect(item?.consumedAt).toBeUndefined();
     await expect(verify(h.deps, verifyOf(req, replaced))).resolves.toEqual({ verifiedAt: h.clock.now() });
   });
@@ -158,11 +151,7 @@ describe('engine › races of one code', () => {
       verify({ ...h.deps, now: () => reservedAt }, verifyOf(toOther, first)),
       DestinationLockedError,
     );
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, toOther.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, toOther.purpose, SUBJECT);
     expect(item).toMatchObject({ attempts: 1, sendCount: 1 });
   });
 
@@ -186,11 +175,7 @@ describe('engine › races of one code', () => {
     );
     await rejection(issue(h.deps, req), RateLimitedError);
     expect(h.sent).toHaveLength(1);
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, SUBJECT);
     expect(item).toMatchObject({ attempts: 3, sendCount: 1 });
   });
 
@@ -204,11 +189,7 @@ describe('engine › races of one code', () => {
     racedBy(h.ddb, 'TransactWriteItemsCommand', () => verify(h.deps, verifyOf(req, code)), { nth: 2 });
     await rejection(issue(h.deps, req), RateLimitedError);
     expect(h.sent).toHaveLength(1);
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, SUBJECT);
     expect(item).toMatchObject({ sendCount: 1, consumedAt: h.clock.now() });
   });
 
@@ -234,11 +215,7 @@ describe('engine › races of one code', () => {
     );
     await rejection(issue(h.deps, req), RateLimitedError);
     expect(h.sent.map((m) => m.code)).toHaveLength(2);
-    const item = await readItem(
-      h.ddb,
-      h.tableName,
-      keysFor(tenant, req.purpose, SUBJECT, h.clock.now()).challenge,
-    );
+    const item = await readChallenge(h, tenant, req.purpose, SUBJECT);
     expect(item).toMatchObject({ sendCount: 1, lastSentAt: issuedAt + 5_000 });
   });
 
