@@ -17,6 +17,7 @@ import {
   markResent,
   putFresh,
   putFreshAlone,
+  type Reservation,
   undoSend,
 } from '../store/challenges';
 import {
@@ -316,9 +317,19 @@ const chargeAndWrite = async (
   challenge: () => TransactWriteItem,
 ): Promise<TransactionResult> => {
   for (let tries = 0; ; tries++) {
-    const result = await charges(ctx, new Transaction()).add('challenge', challenge()).run(ctx.deps.ddb);
+    const result = await charges(ctx, new Transaction())
+      .add('challenge', challenge())
+      .add('guard', ctx.req.guard?.check)
+      .run(ctx.deps.ddb);
+    throwIfGuardFailed(ctx.req, result);
     if (result.ok || tries >= MAX_RESHARDS || !(await reshard(ctx, result))) return result;
   }
+};
+
+/** A dialect's guard that failed its condition refuses the send first (see `Guard`). */
+const throwIfGuardFailed = (req: IssueRequest, result: TransactionResult): void => {
+  if (req.guard && result.failed('guard')) throw req.guard.refusal(result.old('guard'));
+  if (result.ok) req.guard?.passed?.();
 };
 
 /** The refusal of a cancelled send whose charges failed, or undefined when only the challenge did. */
@@ -459,7 +470,7 @@ const issueTestCode = async (deps: EngineDeps, req: IssueRequest, code: string):
   const key = challengeKey(pepper, tenant.tenantId, req.purpose, req.subject);
   const recipients = new Set(req.deliveries.map((d) => recipientPk(pepper, tenant.tenantId, d.to)));
   const item: ChallengeItem = { ...freshChallenge(req, pepper, key, code, recipients, now), test: true };
-  const fresh = await putFreshAlone(deps.ddb, deps.tableName, item, now);
+  const fresh = await putTestCode(deps, req, item, now);
   if (fresh.ok) return finishTest(deps, req, item, false);
   const old = fresh.old;
   if (!old) throw new Error('Test issue refused without the live item');
@@ -474,6 +485,25 @@ const issueTestCode = async (deps: EngineDeps, req: IssueRequest, code: string):
   if (!safeEqual(old.codeHash, codeHash(pepper, key, code)))
     throw new InvalidInputError('code', 'The live test code predates a change of the fixed code');
   return finishTest(deps, req, old, true);
+};
+
+/**
+ * A test code's put: one conditional PutItem, or with a dialect's guard a transaction of the two
+ * (a test number on capillary-auth still needs a live session).
+ */
+const putTestCode = async (
+  deps: EngineDeps,
+  req: IssueRequest,
+  item: ChallengeItem,
+  now: number,
+): Promise<Reservation> => {
+  if (!req.guard) return putFreshAlone(deps.ddb, deps.tableName, item, now);
+  const result = await new Transaction()
+    .add('challenge', putFresh(deps.tableName, item, now))
+    .add('guard', req.guard.check)
+    .run(deps.ddb);
+  throwIfGuardFailed(req, result);
+  return result.ok ? { ok: true, item } : { ok: false, old: result.old<ChallengeItem>('challenge') };
 };
 
 /** The answer to a send, from the challenge as sent. */

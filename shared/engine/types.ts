@@ -54,6 +54,32 @@ export interface MessageContent extends Localized {
   zaloTemplateId?: string;
 }
 
+/**
+ * A dialect's precondition, checked inside the engine's own transactions (DESIGN §4: dialect
+ * extras go inside them, not beside them): capillary-auth's session. `check` is a
+ * ConditionCheck (with `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`) that joins every
+ * transaction of a send and of a verify's answer; when it fails, nothing of that transaction is
+ * written, a verify's reserved guess is given back (it is answered unanswered), and `refusal`,
+ * given the item as it was, is thrown ahead of every other refusal of that transaction.
+ * Refusals the engine decides before its first write (number policy, input) do not see it: a
+ * dialect that ranks its own refusal first checks again on those (one read, refusals only).
+ */
+export interface Guard {
+  check: TransactWriteItem;
+  /**
+   * The `onSuccess` write that carries `check`'s condition at a right guess (a transaction may
+   * name an item once: capillary-auth deletes the session it checks). Without one, the check
+   * joins that transaction too.
+   */
+  carriedBy?: string;
+  refusal: (old: Record<string, unknown> | undefined) => Error;
+  /**
+   * Told when a transaction holding the check committed: any refusal after that is the engine's
+   * own, and the dialect need not read the item again to rank it.
+   */
+  passed?: () => void;
+}
+
 /** Values a later verify must present (authCode, transaction id, session id). */
 export type Binding = Record<string, string>;
 
@@ -85,7 +111,8 @@ export interface IssueRequest {
    * The destination as the client named it (Twilio's `to`), stored sealed with a fresh code so a
    * status read by challenge (`readChallenge`) can say whom it was for; a resend keeps the first.
    */
-  note?: string;
+  note?: string /** A dialect's precondition, checked in the send's own transaction (see `Guard`). */;
+  guard?: Guard;
 }
 
 export interface DeliveryResult {
@@ -125,6 +152,8 @@ export interface VerifyRequest {
    * succeed: a failed condition on one is a bug, not a refusal.
    */
   onSuccess?: Record<string, TransactWriteItem>;
+  /** A dialect's precondition, checked in the transaction that answers the guess (see `Guard`). */
+  guard?: Guard;
 }
 
 export interface Verified {

@@ -62,8 +62,9 @@ export const noReservation = (old: ChallengeItem | undefined, now: number, maxAt
  *    then is the answer given, so at most `maxDailyFailuresPerDestination` wrong answers per
  *    recipient per day exist, whatever the concurrency.
  *
- * Two sequential requests for a right or a wrong code; a third only when a locked recipient
- * refuses the guess and its reserved attempt is given back.
+ * Two sequential requests for a right or a wrong code; a third only when a locked recipient or
+ * a dialect's guard (`VerifyRequest.guard`, checked in step 3's transaction) refuses the guess
+ * and its reserved attempt is given back.
  *
  * Cut off by a fault between steps 1 and 3 (the transaction times out, throttles, or the handler's
  * early timeout fires), the guess stays counted and the code stays unconsumed: the answer is a
@@ -114,7 +115,12 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     });
     for (const [name, write] of Object.entries(req.onSuccess ?? {})) tx.add(`onSuccess:${name}`, write);
   }
+  // The guard's own check, unless a right guess's write on its item carries the condition.
+  const carrier = right && req.guard?.carriedBy && req.onSuccess?.[req.guard.carriedBy];
+  const guardName = carrier ? `onSuccess:${req.guard?.carriedBy}` : 'guard';
+  if (!carrier) tx.add('guard', req.guard?.check);
   const result = await tx.run(deps.ddb);
+  if (result.ok) req.guard?.passed?.();
   // The one place each verify outcome is told: the log line and its lifecycle events.
   const log = async (outcome: VerifyOutcome) => {
     deps.logger.info(outcome === 'verified' ? 'otp verified' : 'otp rejected', {
@@ -134,6 +140,11 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     await log(right ? 'verified' : 'wrong');
     if (right) return { verifiedAt: now };
     throw new InvalidCodeError(Math.max(0, policy.maxAttemptsPerCode - item.attempts));
+  }
+  if (req.guard && result.failed(guardName)) {
+    // Refused before it was answered, as for a locked recipient: the guess is not counted.
+    await refundAttempt(deps.ddb, deps.tableName, item);
+    throw req.guard.refusal(result.old(guardName));
   }
   const extra = result.failures().find((n) => n.startsWith('onSuccess:'));
   if (extra) throw new Error(`A verify's own write failed its condition: ${extra}`);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BoundedCache } from '../bounded-cache';
+import { and } from './conditions';
 import { guard } from './dynamo';
 
 /**
@@ -166,6 +167,51 @@ export interface AuthSession {
   expiresAt: number;
 }
 
+/**
+ * What a request says of its session; the stored session must hold exactly this (on mobile its
+ * device too, absent when the request names none).
+ */
+export type SessionClaim = Omit<AuthSession, 'createdAt' | 'expiresAt'>;
+
+const sessionKey = (id: string) => marshall({ pk: `SESSION#${id}`, sk: 'SESSION' });
+
+/**
+ * The condition a session meets when it serves `claim` at `now`: live, same variant, tenant,
+ * brand, identifier and (mobile) device. The same test as `sessionFault`, evaluated by DynamoDB
+ * on the committed item, so it can join the engine's transaction instead of a read before it.
+ */
+const sessionCondition = (claim: SessionClaim, now: number) => {
+  const fields = ['variant', 'tenantId', 'brand', 'identifierType', 'identifierHash'] as const;
+  const device =
+    claim.variant !== 'mobile'
+      ? []
+      : [claim.deviceId === undefined ? 'attribute_not_exists(#deviceId)' : '#deviceId = :deviceId'];
+  return {
+    ConditionExpression: and('#expiresAt > :now', ...fields.map((f) => `#${f} = :${f}`), ...device),
+    ExpressionAttributeNames: Object.fromEntries(
+      ['expiresAt', ...fields, ...(device.length > 0 ? ['deviceId'] : [])].map((f) => [`#${f}`, f]),
+    ),
+    ExpressionAttributeValues: marshall(
+      {
+        ':now': now,
+        ...Object.fromEntries(fields.map((f) => [`:${f}`, claim[f]])),
+        ...(claim.variant === 'mobile' && claim.deviceId !== undefined && { ':deviceId': claim.deviceId }),
+      },
+      { removeUndefinedValues: true },
+    ),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+};
+
+/** The session check as a ConditionCheck of the engine's transaction (engine `Guard`). */
+export const sessionCheck = (
+  ref: Pick<TableRef, 'tableName'>,
+  claim: SessionClaim,
+  now: number,
+): TransactWriteItem => ({
+  ConditionCheck: { TableName: ref.tableName, Key: sessionKey(claim.id), ...sessionCondition(claim, now) },
+});
+
 /** Stores a new session; the condition makes an id collision fail instead of overwrite. */
 export const putSession = async (ref: TableRef, session: AuthSession): Promise<void> => {
   await guard(() =>
@@ -217,11 +263,13 @@ export interface RefreshRecord {
  */
 export const sessionFinish = (
   ref: Pick<TableRef, 'tableName'>,
-  sessionId: string,
+  claim: SessionClaim,
+  now: number,
   refresh?: { keyHash: string; record: RefreshRecord },
 ): Record<string, TransactWriteItem> => ({
+  // The delete carries the session's check (a transaction names the item once).
   sessionEnd: {
-    Delete: { TableName: ref.tableName, Key: marshall({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }) },
+    Delete: { TableName: ref.tableName, Key: sessionKey(claim.id), ...sessionCondition(claim, now) },
   },
   ...(refresh && {
     refreshKey: {

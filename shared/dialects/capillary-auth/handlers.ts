@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { openCode, safeEqual, sealCode } from '../../crypto';
+import { hmac, openCode, safeEqual, sealCode } from '../../crypto';
 import { issue, verify } from '../../engine';
-import type { MessageContent } from '../../engine/types';
+import type { Guard, MessageContent } from '../../engine/types';
 import { InvalidInputError, OtpError, type OtpErrorKind } from '../../errors';
 import type { DialectSpec, HttpResponse, RouteHandler, RouteRequest } from '../../http/types';
 import { maskDestination } from '../../mask';
@@ -12,6 +12,8 @@ import {
   putSession,
   readRefresh,
   readSession,
+  type SessionClaim,
+  sessionCheck,
   sessionFinish,
 } from '../../store/capillary-auth-sessions';
 import { BUILT_IN_TEMPLATES, withLocales } from '../../templates';
@@ -76,34 +78,111 @@ const authenticate = async (req: RouteRequest): Promise<{ tenant: Tenant; brand:
   return { tenant, brand: brandKey(brand) };
 };
 
-/** The live session of this request, checked against its brand, identifier and device. */
-const sessionFor = async (
+/**
+ * What this request says of its session (the stored one must hold exactly this). The identifier
+ * is keyed, as the session stores it.
+ */
+const claimOf = async (
   req: RouteRequest,
   variant: Variant,
   tenant: Tenant,
   brand: string,
   request: { sessionId: string; identifierType: IdentifierType; canonical: string; deviceId?: string },
-): Promise<AuthSession> => {
-  const session = await readSession(req.deps, request.sessionId, req.deps.now());
-  if (!session || session.variant !== variant) throw refusals.invalidSession();
-  if (session.brand !== brand || session.tenantId !== tenant.tenantId) throw refusals.brandMismatch();
-  const hash = identifierHash(
+): Promise<SessionClaim> => ({
+  id: request.sessionId,
+  tenantId: tenant.tenantId,
+  brand,
+  variant,
+  identifierType: request.identifierType,
+  identifierHash: identifierHash(
     await req.deps.pepper(),
     tenant.tenantId,
     request.identifierType,
     request.canonical,
-  );
-  if (session.identifierType !== request.identifierType || !safeEqual(session.identifierHash, hash)) {
-    throw session.identifierType === 'MOBILE' && request.identifierType === 'MOBILE'
+  ),
+  ...(variant === 'mobile' && request.deviceId !== undefined && { deviceId: request.deviceId }),
+});
+
+/**
+ * Why `session` does not serve `claim` at `now` (Capillary's code for it), or undefined when it
+ * does: the same test `sessionCheck` makes in the engine's transaction, told apart from the item
+ * as it was.
+ */
+const sessionFault = (
+  session: { [K in keyof AuthSession]?: unknown } | undefined,
+  claim: SessionClaim,
+  now: number,
+) => {
+  if (!session || Number(session.expiresAt) <= now || session.variant !== claim.variant)
+    return refusals.invalidSession();
+  if (session.brand !== claim.brand || session.tenantId !== claim.tenantId) return refusals.brandMismatch();
+  if (
+    session.identifierType !== claim.identifierType ||
+    !safeEqual(String(session.identifierHash), claim.identifierHash)
+  ) {
+    return session.identifierType === 'MOBILE' && claim.identifierType === 'MOBILE'
       ? refusals.mobileMismatch()
       : refusals.identifierMismatch();
   }
-  if (variant === 'mobile' && session.deviceId !== request.deviceId) throw refusals.deviceMismatch();
-  return session;
+  if (claim.variant === 'mobile' && session.deviceId !== claim.deviceId) return refusals.deviceMismatch();
+  return undefined;
 };
 
-/** One code per session: the purpose names the brand and the session. */
-const purposeOf = (session: AuthSession): string => `ae:${session.brand}:${session.id}`;
+/**
+ * The session as a guard of the engine's own transaction (DESIGN §4: no read before the write),
+ * so a generate is one round trip and a validate two. When the check fails, nothing is sent or
+ * consumed and the refusal is told from the item as it was.
+ */
+const sessionGuard = (req: RouteRequest, claim: SessionClaim, now: number) => {
+  const state = { passed: false };
+  const guard: Guard = {
+    check: sessionCheck(req.deps, claim, now),
+    carriedBy: 'sessionEnd',
+    refusal: (old) => sessionFault(old, claim, now) ?? refusals.invalidSession(),
+    passed: () => {
+      state.passed = true;
+    },
+  };
+  return { guard, state };
+};
+
+/**
+ * Runs an engine call guarded by the session. A refusal given before a transaction holding the
+ * check committed (number policy, no code for this session, a cancelled charge) may not have met
+ * the guard: the session is read then, and its own fault answers first, as Capillary ranks them.
+ * Such a refusal costs that read; an answer, right or wrong, never does.
+ */
+const withSession = async (
+  req: RouteRequest,
+  claim: SessionClaim,
+  now: number,
+  call: (guard: Guard) => Promise<unknown>,
+) => {
+  const { guard, state } = sessionGuard(req, claim, now);
+  try {
+    await call(guard);
+  } catch (error) {
+    if (error instanceof OtpError && error.kind !== 'service-unavailable' && !state.passed) {
+      const fault = sessionFault(await readSession(req.deps, claim.id, now), claim, now);
+      if (fault) throw fault;
+    }
+    throw error;
+  }
+};
+
+/**
+ * One code per session and request shape: brand, session, variant and (mobile) device name the
+ * code, so a request that does not match its session in those never reaches the session's code
+ * (not even to reserve a guess on it). The identifier is the engine's subject.
+ */
+const purposeOf = (claim: SessionClaim, pepper: Buffer): string =>
+  [
+    'ae',
+    claim.brand,
+    claim.id,
+    claim.variant,
+    ...(claim.deviceId === undefined ? [] : [hmac(pepper, 'ae-device', claim.deviceId).slice(0, 32)]),
+  ].join(':');
 
 const contentOf = (tenant: Tenant): MessageContent => {
   const saved = tenant.templates[TEMPLATE_KEY];
@@ -195,20 +274,23 @@ const otpGenerate =
     const { tenant, brand } = await authenticate(req);
     const body = SCHEMAS[variant].otpGenerate.parse(req.body);
     const identifier = identify(body.identifierType, body.identifierValue, tenant);
-    const session = await sessionFor(req, variant, tenant, brand, {
-      ...body,
-      canonical: identifier.canonical,
-    });
+    const claim = await claimOf(req, variant, tenant, brand, { ...body, canonical: identifier.canonical });
+    const now = req.deps.now();
     const destination = await destinationOf(req.deps, tenant, identifier);
+    const purpose = purposeOf(claim, await req.deps.pepper());
+    // The session's refusal comes before those a USERNAME hides, as when it was read first.
     await uniformForUsername(req, identifier, 'otp-generate', () =>
-      issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
-        tenant,
-        purpose: purposeOf(session),
-        subject: destination.subject,
-        deliveries: [destination.delivery],
-        content: contentOf(tenant),
-        caller: 'anonymous',
-      }),
+      withSession(req, claim, now, (guard) =>
+        issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
+          tenant,
+          purpose,
+          subject: destination.subject,
+          deliveries: [destination.delivery],
+          content: contentOf(tenant),
+          caller: 'anonymous',
+          guard,
+        }),
+      ),
     );
     // The same answer whether a USERNAME exists or not (a decoy sends nothing).
     return success();
@@ -221,8 +303,7 @@ const otpValidate =
     const body = SCHEMAS[variant].otpValidate.parse(req.body);
     const identifier = identify(body.identifierType, body.identifierValue, tenant);
     const { canonical } = identifier;
-    const session = await sessionFor(req, variant, tenant, brand, { ...body, canonical });
-    const destination = await destinationOf(req.deps, tenant, identifier);
+    const claim = await claimOf(req, variant, tenant, brand, { ...body, canonical });
     // Capillary documents the OTP as a `long`: a number loses its leading zeros.
     const code =
       typeof body.otp === 'number' ? String(body.otp).padStart(tenant.policy.codeLength, '0') : body.otp;
@@ -233,14 +314,15 @@ const otpValidate =
       brand,
       tenantId: tenant.tenantId,
       app: variant,
-      ...(session.deviceId ? { deviceId: session.deviceId } : {}),
+      ...(claim.deviceId !== undefined ? { deviceId: claim.deviceId } : {}),
       authTime: Math.floor(now / 1000),
     };
     const refresh = variant === 'mobile' ? newRefreshKey() : undefined;
     // The session ends (and the refresh key is stored) in the transaction that consumes the code.
     const finish = sessionFinish(
       req.deps,
-      session.id,
+      claim,
+      now,
       refresh && {
         keyHash: refresh.keyHash,
         record: {
@@ -248,22 +330,28 @@ const otpValidate =
           brand,
           identifierType: body.identifierType,
           sealedIdentifier: sealCode(await req.deps.pepper(), `REFRESH#${refresh.keyHash}`, canonical),
-          deviceId: session.deviceId ?? '',
+          deviceId: claim.deviceId ?? '',
           authTime: subject.authTime,
           expiresAt: now + REFRESH_KEY_SECONDS * 1000,
         },
       },
     );
+    const destination = await destinationOf(req.deps, tenant, identifier);
+    const purpose = purposeOf(claim, await req.deps.pepper());
+    // The session's refusal comes before those a USERNAME hides, as when it was read first.
     await uniformForUsername(req, identifier, 'otp-validate', () =>
-      verify(req.deps, {
-        tenant,
-        purpose: purposeOf(session),
-        subject: destination.subject,
-        code,
-        caller: 'anonymous',
-        // A decoy's session is left as it is: its code was never sent.
-        ...(!destination.decoy && { onSuccess: finish }),
-      }),
+      withSession(req, claim, now, (guard) =>
+        verify(req.deps, {
+          tenant,
+          purpose,
+          subject: destination.subject,
+          code,
+          caller: 'anonymous',
+          guard,
+          // A decoy's session is left as it is: its code was never sent.
+          ...(!destination.decoy && { onSuccess: finish }),
+        }),
+      ),
     );
     // A decoy's code was never sent: even a lucky guess authenticates nobody.
     if (destination.decoy) throw refusals.invalidOtp();

@@ -290,8 +290,8 @@ describe('capillary-auth', () => {
       await t.post('/auth/v1/otp/generate', { ...user('ghost'), sessionId });
       expect(t.sent).toHaveLength(0);
       // The decoy's code exists only sealed in its challenge; unseal it as an attacker never could.
-      const challenge = (await scanItems(t.ddb, t.tableName)).find(
-        (i) => i.sk === `CH#ae:STANDARDAPP:${sessionId}`,
+      const challenge = (await scanItems(t.ddb, t.tableName)).find((i) =>
+        String(i.sk).startsWith(`CH#ae:STANDARDAPP:${sessionId}:`),
       ) as { pk: string; sk: string; id: string; sealed: string };
       const code = openCode(PEPPER, `${challenge.pk}|${challenge.sk}|${challenge.id}`, challenge.sealed);
       const res = await t.post('/auth/v1/otp/validate', { ...user('ghost'), sessionId, otp: code });
@@ -567,6 +567,115 @@ describe('capillary-auth', () => {
       const res = await t.post('/auth/v1/otp/generate', { ...SIGNED, sessionId });
       expect(res).toMatchObject({ status: 403, body: refused(5004) });
       expect(t.sent).toHaveLength(0);
+    });
+  });
+
+  describe("the session, checked inside the engine's transactions", () => {
+    /** Every item of the table, in key order: what a refused request must leave as it was. */
+    const snapshot = async (t: Awaited<ReturnType<typeof setup>>) =>
+      (await scanItems(t.ddb, t.tableName)).sort((a, b) =>
+        `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`),
+      );
+    const challengeOf = async (t: Awaited<ReturnType<typeof setup>>, sessionId: string) =>
+      (await scanItems(t.ddb, t.tableName)).find((i) =>
+        String(i.sk).startsWith(`CH#ae:STANDARDAPP:${sessionId}:`),
+      );
+    /** The keys every write request names (UpdateItem, PutItem, TransactWriteItems' items). */
+    const recordWrites = (t: Awaited<ReturnType<typeof setup>>) => {
+      const keys: string[] = [];
+      t.ddb.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as {
+            Key?: Record<string, { S?: string }>;
+            Item?: Record<string, { S?: string }>;
+            TransactItems?: Record<string, { Key?: Record<string, { S?: string }> }>[];
+          };
+          const add = (k?: Record<string, { S?: string }>) => k && keys.push(`${k.pk?.S}|${k.sk?.S}`);
+          if (context.commandName === 'UpdateItemCommand') add(input.Key);
+          if (context.commandName === 'PutItemCommand') add(input.Item);
+          for (const item of input.TransactItems ?? []) for (const op of Object.values(item)) add(op.Key);
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordWrites' },
+      );
+      return keys;
+    };
+
+    it.each([
+      ['another device', { deviceId: 'other-device' }, 1508],
+      ['another brand', { brand: 'OTHERAPP' }, 1509],
+      ['another mobile number', { identifierValue: '9940000009' }, 1507],
+    ])(
+      'refuses a generate for %s and writes nothing at all (no counter, no code)',
+      async (_, change, code) => {
+        const t = await setup();
+        const sessionId = await t.session();
+        const before = await snapshot(t);
+        const res = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId, ...change });
+        expect(res).toMatchObject({ status: 400, body: refused(code) });
+        expect(await snapshot(t)).toEqual(before);
+        expect(t.sent).toHaveLength(0);
+      },
+    );
+
+    it.each([
+      ['the right code', true],
+      ['a wrong code', false],
+    ])(
+      'answers %s on a session that ended after its code was sent with 1505, and gives the guess back',
+      async (_, right) => {
+        const t = await setup();
+        const sessionId = await t.session();
+        t.clock.advance(10 * 60_000);
+        await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+        const code = lastCode(t.sent);
+        // The session (15 minutes) ends; its code (10 minutes from the send) is still live.
+        t.clock.advance(5 * 60_000 + 1_000);
+        const before = await snapshot(t);
+        const otp = right ? code : wrongCodeFor(code);
+        const res = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp });
+        expect(res).toMatchObject({ status: 400, body: refused(1505) });
+        // Not consumed, no failure charged, the reserved guess given back: the table as before.
+        expect(await snapshot(t)).toEqual(before);
+        expect(await challengeOf(t, sessionId)).toMatchObject({ attempts: 0 });
+      },
+    );
+
+    it("never lets a request for another device or app reserve a guess on the session's code", async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const code = lastCode(t.sent);
+      const challenge = await challengeOf(t, sessionId);
+      const writes = recordWrites(t);
+      const answers = await Promise.all([
+        ...Array.from({ length: 8 }, () =>
+          t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, deviceId: 'other', otp: code }),
+        ),
+        t.post('/auth/v1/web/otp/validate', { ...SEED.otp, sessionId, otp: code }),
+      ]);
+      expect(answers.map((a) => (a.body.status as { code: number }).code)).toEqual([
+        ...Array(8).fill(1508),
+        1505,
+      ]);
+      expect(writes.length).toBeGreaterThan(0);
+      expect(writes).not.toContain(`${challenge?.pk}|${challenge?.sk}`);
+      expect(await challengeOf(t, sessionId)).toMatchObject({ attempts: 0 });
+      const res = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: code });
+      expect(res).toMatchObject({ status: 200, body: OK });
+    });
+
+    it("ranks the session's fault before a refusal the engine decides before its transaction", async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      // No code was ever generated (the engine's 1537), and the session has ended (1505).
+      t.clock.advance(15 * 60_000);
+      const res = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: '123456' });
+      expect(res).toMatchObject({ status: 400, body: refused(1505) });
+      // A live session with no code answers the engine's own refusal.
+      const live = await t.session();
+      const ok = await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId: live, otp: '123456' });
+      expect(ok).toMatchObject({ status: 400, body: refused(1537) });
     });
   });
 });
