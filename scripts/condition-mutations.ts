@@ -29,6 +29,7 @@ const ENGINE = 'test/integration/engine';
 const RACES = 'test/integration/engine/races.test.ts';
 const EXACT = 'test/integration/engine/exact-values.test.ts';
 const ALWAYS = 'attribute_exists(pk)';
+const CAPILLARY_AUTH = 'test/integration/dialects/capillary-auth.test.ts';
 
 export const MUTATIONS: Mutation[] = [
   {
@@ -205,6 +206,39 @@ export const MUTATIONS: Mutation[] = [
     mutated: `or(hasRoom('sends', ':edge', edge), 'balance >= :zero', '${ALWAYS}')`,
     why: 'the conversion breaker never opens',
     tests: [`${ENGINE}/sms-pumping.test.ts`],
+  },
+  {
+    id: 'session-never-expires',
+    file: 'shared/store/capillary-auth-sessions.ts',
+    original: "ConditionExpression: and('#expiresAt > :now',",
+    mutated: `ConditionExpression: and('#expiresAt > :now OR ${ALWAYS}',`,
+    why: 'capillary-auth sends and validates on a session past its 15 minutes (the session check is a ConditionCheck in the engine transaction)',
+    tests: [CAPILLARY_AUTH],
+  },
+  {
+    id: 'session-any-identifier',
+    file: 'shared/store/capillary-auth-sessions.ts',
+    original: `...fields.map((f) => \`#\${f} = :\${f}\`)`,
+    mutated: `...fields.map((f) => (f === 'identifierHash' ? \`#\${f} = :\${f} OR ${ALWAYS}\` : \`#\${f} = :\${f}\`))`,
+    why: "a capillary-auth session opened for one number sends a code to any other number (anonymous: a session becomes a free SMS to anyone) and validates it as that number's login",
+    tests: [CAPILLARY_AUTH],
+  },
+  {
+    id: 'session-any-device',
+    file: 'shared/store/capillary-auth-sessions.ts',
+    original: "'#deviceId = :deviceId']",
+    mutated: `'#deviceId = :deviceId OR ${ALWAYS}']`,
+    why: "a mobile capillary-auth session is used from another device (the session's device binding)",
+    tests: [CAPILLARY_AUTH],
+  },
+  {
+    id: 'session-end-unchecked',
+    file: 'shared/store/capillary-auth-sessions.ts',
+    original:
+      'Delete: { TableName: ref.tableName, Key: sessionKey(claim.id), ...sessionCondition(claim, now) },',
+    mutated: 'Delete: { TableName: ref.tableName, Key: sessionKey(claim.id) },',
+    why: "a right guess is answered with a token although its session ended meanwhile (the session's delete carries the check at a right guess)",
+    tests: [CAPILLARY_AUTH],
   },
 ];
 
