@@ -80,6 +80,19 @@ export const runFallbackStep = async (deps: FallbackDeps, job: FallbackJob): Pro
   };
   const skip = async (): Promise<boolean> =>
     skipStep(deps.ddb, deps.tableName, old, job.step, { maxAttempts: maxAttemptsPerCode }, deps.now());
+  /** Tells a limit's refusal of this step: the operator's log line and `otp.refused` with the step. */
+  const tellRefused = async (to: string, error: unknown, refused: ReturnType<typeof refusalEvents>) => {
+    deps.logger.info('fallback step refused', {
+      ...log,
+      channel: step.channel,
+      to: maskDestination(to),
+      reason: error instanceof Error ? error.name : 'unknown',
+    });
+    await emit(
+      deps,
+      refused.map((e) => ({ ...e, verificationId: old.id, step: job.step })),
+    );
+  };
 
   let outcome: StepOutcome;
   if (!delivery) {
@@ -97,22 +110,20 @@ export const runFallbackStep = async (deps: FallbackDeps, job: FallbackJob): Pro
           return 'stopped';
         }
         outcome = 'skipped';
+      } else if (sent.refused) {
+        // Claimed, then given back by a whole limit: already spent, so skipped without a write.
+        await tellRefused(delivery.to, sent.refused, refusalEvents(deps, req, sent.refused, false));
+        outcome = 'skipped';
       } else outcome = sent.delivered ? 'sent' : 'undelivered';
     } catch (error) {
       const refused = refusalEvents(deps, req, error, false);
       if (refused.length === 0) throw error;
-      deps.logger.info('fallback step refused', {
-        ...log,
-        channel: step.channel,
-        to: maskDestination(delivery.to),
-        reason: error instanceof Error ? error.name : 'unknown',
-      });
       // Skipped for good: a limit that refused it now is not waited out.
-      if (!(await skip())) return 'stopped';
-      await emit(
-        deps,
-        refused.map((e) => ({ ...e, verificationId: old.id, step: job.step })),
-      );
+      if (!(await skip())) {
+        deps.logger.info('fallback stopped', { ...log, reason: 'changed' });
+        return 'stopped';
+      }
+      await tellRefused(delivery.to, error, refused);
       outcome = 'skipped';
     }
   }

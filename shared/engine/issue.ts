@@ -745,7 +745,8 @@ const rollback = async (
 
 /** How a fallback step's send ended: sent (or tried), or not claimed (`old`: the item as it was). */
 export type StepSend =
-  | { claimed: true; delivered: boolean }
+  /** `refused`: a whole limit gave the claimed send back (`finish`); the step stays spent. */
+  | { claimed: true; delivered: boolean; refused?: RateLimitedError }
   | { claimed: false; old: ChallengeItem | undefined };
 
 /**
@@ -805,6 +806,9 @@ export const sendStep = async (
     return { claimed: true, delivered: true };
   } catch (error) {
     if (error instanceof DeliveryFailedError) return { claimed: true, delivered: false };
+    // Given back by a whole limit after the claim (review L4): skipped like a step refused at
+    // its charge, not the end of the workflow.
+    if (error instanceof RateLimitedError) return { claimed: true, delivered: false, refused: error };
     throw error;
   }
 };

@@ -1,8 +1,11 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { issue, settle, verify } from '../../../shared/engine';
 import { type FallbackDeps, runFallbackStep } from '../../../shared/engine/fallback';
 import type { IssueRequest } from '../../../shared/engine/types';
 import { TooManyAttemptsError } from '../../../shared/errors';
+import { daySk, tenantPk, utcDay } from '../../../shared/store/keys';
 import type { Tenant } from '../../../shared/tenants';
 import { recordingEvents, schemaErrors } from '../../support/events';
 import {
@@ -206,6 +209,29 @@ describe('fallback workflow', () => {
       await expect(h.fireNext()).resolves.toEqual(['skipped']);
       expect(h.events.ofType('otp.refused')[0]).toMatchObject({ detail: 'tenant-daily', step: 1 });
       expect(h.sent).toHaveLength(1);
+    });
+
+    it('skips a step a whole limit gives back after its charge, with otp.refused, and goes on (review L4)', async () => {
+      // A cap of 640 (64 shards of 10) whose unsharded day item, written before sharding, already
+      // holds 638: the period is irregular, so each committed charge is judged by the whole sum.
+      const tenant = workflowTenant({ policy: { maxDailySendsPerTenant: 640, minConversionRatio: 0 } });
+      const h = await fallbackHarness(tenant);
+      const day = { pk: tenantPk(tenant.tenantId), sk: daySk(utcDay(h.clock.now())) };
+      await h.ddb.send(
+        new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...day, sends: 638 }) }),
+      );
+      await issue(h.deps, request(tenant, true));
+      expect(h.sent.map((m) => m.channel)).toEqual(['SMS', 'EMAIL']);
+      // The voice step's shard has room, the whole day (641 > 640) not: charged, then given back.
+      await expect(h.fireNext()).resolves.toEqual(['skipped']);
+      expect(h.sent).toHaveLength(2);
+      expect(h.events.ofType('otp.refused')).toEqual([
+        expect.objectContaining({ reason: 'limits', detail: 'tenant-daily', step: 1 }),
+      ]);
+      const item = await readItem(h.ddb, h.tableName, keysFor(tenant, PURPOSE, PHONE, 0).challenge);
+      expect(item).toMatchObject({ sendCount: 1, fallbackStep: 1 });
+      // Before: the workflow ended here (no event, no next step).
+      expect(h.jobs.jobs.map((j) => j.job.step)).toEqual([2]);
     });
 
     it("skips a step the number policy refuses (voice to a number type the tenant's policy excludes)", async () => {
