@@ -49,8 +49,12 @@ export const sendEmailInput = (
   configurationSet?: string,
 ): SendEmailCommandInput => {
   const text = message.html !== undefined && message.text === '' ? textOfHtml(message.html) : message.text;
+  // SES copies the subject into every event of a configuration set (`mail.commonHeaders`), which
+  // go to the bus, the receipt function's logs and its dead-letter queue: a subject holding the
+  // code (a template's choice) is sent without one, so it has no delivery events (review L3).
+  const withEvents = configurationSet && !(message.code !== '' && message.subject?.includes(message.code));
   return {
-    ...(configurationSet && {
+    ...(withEvents && {
       ConfigurationSetName: configurationSet,
       ...(message.receipt && {
         Tags: Object.entries(receiptTags(message.receipt)).map(([Name, Value]) => ({ Name, Value })),

@@ -21,6 +21,22 @@ describe('channels/receipt-tags', () => {
       expect(JSON.stringify(input.Tags)).not.toContain('493817');
     });
 
+    it('sends an e-mail whose subject holds the code without the configuration set: SES would copy the code into every event (review L3)', () => {
+      const message = outbound('EMAIL', { to: 'a@example.com', receipt });
+      const input = sendEmailInput(
+        { ...message, subject: `${message.code} is your code` },
+        'no-reply@example.com',
+        'receipts',
+      );
+      expect(input.Message?.Subject?.Data).toBe(`${message.code} is your code`);
+      expect(input).not.toHaveProperty('ConfigurationSetName');
+      expect(input).not.toHaveProperty('Tags');
+      // The same message with the code in its body only keeps its events.
+      expect(sendEmailInput(message, 'no-reply@example.com', 'receipts').ConfigurationSetName).toBe(
+        'receipts',
+      );
+    });
+
     it('sends neither without a configuration set (the local SES emulator)', () => {
       const input = sendEmailInput(
         outbound('EMAIL', { to: 'a@example.com', receipt }),
