@@ -678,4 +678,96 @@ describe('capillary-auth', () => {
       expect(ok).toMatchObject({ status: 400, body: refused(1537) });
     });
   });
+
+  describe('attack: the session guard (review of df13494)', () => {
+    const user = (identifierValue: string) => ({
+      ...SEED.token,
+      identifierType: 'USERNAME',
+      identifierValue,
+    });
+    const ANA_PHONE = '9955882233';
+    const anaMobile = { ...SEED.token, identifierValue: ANA_PHONE };
+
+    it('costs a USERNAME generate the same DynamoDB requests for a rate-limited real user as for a decoy', async () => {
+      const t = await setup();
+      // Other MOBILE logins fill the anonymous window of ana's phone (3 messages per 10 minutes).
+      for (let i = 0; i < 3; i++) {
+        const sessionId = await t.session(anaMobile);
+        await t.post('/auth/v1/otp/generate', { ...anaMobile, sessionId });
+      }
+      expect(t.sent).toHaveLength(3);
+      const generate = async (name: string) => {
+        const sessionId = await t.session(user(name));
+        t.requests.reset();
+        const res = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+        return { status: res.statusCode, body: res.body, requests: { ...t.requests.counts } };
+      };
+      const real = await generate('ana');
+      const decoy = await generate('ghost');
+      // Not vacuous: ana's generate was refused by her phone's window (and answered as a success).
+      expect(t.sent).toHaveLength(3);
+      expect(real.status).toBe(200);
+      // The same answer, and the same DynamoDB traffic: an extra GetItem tells the user exists.
+      expect(real).toEqual(decoy);
+    });
+
+    it("never lets a request for another identifier of the same address reserve a guess on the session's code", async () => {
+      const t = await setup();
+      const sessionId = await t.session(user('ana'));
+      await t.post('/auth/v1/otp/generate', { ...user('ana'), sessionId });
+      const code = lastCode(t.sent);
+      const challenge = (await scanItems(t.ddb, t.tableName)).find((i) =>
+        String(i.sk).startsWith(`CH#ae:STANDARDAPP:${sessionId}:`),
+      );
+      const keys: string[] = [];
+      t.ddb.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { Key?: Record<string, { S?: string }> };
+          if (context.commandName === 'UpdateItemCommand' && input.Key)
+            keys.push(`${input.Key.pk?.S}|${input.Key.sk?.S}`);
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordUpdates' },
+      );
+      // The session is ana's USERNAME; the request names her phone as a MOBILE (same engine subject).
+      const res = await t.post('/auth/v1/otp/validate', { ...anaMobile, sessionId, otp: code });
+      expect(res).toMatchObject({ status: 400, body: refused(1541) });
+      expect(keys).not.toContain(`${challenge?.pk}|${challenge?.sk}`);
+    });
+
+    it("does not let mismatched requests in flight refuse the user's right code (all attempts reserved)", async () => {
+      const t = await setup({ tenant: { policy: { maxAttemptsPerCode: 2 } as Tenant['policy'] } });
+      const sessionId = await t.session(user('ana'));
+      await t.post('/auth/v1/otp/generate', { ...user('ana'), sessionId });
+      const code = lastCode(t.sent);
+      // Hold every transaction until released: the mismatched requests stay between their
+      // reservation and their (refused) transaction.
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = 0;
+      let hold = true;
+      t.ddb.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (hold && context.commandName === 'TransactWriteItemsCommand') {
+            held++;
+            await gate;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'holdTransactions' },
+      );
+      const mismatched = [1, 2].map(() =>
+        t.post('/auth/v1/otp/validate', { ...anaMobile, sessionId, otp: wrongCodeFor(code) }),
+      );
+      for (let i = 0; i < 200 && held < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      hold = false;
+      const legit = await t.post('/auth/v1/otp/validate', { ...user('ana'), sessionId, otp: code });
+      release();
+      const refusedMismatch = await Promise.all(mismatched);
+      expect(refusedMismatch.map((r) => (r.body.status as { code: number }).code)).toEqual([1541, 1541]);
+      expect(legit).toMatchObject({ status: 200, body: OK });
+    });
+  });
 });
