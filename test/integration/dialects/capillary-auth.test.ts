@@ -6,6 +6,7 @@ import { signPayload } from '../../../shared/dialects/capillary-auth/payload-has
 import { putBrandPointer } from '../../../shared/store/capillary-auth-sessions';
 import type { Tenant } from '../../../shared/tenants';
 import { apiEvent, appHarness, invoke } from '../../support/app-harness';
+import { recordingEvents } from '../../support/events';
 import { lastCode, PEPPER, scanItems, wrongCodeFor } from '../../support/harness';
 
 const SECRET = 'test-payload-signing-secret-0123456789';
@@ -768,6 +769,20 @@ describe('capillary-auth', () => {
       const refusedMismatch = await Promise.all(mismatched);
       expect(refusedMismatch.map((r) => (r.body.status as { code: number }).code)).toEqual([1541, 1541]);
       expect(legit).toMatchObject({ status: 200, body: OK });
+    });
+
+    it('emits no event for a generate on a session that does not exist, even for a number the policy refuses', async () => {
+      const t = await setup();
+      const recorded = recordingEvents();
+      t.deps.events = recorded.publisher;
+      // A made-up session (no token/generate) and a phone in a region the tenant does not serve.
+      const res = await t.post('/auth/v1/otp/generate', { ...SEED.otp, identifierValue: '+33612345678' });
+      expect(res).toMatchObject({ status: 400, body: refused(1505) });
+      expect(recorded.types()).toEqual([]);
+      // Not vacuous: the recorder sees this handler's events.
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(recorded.types()).toContain('otp.issued');
     });
   });
 });
