@@ -3,11 +3,14 @@ import { jwtVerify } from 'jose';
 import { createHandler } from '../../../functions/capillary-auth';
 import { openCode } from '../../../shared/crypto';
 import { signPayload } from '../../../shared/dialects/capillary-auth/payload-hash';
+import { type FallbackDeps, runFallbackStep } from '../../../shared/engine/fallback';
+import type { FallbackJob } from '../../../shared/engine/scheduler';
 import { putBrandPointer } from '../../../shared/store/capillary-auth-sessions';
 import type { Tenant } from '../../../shared/tenants';
 import { apiEvent, appHarness, invoke } from '../../support/app-harness';
 import { recordingEvents } from '../../support/events';
 import { lastCode, PEPPER, scanItems, wrongCodeFor } from '../../support/harness';
+import { manualScheduler } from '../../support/manual-scheduler';
 
 const SECRET = 'test-payload-signing-secret-0123456789';
 
@@ -783,6 +786,145 @@ describe('capillary-auth', () => {
       const sessionId = await t.session();
       await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
       expect(recorded.types()).toContain('otp.issued');
+    });
+
+    describe('a test destination', () => {
+      const TEST = { ...SEED.token, identifierValue: '+15005550006' };
+      const testTenant = { tenant: { testDestinations: [{ to: '+15005550006', code: '424242' }] } };
+
+      it('still needs a live session: a made-up or ended one gets 1505 and no code', async () => {
+        const t = await setup(testTenant);
+        const made = await t.post('/auth/v1/otp/generate', { ...TEST, sessionId: 'D-made-up' });
+        expect(made).toMatchObject({ status: 400, body: refused(1505) });
+        const sessionId = await t.session(TEST);
+        t.clock.advance(15 * 60_000);
+        const ended = await t.post('/auth/v1/otp/generate', { ...TEST, sessionId });
+        expect(ended).toMatchObject({ status: 400, body: refused(1505) });
+        const validate = await t.post('/auth/v1/otp/validate', { ...TEST, sessionId, otp: '424242' });
+        expect(validate).toMatchObject({ status: 400, body: refused(1505) });
+        const items = await scanItems(t.ddb, t.tableName);
+        expect(items.filter((i) => String(i.sk).startsWith('CH#'))).toEqual([]);
+      });
+
+      it('answers 30 parallel generates on one session all as sent (a load test never trips on them)', async () => {
+        const t = await setup(testTenant);
+        const sessionId = await t.session(TEST);
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, () => t.post('/auth/v1/otp/generate', { ...TEST, sessionId })),
+        );
+        expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+        const ok = await t.post('/auth/v1/otp/validate', { ...TEST, sessionId, otp: '424242' });
+        expect(ok).toMatchObject({ status: 200, body: OK });
+      });
+    });
+
+    it('gives one token for parallel right guesses and counts every one of 50 parallel wrong ones', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      const code = lastCode(t.sent);
+      const challengeOf = async () =>
+        (await scanItems(t.ddb, t.tableName)).find((i) =>
+          String(i.sk).startsWith(`CH#ae:STANDARDAPP:${sessionId}:`),
+        ) as { attempts: number; consumedAt?: number };
+      const wrong = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: wrongCodeFor(code) }),
+        ),
+      );
+      const codes = wrong.map((a) => (a.body.status as { code: number }).code);
+      expect(codes.filter((c) => c === 1506)).toHaveLength(5);
+      expect(codes.filter((c) => c !== 1506).every((c) => c === 1518)).toBe(true);
+      expect((await challengeOf()).attempts).toBe(5);
+
+      const second = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId: second });
+      const right = lastCode(t.sent);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId: second, otp: right }),
+        ),
+      );
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      const item = (await scanItems(t.ddb, t.tableName)).find((i) =>
+        String(i.sk).startsWith(`CH#ae:STANDARDAPP:${second}:`),
+      ) as { attempts: number; consumedAt?: number };
+      expect(item.consumedAt).toBeDefined();
+      expect(item.attempts).toBeGreaterThanOrEqual(1);
+      expect(await t.sessions()).toEqual([expect.objectContaining({ pk: `SESSION#${sessionId}` })]);
+    });
+
+    it('sends nothing for a generate that loses the race to the right validate', async () => {
+      const t = await setup({ tenant: { policy: { resendGapSeconds: 0 } as Tenant['policy'] } });
+      for (let round = 0; round < 5; round++) {
+        // A fresh recipient window each round (anonymous: 3 messages per 10 minutes).
+        t.clock.advance(10 * 60_000);
+        const sessionId = await t.session();
+        await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+        const code = lastCode(t.sent);
+        const before = t.sent.length;
+        const [gen, val] = await Promise.all([
+          t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId }),
+          t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp: code }),
+        ]);
+        expect(val).toMatchObject({ status: 200, body: OK });
+        expect(t.sent.length - before).toBe(gen.status === 200 ? 1 : 0);
+        if (gen.status !== 200) expect(gen.body).toMatchObject(refused(1505));
+      }
+    });
+
+    it('answers (never 500) a sessionId or deviceId that is no valid UTF-8 key text', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      for (const body of [
+        { ...SEED.otp, sessionId: 'D-\ud800x' },
+        { ...SEED.otp, sessionId, deviceId: '\udfff-dev' },
+      ]) {
+        const gen = await t.post('/auth/v1/otp/generate', body);
+        const val = await t.post('/auth/v1/otp/validate', { ...body, otp: '123456' });
+        expect([gen.status, val.status]).toEqual([400, 400]);
+      }
+    });
+
+    it('re-sends nothing on a session that ended while its code is live, and charges nothing', async () => {
+      const t = await setup();
+      const sessionId = await t.session();
+      t.clock.advance(10 * 60_000);
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      t.clock.advance(5 * 60_000 + 1_000);
+      const before = await scanItems(t.ddb, t.tableName);
+      const res = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(res).toMatchObject({ status: 400, body: refused(1505) });
+      expect(t.sent).toHaveLength(1);
+      const key = (i: Record<string, unknown>) => `${i.pk}|${i.sk}`;
+      const sorted = (items: Record<string, unknown>[]) =>
+        [...items].sort((a, b) => key(a).localeCompare(key(b)));
+      expect(sorted(await scanItems(t.ddb, t.tableName))).toEqual(sorted(before));
+    });
+
+    it("sends no fallback step of a session's code once the session has ended", async () => {
+      const t = await setup({
+        tenant: { fallback: { 'ae:STANDARDAPP': { steps: [{ channel: 'VOICE', afterSeconds: 120 }] } } },
+      });
+      const jobs = manualScheduler();
+      t.deps.scheduler = jobs.scheduler;
+      const sessionId = await t.session();
+      t.clock.advance(14 * 60_000);
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      expect(t.sent.map((m) => m.channel)).toEqual(['SMS']);
+      // The session ends at 15 minutes; the code (10 minutes) and its voice step (2 minutes) live on.
+      t.clock.advance(2 * 60_000);
+      const [job] = jobs.due(t.clock.now());
+      expect(job).toBeDefined();
+      await runFallbackStep({ ...t.deps, scheduler: jobs.scheduler } as FallbackDeps, job as FallbackJob);
+      const validate = await t.post('/auth/v1/otp/validate', {
+        ...SEED.otp,
+        sessionId,
+        otp: lastCode(t.sent),
+      });
+      expect(validate).toMatchObject({ status: 400, body: refused(1505) });
+      // A call to a code no one can use any more (pre-existing: the step's send carries no Guard).
+      expect(t.sent.map((m) => m.channel)).toEqual(['SMS']);
     });
   });
 });
