@@ -715,6 +715,28 @@ describe('capillary-auth', () => {
       expect(real).toEqual(decoy);
     });
 
+    it('does not tell which USERNAME has a phone in a prefix the attacker filled (DynamoDB requests)', async () => {
+      const t = await setup({ tenant: { policy: { maxSendsPerPrefixPerHour: 3 } as Tenant['policy'] } });
+      // The attacker knows no phone: it fills the prefix +91 9955 with numbers of its own.
+      for (const n of ['9955000001', '9955000002', '9955000003']) {
+        const mine = { ...SEED.token, identifierValue: n };
+        const sessionId = await t.session(mine);
+        await t.post('/auth/v1/otp/generate', { ...mine, sessionId });
+      }
+      expect(t.sent).toHaveLength(3);
+      const probe = async (name: string) => {
+        const sessionId = await t.session(user(name));
+        t.requests.reset();
+        const res = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+        return { status: res.statusCode, body: res.body, requests: t.requests.total() };
+      };
+      // ana's phone (+91 9955 882233) is in that prefix; ghost does not exist; bo has only an e-mail.
+      const [ana, ghost, bo] = [await probe('ana'), await probe('ghost'), await probe('bo')];
+      expect(t.sent).toHaveLength(4);
+      expect(ana).toEqual(ghost);
+      expect(bo).toEqual(ghost);
+    });
+
     it("never lets a request for another identifier of the same address reserve a guess on the session's code", async () => {
       const t = await setup();
       const sessionId = await t.session(user('ana'));
