@@ -55,6 +55,7 @@ import type { Policy } from '../tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../timeouts';
 import { codeHash, noteAad, sealAad } from './challenge';
 import { fallbackPlan, scheduleStep, sealPlan } from './fallback-plan';
+import { GuardWatch } from './guard';
 import { emit, refusalEvents, sendEvents } from './lifecycle';
 import { planSends, type SendPlan } from './plan';
 import { issueModeOf } from './test-destinations';
@@ -209,6 +210,8 @@ interface SendContext {
   shards: Shards;
   /** The sharded counters whose period is irregular (whole-limits.ts): judged whole after the charge. */
   irregular: ReturnType<typeof auditCounters>;
+  /** The dialect's guard, checked in every transaction of the send. */
+  guard: GuardWatch;
 }
 
 /** The tenant day's shard, and each breaker region's (by its index in `plan.breakers`). */
@@ -321,15 +324,9 @@ const chargeAndWrite = async (
       .add('challenge', challenge())
       .add('guard', ctx.req.guard?.check)
       .run(ctx.deps.ddb);
-    throwIfGuardFailed(ctx.req, result);
+    ctx.guard.settle(result);
     if (result.ok || tries >= MAX_RESHARDS || !(await reshard(ctx, result))) return result;
   }
-};
-
-/** A dialect's guard that failed its condition refuses the send first (see `Guard`). */
-const throwIfGuardFailed = (req: IssueRequest, result: TransactionResult): void => {
-  if (req.guard && result.failed('guard')) throw req.guard.refusal(result.old('guard'));
-  if (result.ok) req.guard?.passed?.();
 };
 
 /** The refusal of a cancelled send whose charges failed, or undefined when only the challenge did. */
@@ -400,6 +397,7 @@ const refusedForPumping = (ctx: SendContext, error: RateLimitedError) => {
  */
 export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
   let test = false;
+  const guard = new GuardWatch(req.guard);
   try {
     if (req.deliveries.length === 0) throw new InvalidInputError('channel', 'No channel to send to');
     // A dialect passes the caller's app hash through; it becomes a line of the SMS, so anything but
@@ -411,8 +409,11 @@ export const issue = async (deps: EngineDeps, req: IssueRequest): Promise<Issued
       );
     const mode = issueModeOf(req);
     test = mode.test;
-    return mode.test ? await issueTestCode(deps, req, mode.code) : await issueCode(deps, req);
+    return mode.test ? await issueTestCode(deps, req, mode.code, guard) : await issueCode(deps, req, guard);
   } catch (error) {
+    // A dialect's guard ranks first; its refusal is the dialect's, not the engine's, and is not told.
+    const ranked = await guard.rank(error);
+    if (ranked !== error) throw ranked;
     // The one place a refused generate is seen whole, whichever rule refused it.
     await emit(deps, refusalEvents(deps, req, error, test));
     throw error;
@@ -461,7 +462,12 @@ const freshChallenge = (
  * reserved and charged to its recipients' daily failure budget at verify like any other code's,
  * so whoever knows the test number but not the code gets no more guesses than elsewhere.
  */
-const issueTestCode = async (deps: EngineDeps, req: IssueRequest, code: string): Promise<Issued> => {
+const issueTestCode = async (
+  deps: EngineDeps,
+  req: IssueRequest,
+  code: string,
+  guard: GuardWatch,
+): Promise<Issued> => {
   const { tenant } = req;
   if (req.code !== undefined && normalizeCode(req.code) !== code)
     throw new InvalidInputError('code', 'A test destination takes its fixed code only');
@@ -470,7 +476,7 @@ const issueTestCode = async (deps: EngineDeps, req: IssueRequest, code: string):
   const key = challengeKey(pepper, tenant.tenantId, req.purpose, req.subject);
   const recipients = new Set(req.deliveries.map((d) => recipientPk(pepper, tenant.tenantId, d.to)));
   const item: ChallengeItem = { ...freshChallenge(req, pepper, key, code, recipients, now), test: true };
-  const fresh = await putTestCode(deps, req, item, now);
+  const fresh = await putTestCode(deps, req, item, now, guard);
   if (fresh.ok) return finishTest(deps, req, item, false);
   const old = fresh.old;
   if (!old) throw new Error('Test issue refused without the live item');
@@ -496,13 +502,14 @@ const putTestCode = async (
   req: IssueRequest,
   item: ChallengeItem,
   now: number,
+  guard: GuardWatch,
 ): Promise<Reservation> => {
   if (!req.guard) return putFreshAlone(deps.ddb, deps.tableName, item, now);
   const result = await new Transaction()
     .add('challenge', putFresh(deps.tableName, item, now))
     .add('guard', req.guard.check)
     .run(deps.ddb);
-  throwIfGuardFailed(req, result);
+  guard.settle(result);
   return result.ok ? { ok: true, item } : { ok: false, old: result.old<ChallengeItem>('challenge') };
 };
 
@@ -548,6 +555,7 @@ const sendContext = (
   req: IssueRequest,
   pepper: Buffer,
   key: { pk: string; sk: string },
+  guard = new GuardWatch(req.guard),
 ): SendContext => {
   const { policy } = req.tenant;
   const trust = req.caller ?? 'authenticated';
@@ -575,14 +583,14 @@ const sendContext = (
   );
   // Awaited only by a send that commits; a refused one leaves it (and any store fault it meets).
   irregular.catch(() => undefined);
-  return { deps, req, policy, trust, pepper, now, key, plan, shards, irregular };
+  return { deps, req, policy, trust, pepper, now, key, plan, shards, irregular, guard };
 };
 
-const issueCode = async (deps: EngineDeps, req: IssueRequest): Promise<Issued> => {
+const issueCode = async (deps: EngineDeps, req: IssueRequest, guard: GuardWatch): Promise<Issued> => {
   const { policy } = req.tenant;
   const pepper = await deps.pepper();
   const key = challengeKey(pepper, req.tenant.tenantId, req.purpose, req.subject);
-  const ctx = sendContext(deps, req, pepper, key);
+  const ctx = sendContext(deps, req, pepper, key, guard);
   const { plan, now } = ctx;
 
   const code = req.code ?? generateCode(policy.codeLength, policy.codeAlphabet);

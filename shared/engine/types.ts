@@ -61,8 +61,6 @@ export interface MessageContent extends Localized {
  * transaction of a send and of a verify's answer; when it fails, nothing of that transaction is
  * written, a verify's reserved guess is given back (it is answered unanswered), and `refusal`,
  * given the item as it was, is thrown ahead of every other refusal of that transaction.
- * Refusals the engine decides before its first write (number policy, input) do not see it: a
- * dialect that ranks its own refusal first checks again on those (one read, refusals only).
  */
 export interface Guard {
   check: TransactWriteItem;
@@ -74,10 +72,12 @@ export interface Guard {
   carriedBy?: string;
   refusal: (old: Record<string, unknown> | undefined) => Error;
   /**
-   * Told when a transaction holding the check committed: any refusal after that is the engine's
-   * own, and the dialect need not read the item again to rank it.
+   * The guard's verdict without a transaction, for a refusal the engine decides before any
+   * transaction holding the check committed (number policy, no code to guess, a cancelled
+   * charge): an Error it returns is thrown instead, and no refusal event is told for it. Without
+   * it, the engine's own refusal stands.
    */
-  passed?: () => void;
+  recheck?: () => Promise<Error | undefined>;
 }
 
 /** Values a later verify must present (authCode, transaction id, session id). */

@@ -14,6 +14,7 @@ import { challengeKey, recipientPk } from '../store/keys';
 import { breakerCredit } from '../store/pumping';
 import { baseOf } from '../store/shards';
 import { codeHash } from './challenge';
+import { GuardWatch } from './guard';
 import { emit, observeExpiry, type VerifyOutcome, verifyEvents } from './lifecycle';
 import type { EngineDeps, Verified, VerifyRequest } from './types';
 
@@ -77,6 +78,16 @@ export const noReservation = (old: ChallengeItem | undefined, now: number, maxAt
  * the client got a 503, and it must generate again.
  */
 export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Verified> => {
+  const guard = new GuardWatch(req.guard);
+  try {
+    return await verifyGuarded(deps, req, guard);
+  } catch (error) {
+    // A dialect's guard ranks first (see `Guard.recheck`).
+    throw await guard.rank(error);
+  }
+};
+
+const verifyGuarded = async (deps: EngineDeps, req: VerifyRequest, guard: GuardWatch): Promise<Verified> => {
   const { policy } = req.tenant;
   const trust = req.caller ?? 'authenticated';
   const now = deps.now();
@@ -120,7 +131,7 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
   const guardName = carrier ? `onSuccess:${req.guard?.carriedBy}` : 'guard';
   if (!carrier) tx.add('guard', req.guard?.check);
   const result = await tx.run(deps.ddb);
-  if (result.ok) req.guard?.passed?.();
+  const refusedByGuard = guard.refusal(result, guardName);
   // The one place each verify outcome is told: the log line and its lifecycle events.
   const log = async (outcome: VerifyOutcome) => {
     deps.logger.info(outcome === 'verified' ? 'otp verified' : 'otp rejected', {
@@ -141,10 +152,10 @@ export const verify = async (deps: EngineDeps, req: VerifyRequest): Promise<Veri
     if (right) return { verifiedAt: now };
     throw new InvalidCodeError(Math.max(0, policy.maxAttemptsPerCode - item.attempts));
   }
-  if (req.guard && result.failed(guardName)) {
+  if (refusedByGuard) {
     // Refused before it was answered, as for a locked recipient: the guess is not counted.
     await refundAttempt(deps.ddb, deps.tableName, item);
-    throw req.guard.refusal(result.old(guardName));
+    throw refusedByGuard;
   }
   const extra = result.failures().find((n) => n.startsWith('onSuccess:'));
   if (extra) throw new Error(`A verify's own write failed its condition: ${extra}`);

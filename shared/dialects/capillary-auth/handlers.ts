@@ -131,57 +131,46 @@ const sessionFault = (
 /**
  * The session as a guard of the engine's own transaction (DESIGN §4: no read before the write),
  * so a generate is one round trip and a validate two. When the check fails, nothing is sent or
- * consumed and the refusal is told from the item as it was.
+ * consumed and the refusal is told from the item as it was. A refusal the engine decides before
+ * the check held (number policy, no code for this session) is ranked by reading the session then
+ * (`recheck`), so the session's code still comes first, as Capillary ranks them.
+ *
+ * A USERNAME's session is read beside the engine call every time (no round trip of its own): a
+ * real user's phone meets limits a decoy's address does not, and a read only on refusals would
+ * tell, by the requests made, that the engine refused, and so that the user exists.
  */
-const sessionGuard = (req: RouteRequest, claim: SessionClaim, now: number) => {
-  const state = { passed: false };
-  const guard: Guard = {
+const sessionGuard = (req: RouteRequest, claim: SessionClaim, now: number, identifier: Identifier): Guard => {
+  const read = () => readSession(req.deps, claim.id, now);
+  const early = identifier.type === 'USERNAME' ? read() : undefined;
+  // Awaited only on a refusal; a fault of it then is that refusal's 503.
+  early?.catch(() => undefined);
+  return {
     check: sessionCheck(req.deps, claim, now),
     carriedBy: 'sessionEnd',
     refusal: (old) => sessionFault(old, claim, now) ?? refusals.invalidSession(),
-    passed: () => {
-      state.passed = true;
-    },
+    recheck: async () => sessionFault(await (early ?? read()), claim, now),
   };
-  return { guard, state };
 };
 
 /**
- * Runs an engine call guarded by the session. A refusal given before a transaction holding the
- * check committed (number policy, no code for this session, a cancelled charge) may not have met
- * the guard: the session is read then, and its own fault answers first, as Capillary ranks them.
- * Such a refusal costs that read; an answer, right or wrong, never does.
- */
-const withSession = async (
-  req: RouteRequest,
-  claim: SessionClaim,
-  now: number,
-  call: (guard: Guard) => Promise<unknown>,
-) => {
-  const { guard, state } = sessionGuard(req, claim, now);
-  try {
-    await call(guard);
-  } catch (error) {
-    if (error instanceof OtpError && error.kind !== 'service-unavailable' && !state.passed) {
-      const fault = sessionFault(await readSession(req.deps, claim.id, now), claim, now);
-      if (fault) throw fault;
-    }
-    throw error;
-  }
-};
-
-/**
- * One code per session and request shape: brand, session, variant and (mobile) device name the
- * code, so a request that does not match its session in those never reaches the session's code
- * (not even to reserve a guess on it). The identifier is the engine's subject.
+ * One code per session and request shape: brand and session, then a keyed hash of everything else
+ * the session binds (app kind, identifier type and value, device), so a request that differs from
+ * its session in any of them never reaches the session's code, not even to reserve a guess on it
+ * (another identifier of the same address is the same engine subject). Events show `ae:<BRAND>`.
  */
 const purposeOf = (claim: SessionClaim, pepper: Buffer): string =>
   [
     'ae',
     claim.brand,
     claim.id,
-    claim.variant,
-    ...(claim.deviceId === undefined ? [] : [hmac(pepper, 'ae-device', claim.deviceId).slice(0, 32)]),
+    hmac(
+      pepper,
+      'ae-code',
+      claim.variant,
+      claim.identifierType,
+      claim.identifierHash,
+      claim.deviceId ?? '',
+    ).slice(0, 32),
   ].join(':');
 
 const contentOf = (tenant: Tenant): MessageContent => {
@@ -278,19 +267,17 @@ const otpGenerate =
     const now = req.deps.now();
     const destination = await destinationOf(req.deps, tenant, identifier);
     const purpose = purposeOf(claim, await req.deps.pepper());
-    // The session's refusal comes before those a USERNAME hides, as when it was read first.
+    // The session's refusal (a Refusal, not an engine error) is never hidden for a USERNAME.
     await uniformForUsername(req, identifier, 'otp-generate', () =>
-      withSession(req, claim, now, (guard) =>
-        issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
-          tenant,
-          purpose,
-          subject: destination.subject,
-          deliveries: [destination.delivery],
-          content: contentOf(tenant),
-          caller: 'anonymous',
-          guard,
-        }),
-      ),
+      issue(destination.decoy ? decoyDeps(req.deps) : req.deps, {
+        tenant,
+        purpose,
+        subject: destination.subject,
+        deliveries: [destination.delivery],
+        content: contentOf(tenant),
+        caller: 'anonymous',
+        guard: sessionGuard(req, claim, now, identifier),
+      }),
     );
     // The same answer whether a USERNAME exists or not (a decoy sends nothing).
     return success();
@@ -338,20 +325,18 @@ const otpValidate =
     );
     const destination = await destinationOf(req.deps, tenant, identifier);
     const purpose = purposeOf(claim, await req.deps.pepper());
-    // The session's refusal comes before those a USERNAME hides, as when it was read first.
+    // The session's refusal (a Refusal, not an engine error) is never hidden for a USERNAME.
     await uniformForUsername(req, identifier, 'otp-validate', () =>
-      withSession(req, claim, now, (guard) =>
-        verify(req.deps, {
-          tenant,
-          purpose,
-          subject: destination.subject,
-          code,
-          caller: 'anonymous',
-          guard,
-          // A decoy's session is left as it is: its code was never sent.
-          ...(!destination.decoy && { onSuccess: finish }),
-        }),
-      ),
+      verify(req.deps, {
+        tenant,
+        purpose,
+        subject: destination.subject,
+        code,
+        caller: 'anonymous',
+        guard: sessionGuard(req, claim, now, identifier),
+        // A decoy's session is left as it is: its code was never sent.
+        ...(!destination.decoy && { onSuccess: finish }),
+      }),
     );
     // A decoy's code was never sent: even a lucky guess authenticates nobody.
     if (destination.decoy) throw refusals.invalidOtp();
