@@ -1,5 +1,6 @@
 import { maskDestination } from '../mask';
 import { parseE164 } from '../phone';
+import { liveSessionCheck, sessionOfPurpose } from '../store/capillary-auth-sessions';
 import { type ChallengeItem, getChallenge, skipStep } from '../store/challenges';
 import { tenantPk } from '../store/keys';
 import type { Tenant } from '../tenants';
@@ -7,7 +8,7 @@ import { type FallbackPlan, openPlan, scheduleStep } from './fallback-plan';
 import { sendStep } from './issue';
 import { emit, refusalEvents } from './lifecycle';
 import type { FallbackJob, Scheduler } from './scheduler';
-import type { Delivery, EngineDeps, IssueRequest } from './types';
+import type { Delivery, EngineDeps, Guard, IssueRequest } from './types';
 
 /** What a fallback step needs: the engine's deps with a scheduler, and a way to read tenants. */
 export interface FallbackDeps extends EngineDeps {
@@ -22,6 +23,28 @@ export interface FallbackDeps extends EngineDeps {
  * over (verified, cancelled, expired, locked, replaced) or this step already ran.
  */
 export type StepOutcome = 'sent' | 'undelivered' | 'skipped' | 'stopped';
+
+/** A step whose code can no longer be used: the workflow is over (nothing was written). */
+class WorkflowEnded extends Error {
+  constructor(readonly reason: string) {
+    super(`fallback workflow ended: ${reason}`);
+    this.name = 'WorkflowEnded';
+  }
+}
+
+/**
+ * What a step's send must still hold beyond the code itself: a Capillary auth code (`ae:`) is
+ * usable only while its session lives (its validate answers 1505 after), so a step after the
+ * session ended would be a paid message no one can use. Checked in the step's own transaction.
+ */
+const stepGuard = (deps: FallbackDeps, purpose: string): Guard | undefined => {
+  const sessionId = sessionOfPurpose(purpose);
+  if (sessionId === undefined) return undefined;
+  return {
+    check: liveSessionCheck(deps, sessionId, deps.now()),
+    refusal: () => new WorkflowEnded('session-ended'),
+  };
+};
 
 /** Why a challenge takes no more steps, or undefined while it may. */
 const stopReason = (item: ChallengeItem | undefined, job: FallbackJob, maxAttempts: number, now: number) => {
@@ -78,6 +101,8 @@ export const runFallbackStep = async (deps: FallbackDeps, job: FallbackJob): Pro
     ...(plan.locale !== undefined && { locale: plan.locale }),
     ...(plan.appHash !== undefined && { appHash: plan.appHash }),
   };
+  const guard = stepGuard(deps, req.purpose);
+  if (guard) req.guard = guard;
   const skip = async (): Promise<boolean> =>
     skipStep(deps.ddb, deps.tableName, old, job.step, { maxAttempts: maxAttemptsPerCode }, deps.now());
   /** Tells a limit's refusal of this step: the operator's log line and `otp.refused` with the step. */
@@ -116,6 +141,10 @@ export const runFallbackStep = async (deps: FallbackDeps, job: FallbackJob): Pro
         outcome = 'skipped';
       } else outcome = sent.delivered ? 'sent' : 'undelivered';
     } catch (error) {
+      if (error instanceof WorkflowEnded) {
+        deps.logger.info('fallback stopped', { ...log, reason: error.reason });
+        return 'stopped';
+      }
       const refused = refusalEvents(deps, req, error, false);
       if (refused.length === 0) throw error;
       // Skipped for good: a limit that refused it now is not waited out.

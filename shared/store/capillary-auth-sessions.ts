@@ -212,6 +212,30 @@ export const sessionCheck = (
   ConditionCheck: { TableName: ref.tableName, Key: sessionKey(claim.id), ...sessionCondition(claim, now) },
 });
 
+/**
+ * A ConditionCheck that session `id` still lives: what a fallback step of the session's code
+ * must hold (shared/engine/fallback.ts), since the code is of no use once its session ended.
+ */
+export const liveSessionCheck = (
+  ref: Pick<TableRef, 'tableName'>,
+  id: string,
+  now: number,
+): TransactWriteItem => ({
+  ConditionCheck: {
+    TableName: ref.tableName,
+    Key: sessionKey(id),
+    ConditionExpression: '#expiresAt > :now',
+    ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: marshall({ ':now': now }),
+  },
+});
+
+/** The session a Capillary auth code's purpose (`ae:<BRAND>:<sessionId>:…`) names, if any. */
+export const sessionOfPurpose = (purpose: string): string | undefined => {
+  const [namespace, , id] = purpose.split(':');
+  return namespace === 'ae' && id ? id : undefined;
+};
+
 /** Stores a new session; the condition makes an id collision fail instead of overwrite. */
 export const putSession = async (ref: TableRef, session: AuthSession): Promise<void> => {
   await guard(() =>

@@ -924,6 +924,25 @@ describe('capillary-auth', () => {
       expect(sorted(await scanItems(t.ddb, t.tableName))).toEqual(sorted(before));
     });
 
+    it("sends a fallback step of a session's code while the session lives, and the code still logs in", async () => {
+      const t = await setup({
+        tenant: { fallback: { 'ae:STANDARDAPP': { steps: [{ channel: 'VOICE', afterSeconds: 120 }] } } },
+      });
+      const jobs = manualScheduler();
+      t.deps.scheduler = jobs.scheduler;
+      const sessionId = await t.session();
+      await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+      t.clock.advance(2 * 60_000);
+      const [job] = jobs.due(t.clock.now());
+      const deps = { ...t.deps, scheduler: jobs.scheduler } as FallbackDeps;
+      await expect(runFallbackStep(deps, job as FallbackJob)).resolves.toBe('sent');
+      expect(t.sent.map((m) => m.channel)).toEqual(['SMS', 'VOICE']);
+      const otp = lastCode(t.sent);
+      expect(await t.post('/auth/v1/otp/validate', { ...SEED.otp, sessionId, otp })).toMatchObject({
+        status: 200,
+      });
+    });
+
     it("sends no fallback step of a session's code once the session has ended", async () => {
       const t = await setup({
         tenant: { fallback: { 'ae:STANDARDAPP': { steps: [{ channel: 'VOICE', afterSeconds: 120 }] } } },
@@ -945,7 +964,7 @@ describe('capillary-auth', () => {
         otp: lastCode(t.sent),
       });
       expect(validate).toMatchObject({ status: 400, body: refused(1505) });
-      // A call to a code no one can use any more (pre-existing: the step's send carries no Guard).
+      // A call to a code no one can use any more: the step's send checks the session (was not).
       expect(t.sent.map((m) => m.channel)).toEqual(['SMS']);
     });
   });
