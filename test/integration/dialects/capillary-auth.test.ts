@@ -737,6 +737,126 @@ describe('capillary-auth', () => {
       expect(bo).toEqual(ghost);
     });
 
+    describe('attack 2: the guard after its fixes (review of 939ebfe, 7cf617a)', () => {
+      /** A USERNAME validate with a code that is not the decoy's, as the client sees it and as DynamoDB does. */
+      const validateProbe = async (t: Awaited<ReturnType<typeof setup>>, name: string, sessionId: string) => {
+        t.requests.reset();
+        const res = await t.raw('/auth/v1/otp/validate', { ...user(name), sessionId, otp: '000001' });
+        return { status: res.statusCode, body: res.body, requests: { ...t.requests.counts } };
+      };
+
+      it('does not tell, at otp/validate, which USERNAME had its generate refused by a filled prefix (DynamoDB requests)', async () => {
+        const t = await setup({ tenant: { policy: { maxSendsPerPrefixPerHour: 3 } as Tenant['policy'] } });
+        for (const n of ['9955000001', '9955000002', '9955000003']) {
+          const mine = { ...SEED.token, identifierValue: n };
+          const sessionId = await t.session(mine);
+          await t.post('/auth/v1/otp/generate', { ...mine, sessionId });
+        }
+        const probe = async (name: string) => {
+          const sessionId = await t.session(user(name));
+          const gen = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+          expect(gen.statusCode).toBe(200);
+          return validateProbe(t, name, sessionId);
+        };
+        const [ana, ghost] = [await probe('ana'), await probe('ghost')];
+        // Not vacuous: ana's generate was refused by the prefix (answered as a success, nothing sent).
+        expect(t.sent).toHaveLength(3);
+        expect(ana).toEqual(ghost);
+      });
+
+      it("does not tell, at otp/validate, which USERNAME's phone is locked for the day (DynamoDB requests)", async () => {
+        const t = await setup({
+          tenant: { policy: { maxDailyFailuresPerDestination: 2 } as Tenant['policy'] },
+        });
+        const sessions = {
+          ana: await t.session(user('ana')),
+          ghost: await t.session(user('ghost')),
+        };
+        for (const name of ['ana', 'ghost'] as const)
+          await t.post('/auth/v1/otp/generate', { ...user(name), sessionId: sessions[name] });
+        // Other MOBILE logins to ana's phone fail twice: her phone is locked for the day.
+        const other = await t.session(anaMobile);
+        await t.post('/auth/v1/otp/generate', { ...anaMobile, sessionId: other });
+        const otherCode = lastCode(t.sent);
+        for (let i = 0; i < 2; i++)
+          await t.post('/auth/v1/otp/validate', {
+            ...anaMobile,
+            sessionId: other,
+            otp: wrongCodeFor(otherCode),
+          });
+        const ana = await validateProbe(t, 'ana', sessions.ana);
+        const ghost = await validateProbe(t, 'ghost', sessions.ghost);
+        expect(ana.status).toBe(400);
+        expect(ana).toEqual(ghost);
+      });
+
+      it('does not tell which USERNAME has a phone the number policy refuses (DynamoDB requests)', async () => {
+        const t = await setup();
+        await t.tenants.putContact(t.tenant.tenantId, { userId: 'fr', phone: '+33612345678' });
+        const probe = async (name: string) => {
+          const sessionId = await t.session(user(name));
+          t.requests.reset();
+          const res = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
+          return { status: res.statusCode, body: res.body, requests: { ...t.requests.counts } };
+        };
+        const [fr, ghost] = [await probe('fr'), await probe('ghost')];
+        expect(fr.status).toBe(200);
+        expect(fr).toEqual(ghost);
+      });
+
+      it("answers a USERNAME generate alike for a real user and a decoy when the session's read is throttled", async () => {
+        const t = await setup();
+        // Other MOBILE logins fill the anonymous window of ana's phone: her generates are refused.
+        for (let i = 0; i < 3; i++) {
+          const sessionId = await t.session(anaMobile);
+          await t.post('/auth/v1/otp/generate', { ...anaMobile, sessionId });
+        }
+        const sessions = { ana: await t.session(user('ana')), ghost: await t.session(user('ghost')) };
+        // From here the session's GetItem is throttled (the transactions' checks still run).
+        t.ddb.middlewareStack.add(
+          (next, context) => async (args) => {
+            const key = (args.input as { Key?: Record<string, { S?: string }> }).Key;
+            if (context.commandName === 'GetItemCommand' && key?.pk?.S?.startsWith('SESSION#')) {
+              throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+            }
+            return next(args);
+          },
+          { step: 'initialize', name: 'throttleSessionReads' },
+        );
+        const answer = async (name: 'ana' | 'ghost') => {
+          const res = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId: sessions[name] });
+          return { status: res.statusCode, body: res.body };
+        };
+        const [ana, ghost] = [await answer('ana'), await answer('ghost')];
+        expect(ghost.status).toBe(200);
+        expect(ana).toEqual(ghost);
+      });
+
+      it('still emits otp.refused on a live session for a resend refused before its own transaction', async () => {
+        const t = await setup();
+        const recorded = recordingEvents();
+        t.deps.events = recorded.publisher;
+        const sessionId = await t.session();
+        await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+        // Inside the resend gap: the resend refuses before its own transaction.
+        const gap = await t.post('/auth/v1/otp/generate', { ...SEED.otp, sessionId });
+        expect(gap).toMatchObject({ status: 429, body: refused(1534) });
+        expect(recorded.types()).toContain('otp.refused');
+      });
+
+      it('answers (never 500) a USERNAME request whose sessionId is no valid UTF-8 key text', async () => {
+        const t = await setup();
+        const body = { ...user('ana'), sessionId: 'D-\ud800x' };
+        const gen = await t.post('/auth/v1/otp/generate', body);
+        const val = await t.post('/auth/v1/otp/validate', { ...body, otp: '123456' });
+        expect([gen.status, val.status]).toEqual([400, 400]);
+        const ghost = { ...user('ghost'), sessionId: 'D-\ud800x' };
+        const gen2 = await t.post('/auth/v1/otp/generate', ghost);
+        const val2 = await t.post('/auth/v1/otp/validate', { ...ghost, otp: '123456' });
+        expect([gen2.status, val2.status]).toEqual([400, 400]);
+      });
+    });
+
     it("never lets a request for another identifier of the same address reserve a guess on the session's code", async () => {
       const t = await setup();
       const sessionId = await t.session(user('ana'));
