@@ -691,6 +691,14 @@ describe('capillary-auth', () => {
     });
     const ANA_PHONE = '9955882233';
     const anaMobile = { ...SEED.token, identifierValue: ANA_PHONE };
+    /** Three sends to numbers of the attacker's own in ana's prefix (+91 9955), the prefix's hourly limit. */
+    const fillPrefix = async (t: Awaited<ReturnType<typeof setup>>) => {
+      for (const n of ['9955000001', '9955000002', '9955000003']) {
+        const mine = { ...SEED.token, identifierValue: n };
+        const sessionId = await t.session(mine);
+        await t.post('/auth/v1/otp/generate', { ...mine, sessionId });
+      }
+    };
 
     it('costs a USERNAME generate the same DynamoDB requests for a rate-limited real user as for a decoy', async () => {
       const t = await setup();
@@ -718,11 +726,7 @@ describe('capillary-auth', () => {
     it('does not tell which USERNAME has a phone in a prefix the attacker filled (DynamoDB requests)', async () => {
       const t = await setup({ tenant: { policy: { maxSendsPerPrefixPerHour: 3 } as Tenant['policy'] } });
       // The attacker knows no phone: it fills the prefix +91 9955 with numbers of its own.
-      for (const n of ['9955000001', '9955000002', '9955000003']) {
-        const mine = { ...SEED.token, identifierValue: n };
-        const sessionId = await t.session(mine);
-        await t.post('/auth/v1/otp/generate', { ...mine, sessionId });
-      }
+      await fillPrefix(t);
       expect(t.sent).toHaveLength(3);
       const probe = async (name: string) => {
         const sessionId = await t.session(user(name));
@@ -747,11 +751,7 @@ describe('capillary-auth', () => {
 
       it('does not tell, at otp/validate, which USERNAME had its generate refused by a filled prefix (DynamoDB requests)', async () => {
         const t = await setup({ tenant: { policy: { maxSendsPerPrefixPerHour: 3 } as Tenant['policy'] } });
-        for (const n of ['9955000001', '9955000002', '9955000003']) {
-          const mine = { ...SEED.token, identifierValue: n };
-          const sessionId = await t.session(mine);
-          await t.post('/auth/v1/otp/generate', { ...mine, sessionId });
-        }
+        await fillPrefix(t);
         const probe = async (name: string) => {
           const sessionId = await t.session(user(name));
           const gen = await t.raw('/auth/v1/otp/generate', { ...user(name), sessionId });
