@@ -26,13 +26,18 @@ export class GuardWatch {
 
   /**
    * What to throw for `error`: a refusal decided before any transaction holding the check
-   * committed is ranked by the guard's own verdict (`recheck`) first; a store fault, or a refusal
-   * after the check held, stands as it is.
+   * committed is ranked by the guard's own verdict (`recheck`) first; a store fault, a refusal
+   * after the check held, or a recheck that itself fails (the refusal is answered as the engine
+   * decided it, not turned into a 503 that a caller without the refusal would not get) stands.
    */
   async rank(error: unknown): Promise<unknown> {
     const { guard } = this;
     if (!guard?.recheck || this.committed) return error;
     if (!(error instanceof OtpError) || error.kind === 'service-unavailable') return error;
-    return (await guard.recheck()) ?? error;
+    try {
+      return (await guard.recheck()) ?? error;
+    } catch {
+      return error;
+    }
   }
 }
