@@ -57,8 +57,10 @@ export const planSends = (pepper: Buffer, tenant: Tenant, deliveries: Delivery[]
     if (!PUMPED_CHANNELS.has(d.channel) || isSafeListed(policy, d.phone.e164)) continue;
     const prefix = `+${d.phone.callingCode}${d.phone.nationalNumber.slice(0, policy.velocityPrefixDigits)}`;
     add(prefixes, prefixPk(pepper, tenantId, trust, prefix));
-    if (policy.minConversionRatio > 0 && d.phone.region)
-      add(breakers, countryPk(tenantId, trust, d.phone.region));
+    // A number of no region (+881/+882 satellite, +883 international networks: classic pumping
+    // targets, reachable where `allowedRegions` is `*`) has a breaker of its calling code.
+    if (policy.minConversionRatio > 0)
+      add(breakers, countryPk(tenantId, trust, d.phone.region ?? `+${d.phone.callingCode}`));
   }
   return {
     messages: deliveries.length,

@@ -293,6 +293,19 @@ describe('engine', () => {
       await expect(issue(h.deps, smsIssue(tenant, '+14155552671'))).resolves.toMatchObject({ resent: false });
     });
 
+    it('opens for numbers of no region too (+881 satellite): their calling code has its own breaker', async () => {
+      const h = await engineHarness();
+      const tenant = breakerTenant({ allowedRegions: ['*'] });
+      const satellite = (i: number) => `+8816${String(10 + i)}345678`;
+      await issueAll(h, tenant, [1, 2, 3, 4, 5].map(satellite));
+      expect(await countryHour(h, tenant, '+881')).toEqual({ sends: 5, verified: 0, balance: -2500 });
+      const refused = await rejection(issue(h.deps, smsIssue(tenant, satellite(6))), RateLimitedError);
+      expect(refused).toMatchObject({ reason: 'conversion-breaker' });
+      expect(h.sent).toHaveLength(5);
+      // Only that calling code is stopped.
+      await expect(issue(h.deps, smsIssue(tenant, ownPrefix(1)))).resolves.toMatchObject({ resent: false });
+    });
+
     it('trips exactly at minConversionRatio: a ratio equal to it passes, one verify less refuses', async () => {
       const h = await engineHarness();
       const tenant = breakerTenant({ minConversionRatio: 0.4 });
