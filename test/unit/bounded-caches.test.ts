@@ -182,7 +182,7 @@ describe('engine/whole-limits', () => {
     /** The tenant-day counter of tenant `i` (one verdict each). */
     const dayOf = (i: number, now: number) => countersOf(`t-memo-${i}`, policy, plan, now);
 
-    it('holds at most 10,000 verdicts, dropping the one stored longest ago (a refreshed one counts as new)', async () => {
+    it('holds at most 10,000 verdicts, dropping the one stored longest ago (a verdict read again counts as new)', async () => {
       const { ddb, stub } = emptyTable();
       const t0 = Date.UTC(2026, 0, 1, 12);
       const audit = async (i: number, now: number) => {
@@ -194,12 +194,15 @@ describe('engine/whole-limits', () => {
       expect(stub.reads).toBe(10_000);
       // Exactly at the bound: nothing dropped yet.
       expect(await audit(0, t0 + 1)).toBe(0);
-      // Tenant 0's verdict expires and is read again: it is now the newest.
-      expect(await audit(0, t0 + VERDICT_TTL_MS)).toBe(1);
-      // One more verdict drops the oldest, tenant 1's, and keeps tenant 0's.
-      expect(await audit(10_000, t0 + VERDICT_TTL_MS)).toBe(1);
-      expect(await audit(0, t0 + VERDICT_TTL_MS + 1)).toBe(0);
-      expect(await audit(1, t0 + VERDICT_TTL_MS + 1)).toBe(1);
+      // One more verdict drops the oldest (tenant 0's), and only that one.
+      expect(await audit(10_000, t0 + 1)).toBe(1);
+      expect(await audit(1, t0 + 2)).toBe(0);
+      expect(await audit(0, t0 + 2)).toBe(1);
+      // Tenant 2's verdict expires and is read again: it is now the newest, so the next verdict
+      // drops tenant 3's (the oldest left), not tenant 2's.
+      expect(await audit(2, t0 + VERDICT_TTL_MS)).toBe(1);
+      expect(await audit(10_001, t0 + VERDICT_TTL_MS)).toBe(1);
+      expect(await audit(2, t0 + VERDICT_TTL_MS + 1)).toBe(0);
     });
   });
 });
