@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { BoundedCache } from '../../shared/bounded-cache';
+import { auditCounters, countersOf, VERDICT_TTL_MS } from '../../shared/engine/whole-limits';
 import { JWKS_CACHE_MAX_ENTRIES, jwksCacheSize, jwksFor } from '../../shared/http/auth';
 import {
   BRAND_CACHE_MAX_ENTRIES,
@@ -10,6 +11,7 @@ import {
 } from '../../shared/store/capillary-auth-sessions';
 import { contactSk, tenantPk } from '../../shared/store/keys';
 import { TENANT_CACHE_MAX_ENTRIES, TenantDirectory } from '../../shared/tenant-directory';
+import { tenantSchema } from '../../shared/tenants';
 
 /**
  * A DynamoDB client that answers GetItem from a map (by `pk|sk`) and counts reads: 100k lookups take
@@ -158,6 +160,49 @@ describe('bounded-cache', () => {
       cache.set('a', 1, 0);
       expect(cache.get('a')).toBeUndefined();
       expect(cache.size).toBe(0);
+    });
+  });
+});
+
+describe('engine/whole-limits', () => {
+  describe('the per-process memo of period verdicts', () => {
+    /** A table that answers every BatchGetItem with nothing (every period regular) and counts them. */
+    const emptyTable = () => {
+      const stub = { reads: 0 };
+      const ddb = {
+        send: async () => {
+          stub.reads += 1;
+          return { Responses: {} };
+        },
+      } as unknown as DynamoDBClient;
+      return { ddb, stub };
+    };
+    const policy = tenantSchema.shape.policy.parse({});
+    const plan = { messages: 1, recipients: [], prefixes: [], breakers: [] };
+    /** The tenant-day counter of tenant `i` (one verdict each). */
+    const dayOf = (i: number, now: number) => countersOf(`t-memo-${i}`, policy, plan, now);
+
+    it('holds at most 10,000 verdicts, dropping the one stored longest ago (a verdict read again counts as new)', async () => {
+      const { ddb, stub } = emptyTable();
+      const t0 = Date.UTC(2026, 0, 1, 12);
+      const audit = async (i: number, now: number) => {
+        const before = stub.reads;
+        await auditCounters(ddb, 'memo', dayOf(i, t0), now);
+        return stub.reads - before;
+      };
+      for (let i = 0; i < 10_000; i++) await audit(i, t0);
+      expect(stub.reads).toBe(10_000);
+      // Exactly at the bound: nothing dropped yet.
+      expect(await audit(0, t0 + 1)).toBe(0);
+      // One more verdict drops the oldest (tenant 0's), and only that one.
+      expect(await audit(10_000, t0 + 1)).toBe(1);
+      expect(await audit(1, t0 + 2)).toBe(0);
+      expect(await audit(0, t0 + 2)).toBe(1);
+      // Tenant 2's verdict expires and is read again: it is now the newest, so the next verdict
+      // drops tenant 3's (the oldest left), not tenant 2's.
+      expect(await audit(2, t0 + VERDICT_TTL_MS)).toBe(1);
+      expect(await audit(10_001, t0 + VERDICT_TTL_MS)).toBe(1);
+      expect(await audit(2, t0 + VERDICT_TTL_MS + 1)).toBe(0);
     });
   });
 });

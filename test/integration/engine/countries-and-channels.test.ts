@@ -22,6 +22,8 @@ const PHONE = '+919955882233';
 const EMAIL = 'tomsawyer@example.com';
 const UK = '+447400123456';
 const FRANCE = '+33612345678';
+/** An international freephone number: a valid number of no region, type TOLL_FREE. */
+const FREEPHONE = '+80012345678';
 
 describe('engine', () => {
   describe('issue › countries', () => {
@@ -72,6 +74,26 @@ describe('engine', () => {
       };
       await expect(issue(h.deps, smsIssue(defaults, UK))).resolves.toBeDefined();
       await rejection(issue(h.deps, smsIssue(defaults, FRANCE)), CountryNotAllowedError);
+    });
+
+    it('names the refused region and the refused number type, never the number', async () => {
+      // What a dialect passes on (capillary-v2 answers InvalidInputError's message as is): the
+      // region or the type and channel that refused, so a support engineer can tell which rule.
+      const h = await engineHarness();
+      const tenant = testTenant({ policy: { allowedRegions: ['IN'] } });
+      const country = await rejection(issue(h.deps, smsIssue(tenant, FRANCE)), CountryNotAllowedError);
+      expect(country.message).toMatch(/\bFR\b/);
+      // An international freephone number (+800) belongs to no region: refused as unknown.
+      const freephone = await rejection(issue(h.deps, smsIssue(tenant, FREEPHONE)), CountryNotAllowedError);
+      expect(freephone.message).toMatch(/\bunknown\b/);
+      const everywhere = testTenant({ policy: { allowedRegions: ['*'] } });
+      const type = await rejection(issue(h.deps, smsIssue(everywhere, FREEPHONE)), InvalidInputError);
+      expect(type.field).toBe('phone');
+      expect(type.message).toMatch(/TOLL_FREE/);
+      expect(type.message).toMatch(/\bSMS\b/);
+      for (const e of [country, freephone, type]) expect(e.message).not.toMatch(/12345678/);
+      expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
+      expect(h.sent).toEqual([]);
     });
 
     it('parses no invalid phone number, so none reaches the engine', () => {

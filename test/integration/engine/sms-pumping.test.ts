@@ -306,6 +306,24 @@ describe('engine', () => {
       await expect(issue(h.deps, smsIssue(tenant, ownPrefix(1)))).resolves.toMatchObject({ resent: false });
     });
 
+    it('charges no breaker at all with minConversionRatio 0 (the breaker off): no item, nothing on the code', async () => {
+      const h = await engineHarness();
+      const tenant = breakerTenant({ minConversionRatio: 0 });
+      const [req] = await issueAll(h, tenant, [1, 2, 3, 4, 5, 6].map(ownPrefix));
+      expect(h.sent).toHaveLength(6);
+      // Off means off: no counter a breaker would judge, and no breaker for a verify to credit.
+      const items = await scanItems(h.ddb, h.tableName);
+      expect(items.filter((i) => String(i.pk).includes('#CC#'))).toEqual([]);
+      const challenge = await readItem(
+        h.ddb,
+        h.tableName,
+        keysFor(tenant, 'test:login', ownPrefix(1), 0).challenge,
+      );
+      expect(challenge).toBeDefined();
+      expect(challenge?.breakers).toBeUndefined();
+      await verify(h.deps, verifyOf(req as IssueRequest, lastCode(h.sent, ownPrefix(1))));
+    });
+
     it('trips exactly at minConversionRatio: a ratio equal to it passes, one verify less refuses', async () => {
       const h = await engineHarness();
       const tenant = breakerTenant({ minConversionRatio: 0.4 });

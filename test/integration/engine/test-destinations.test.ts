@@ -224,19 +224,31 @@ describe('engine', () => {
           deliveries: [phoneDelivery('SMS', TEST_PHONE), emailTo('someone@example.com')],
         }),
         smsIssue(tenant, TEST_EMAIL, 'test:e', { deliveries: [emailTo('someone@example.com')] }),
+        // A customer's e-mail address as the subject, the message pointed at the test e-mail.
+        smsIssue(tenant, 'someone@example.com', 'test:f', { deliveries: [emailTo(TEST_EMAIL)] }),
       ];
       for (const req of mixes) {
         const refused = await rejection(issue(h.deps, req), InvalidInputError);
         expect(refused.field).toBe('channel');
+        // capillary-v2 answers this message as is: it names the rule, not the addresses.
+        expect(refused.message).toMatch(/test destination/);
       }
       // Two test destinations whose fixed codes differ: no code could serve both.
       const twoCodes = smsIssue(tenant, 'user:42', 'test:d', {
         deliveries: [phoneDelivery('SMS', TEST_PHONE), phoneDelivery('SMS', LISTED_REAL)],
       });
-      expect((await rejection(issue(h.deps, twoCodes), InvalidInputError)).field).toBe('code');
+      const twoRefused = await rejection(issue(h.deps, twoCodes), InvalidInputError);
+      expect(twoRefused.field).toBe('code');
+      expect(twoRefused.message).toMatch(/different fixed codes/);
       expect(await scanItems(h.ddb, h.tableName)).toEqual([]);
       expect(h.snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
       expect(h.sesMock).toHaveReceivedCommandTimes(SendEmailCommand, 0);
+      // Two test destinations with the same fixed code are one test request (control).
+      const sameCode = smsIssue(tenant, 'user:43', 'test:g', {
+        deliveries: [phoneDelivery('SMS', TEST_PHONE), emailTo(TEST_EMAIL)],
+      });
+      await expect(issue(h.deps, sameCode)).resolves.toMatchObject({ resent: false });
+      await verify(h.deps, verifyOf(sameCode, CODE));
     });
 
     it('serves a user-id subject whose contact is a test number, and never sends its code elsewhere', async () => {
