@@ -27,6 +27,9 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.ts$': swc },
   setupFilesAfterEnv: ['<rootDir>/test/support/setup-after-env.ts'],
+  // Stryker's sandboxes (npm run mutate) hold a copy of the project: jest would crawl them and
+  // warn of a second package.json named otp-service.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
 };
 
 export default {

@@ -11,6 +11,10 @@
  * Stryker can only blank whole: scripts/condition-mutations.ts mutates inside them.
  */
 const concurrency = Number(process.env.MUTATE_CONCURRENCY ?? 2);
+// MUTATE_RUN names a run's own report folder and sandbox, so two narrowed runs (say one store
+// file each) can go side by side in one checkout (scripts/mutation-scores.ts reads the same name).
+const run = process.env.MUTATE_RUN ? `-${process.env.MUTATE_RUN}` : '';
+const reportDir = `reports/mutation${run}`;
 
 export default {
   packageManager: 'npm',
@@ -35,17 +39,17 @@ export default {
     '!shared/engine/types.ts',
     '!shared/engine/index.ts',
   ],
-  ignorePatterns: ['cdk.out', '.local', 'dist', '.bench', 'reports', 'coverage'],
+  ignorePatterns: ['cdk.out', '.local', 'dist', '.bench', 'reports', 'coverage', '.stryker-tmp*'],
   concurrency,
   dryRunTimeoutMinutes: 30,
   timeoutMS: 20_000,
   timeoutFactor: 2,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `${reportDir}/mutation.html` },
+  jsonReporter: { fileName: `${reportDir}/mutation.json` },
   incremental: process.env.MUTATE_INCREMENTAL === '1',
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
-  tempDirName: '.stryker-tmp',
+  incrementalFile: `${reportDir}/stryker-incremental.json`,
+  tempDirName: `.stryker-tmp${run}`,
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -22,7 +22,9 @@ interface Report {
 }
 
 const root = path.resolve(import.meta.dirname, '..');
-const report = JSON.parse(readFileSync(path.join(root, 'reports/mutation/mutation.json'), 'utf8')) as Report;
+// The report folder of the run (MUTATE_RUN, stryker.config.mjs).
+const reportDir = `reports/mutation${process.env.MUTATE_RUN ? `-${process.env.MUTATE_RUN}` : ''}`;
+const report = JSON.parse(readFileSync(path.join(root, reportDir, 'mutation.json'), 'utf8')) as Report;
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
 const day = new Date().toISOString().slice(0, 10);
 

@@ -155,6 +155,30 @@ describe('engine › races of one code', () => {
     expect(item).toMatchObject({ attempts: 1, sendCount: 1 });
   });
 
+  it('guess vs consume and lock: a right guess whose code was used and whose recipient was locked meanwhile is refused as locked', async () => {
+    const h = await engineHarness();
+    const tenant = testTenant({ policy: { maxDailyFailuresPerDestination: 2 } });
+    const req = smsIssue(tenant, SUBJECT);
+    await issue(h.deps, req);
+    const code = lastCode(h.sent);
+    racedBy(h.ddb, 'TransactWriteItemsCommand', async () => {
+      // Another right guess uses the code, then wrong guesses at another code of the same
+      // number lock the number's day.
+      await verify(h.deps, verifyOf(req, code));
+      const other = smsIssue(tenant, SUBJECT, 'test:other');
+      await issue(h.deps, other);
+      for (let i = 0; i < 2; i++)
+        await rejection(verify(h.deps, verifyOf(other, wrongCodeFor(lastCode(h.sent)))), InvalidCodeError);
+    });
+    // Both of the guess's conditions fail (recipient locked, code consumed): the lock is the answer.
+    await rejection(verify(h.deps, verifyOf(req, code)), DestinationLockedError);
+    const outcomes = h.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.purpose === req.purpose && l.message === 'otp rejected')
+      .map((l) => l.outcome);
+    expect(outcomes).toEqual(['locked']);
+  });
+
   it('resend vs lock: a resend of a code locked by wrong guesses meanwhile sends nothing', async () => {
     const h = await engineHarness();
     const tenant = testTenant({ policy: { maxAttemptsPerCode: 3 } });
