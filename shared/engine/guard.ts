@@ -11,6 +11,11 @@ export class GuardWatch {
 
   constructor(readonly guard: Guard | undefined) {}
 
+  /** The check to add to a transaction of the call (none without a guard). */
+  get check() {
+    return this.guard?.check;
+  }
+
   /** The guard's refusal when its check (item `name`) failed in `result`, else undefined. */
   refusal(result: TransactionResult, name = 'guard'): Error | undefined {
     if (this.guard && result.failed(name)) return this.guard.refusal(result.old(name));

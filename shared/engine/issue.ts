@@ -322,7 +322,7 @@ const chargeAndWrite = async (
   for (let tries = 0; ; tries++) {
     const result = await charges(ctx, new Transaction())
       .add('challenge', challenge())
-      .add('guard', ctx.req.guard?.check)
+      .add('guard', ctx.guard.check)
       .run(ctx.deps.ddb);
     ctx.guard.settle(result);
     if (result.ok || tries >= MAX_RESHARDS || !(await reshard(ctx, result))) return result;
@@ -476,7 +476,7 @@ const issueTestCode = async (
   const key = challengeKey(pepper, tenant.tenantId, req.purpose, req.subject);
   const recipients = new Set(req.deliveries.map((d) => recipientPk(pepper, tenant.tenantId, d.to)));
   const item: ChallengeItem = { ...freshChallenge(req, pepper, key, code, recipients, now), test: true };
-  const fresh = await putTestCode(deps, req, item, now, guard);
+  const fresh = await putTestCode(deps, item, now, guard);
   if (fresh.ok) return finishTest(deps, req, item, false);
   const old = fresh.old;
   if (!old) throw new Error('Test issue refused without the live item');
@@ -499,15 +499,14 @@ const issueTestCode = async (
  */
 const putTestCode = async (
   deps: EngineDeps,
-  req: IssueRequest,
   item: ChallengeItem,
   now: number,
   guard: GuardWatch,
 ): Promise<Reservation> => {
-  if (!req.guard) return putFreshAlone(deps.ddb, deps.tableName, item, now);
+  if (!guard.check) return putFreshAlone(deps.ddb, deps.tableName, item, now);
   const result = await new Transaction()
     .add('challenge', putFresh(deps.tableName, item, now))
-    .add('guard', req.guard.check)
+    .add('guard', guard.check)
     .run(deps.ddb);
   guard.settle(result);
   return result.ok ? { ok: true, item } : { ok: false, old: result.old<ChallengeItem>('challenge') };

@@ -13,6 +13,16 @@ import type { PhoneChannel } from './types';
 export const typeAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy): boolean =>
   phone.type !== undefined && (policy.numberTypes[channel] as readonly NumberType[]).includes(phone.type);
 
+/** True when the number's region is one of `allowedRegions` (or they hold `*`). */
+const regionAllowed = (phone: Phone, policy: Policy): boolean => {
+  const allowed = policy.allowedRegions;
+  return allowed.includes('*') || (phone.region !== undefined && allowed.includes(phone.region));
+};
+
+/** `assertNumberAllowed` as a predicate: true when `channel` may go to `phone`. */
+export const numberAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy): boolean =>
+  regionAllowed(phone, policy) && typeAllowed(phone, channel, policy);
+
 /**
  * Refuses a phone delivery that the tenant's number policy does not allow: a region outside
  * `allowedRegions` (`CountryNotAllowedError`) or a number type the channel may not go to
@@ -20,8 +30,7 @@ export const typeAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy)
  * written, so a refusal charges nothing.
  */
 export const assertNumberAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy): void => {
-  const allowed = policy.allowedRegions;
-  if (!allowed.includes('*') && (phone.region === undefined || !allowed.includes(phone.region))) {
+  if (!regionAllowed(phone, policy)) {
     throw new CountryNotAllowedError(`Region ${phone.region ?? 'unknown'} is not allowed for this tenant`);
   }
   if (!typeAllowed(phone, channel, policy)) {

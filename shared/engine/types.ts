@@ -111,7 +111,8 @@ export interface IssueRequest {
    * The destination as the client named it (Twilio's `to`), stored sealed with a fresh code so a
    * status read by challenge (`readChallenge`) can say whom it was for; a resend keeps the first.
    */
-  note?: string /** A dialect's precondition, checked in the send's own transaction (see `Guard`). */;
+  note?: string;
+  /** A dialect's precondition, checked in the send's own transaction (see `Guard`). */
   guard?: Guard;
 }
 

@@ -129,7 +129,7 @@ const verifyGuarded = async (deps: EngineDeps, req: VerifyRequest, guard: GuardW
   // The guard's own check, unless a right guess's write on its item carries the condition.
   const carrier = right && req.guard?.carriedBy && req.onSuccess?.[req.guard.carriedBy];
   const guardName = carrier ? `onSuccess:${req.guard?.carriedBy}` : 'guard';
-  if (!carrier) tx.add('guard', req.guard?.check);
+  if (!carrier) tx.add('guard', guard.check);
   const result = await tx.run(deps.ddb);
   const refusedByGuard = guard.refusal(result, guardName);
   // The one place each verify outcome is told: the log line and its lifecycle events.

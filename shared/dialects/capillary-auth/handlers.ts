@@ -142,7 +142,7 @@ const sessionFault = (
 const sessionGuard = (req: RouteRequest, claim: SessionClaim, now: number, identifier: Identifier): Guard => {
   const read = () => readSession(req.deps, claim.id, now);
   const early = identifier.type === 'USERNAME' ? read() : undefined;
-  // Awaited only on a refusal; a fault of it then is that refusal's 503.
+  // Awaited only on a refusal; a fault of it leaves that refusal as the engine decided it.
   early?.catch(() => undefined);
   return {
     check: sessionCheck(req.deps, claim, now),

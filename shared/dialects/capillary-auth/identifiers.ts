@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app-deps';
 import { hmac } from '../../crypto';
-import { assertNumberAllowed } from '../../engine/number-policy';
+import { numberAllowed } from '../../engine/number-policy';
 import type { Delivery, EngineDeps } from '../../engine/types';
 import { maskDestination } from '../../mask';
 import { normalizeEmail, type Phone, parsePhone } from '../../phone';
@@ -40,16 +40,6 @@ export const canonicalIdentifier = (type: IdentifierType, value: string, tenant:
 export const identifierHash = (pepper: Buffer, tenantId: string, type: string, canonical: string): string =>
   hmac(pepper, 'ae-identifier', tenantId, type, canonical);
 
-/** True when the tenant's number policy lets an SMS go to `phone` (region and number type). */
-const numberAllowed = (phone: Phone, policy: Tenant['policy']): boolean => {
-  try {
-    assertNumberAllowed(phone, 'SMS', policy);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** Where the code goes, and the subject the engine counts limits against. */
 export interface Destination {
   subject: string;
@@ -83,7 +73,7 @@ export const destinationOf = async (
   const parsed = contact?.phone ? parsePhone(contact.phone, tenant.policy.defaultCountry) : undefined;
   // A phone the number policy refuses is no phone for a USERNAME: the engine would refuse it
   // before any write, and those missing requests would tell a decoy from a real user.
-  const phone = parsed && numberAllowed(parsed, tenant.policy) ? parsed : undefined;
+  const phone = parsed && numberAllowed(parsed, 'SMS', tenant.policy) ? parsed : undefined;
   if (phone)
     return { subject: phone.e164, delivery: { channel: 'SMS', to: phone.e164, phone }, decoy: false };
   const email = contact?.email ? normalizeEmail(contact.email) : undefined;
