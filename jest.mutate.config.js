@@ -6,6 +6,7 @@
  * left out: they test the wiring, not the engine, store, error mappers or HTTP auth being mutated.
  * DynamoDB Local is the one `npm run mutate` started (JEST_DYNAMODB_ENDPOINT, global-setup.ts).
  */
+import { fileURLToPath } from 'node:url';
 import config from './jest.config.js';
 
 const [, , dynamodb] = config.projects;
@@ -24,4 +25,11 @@ export default {
     '<rootDir>/test/security/{races,guessing,recipient-limits,number-policy,auth-abuse,credential-scope,refusal-logs,hot-items,token-lifetime}.test.ts',
   ],
   testTimeout: config.testTimeout,
+  // Each mutant's run loads only the files holding the tests that covered it, quickest first, and
+  // stops running tests at its first failure (the names and times come from the first run;
+  // test/support/mutate-record.ts, mutate-sequencer.js, mutate-environment.cjs).
+  setupFilesAfterEnv: [...dynamodb.setupFilesAfterEnv, '<rootDir>/test/support/mutate-record.ts'],
+  testSequencer: '<rootDir>/test/support/mutate-sequencer.js',
+  // An absolute path: Stryker's jest runner requires the environment itself and knows no <rootDir>.
+  testEnvironment: fileURLToPath(new URL('./test/support/mutate-environment.cjs', import.meta.url)),
 };

@@ -112,7 +112,7 @@ export const settle = async (
     { maxAttempts: maxAttemptsPerCode },
     now,
   );
-  if (!result.ok) throw noReservation(result.old, now, maxAttemptsPerCode);
+  if (!result.ok) throw noReservation(result.old, now);
   deps.logger.info('otp settled', {
     tenant: ref.tenant.tenantId,
     purpose: ref.purpose,
