@@ -27,9 +27,10 @@ export default {
   testTimeout: config.testTimeout,
   // Each mutant's run loads only the files holding the tests that covered it, quickest first, and
   // stops running tests at its first failure (the names and times come from the first run;
-  // test/support/mutate-record.ts, mutate-sequencer.js, mutate-environment.cjs).
+  // test/support/mutate-record.ts, mutate-sequencer.js, mutate-environment.cjs, mutate-runner.cjs).
   setupFilesAfterEnv: [...dynamodb.setupFilesAfterEnv, '<rootDir>/test/support/mutate-record.ts'],
   testSequencer: '<rootDir>/test/support/mutate-sequencer.js',
+  runner: '<rootDir>/test/support/mutate-runner.cjs',
   // An absolute path: Stryker's jest runner requires the environment itself and knows no <rootDir>.
   testEnvironment: fileURLToPath(new URL('./test/support/mutate-environment.cjs', import.meta.url)),
 };
