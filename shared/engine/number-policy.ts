@@ -11,12 +11,14 @@ import type { PhoneChannel } from './types';
  * (undefined) is refused.
  */
 export const typeAllowed = (phone: Phone, channel: PhoneChannel, policy: Policy): boolean =>
-  phone.type !== undefined && (policy.numberTypes[channel] as readonly NumberType[]).includes(phone.type);
+  // The policy lists types only (tenantSchema), so an undefined type is never among them.
+  (policy.numberTypes[channel] as readonly (NumberType | undefined)[]).includes(phone.type);
 
 /** True when the number's region is one of `allowedRegions` (or they hold `*`). */
 const regionAllowed = (phone: Phone, policy: Policy): boolean => {
   const allowed = policy.allowedRegions;
-  return allowed.includes('*') || (phone.region !== undefined && allowed.includes(phone.region));
+  // Regions are strings (tenantSchema), so a number of no region is among them only by `*`.
+  return allowed.includes('*') || (allowed as readonly (string | undefined)[]).includes(phone.region);
 };
 
 /** `assertNumberAllowed` as a predicate: true when `channel` may go to `phone`. */
