@@ -173,6 +173,9 @@ describe('engine › a dialect guard in the engine transactions', () => {
       onSuccess: { session: sessionDelete(h) },
     };
     await rejection(verify(h.deps, wrong), SessionGone);
+    // Nor has a right guess whose request brings no such write.
+    const bare = { ...verifyOf(other, lastCode(h.sent)), guard: guardOf(h, { carriedBy: 'session' }) };
+    await rejection(verify(h.deps, bare), SessionGone);
   });
 
   it("ranks a refusal decided before any check by the guard's own verdict", async () => {
