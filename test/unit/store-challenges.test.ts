@@ -8,7 +8,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ServiceUnavailableError } from '../../shared/errors';
-import { type ChallengeItem, putFreshAlone, refundAttempt } from '../../shared/store/challenges';
+import { type ChallengeItem, putFreshAlone, refundAttempt, skipStep } from '../../shared/store/challenges';
 
 /**
  * The challenge store's answers to what DynamoDB Local cannot be made to do on demand (a throttled
@@ -88,5 +88,23 @@ describe('store › refundAttempt', () => {
     mock.on(UpdateItemCommand).rejectsOnce(throttled()).rejectsOnce(bug);
     await expect(refundAttempt(ddb, 't', ITEM)).rejects.toBeInstanceOf(ServiceUnavailableError);
     await expect(refundAttempt(ddb, 't', ITEM)).rejects.toBe(bug);
+  });
+});
+
+describe('store › skipStep', () => {
+  it('answers true once the step is marked, false when the code or the step moved on, and lets faults through', async () => {
+    const { ddb, mock } = client();
+    const bug = new TypeError('bad key');
+    mock
+      .on(UpdateItemCommand)
+      .resolvesOnce({})
+      .rejectsOnce(conditionFailed())
+      .rejectsOnce(throttled())
+      .rejectsOnce(bug);
+    const skip = () => skipStep(ddb, 't', ITEM, 2, { maxAttempts: 5 }, 1_500);
+    await expect(skip()).resolves.toBe(true);
+    await expect(skip()).resolves.toBe(false);
+    await expect(skip()).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(skip()).rejects.toBe(bug);
   });
 });
