@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { HOUR_MS, hourSk, utcHour } from '../../shared/store/keys';
-import { breakerClosed, breakerKeys, countryPk, prefixPk } from '../../shared/store/pumping';
+import { breakerClosed, breakerKeys, breakerPeriods, countryPk, prefixPk } from '../../shared/store/pumping';
 import {
   baseOf,
   MAX_SHARDS,
@@ -140,6 +141,11 @@ describe('store › pumping keys and verdict', () => {
     expect(anon).toMatch(/^T#t1#anon#PX#[\w-]{32}$/);
     expect(own).not.toContain('9955');
     expect(prefixPk(pepper, 't1', 'authenticated', '+919956')).not.toBe(own);
+    // Stable across deploys (store-keys.test.ts): HMAC-SHA256 of the labelled parts joined by NUL.
+    const mac = createHmac('sha256', pepper)
+      .update(['prefix', 't1', 'authenticated', '+919955'].join('\u0000'))
+      .digest('base64url');
+    expect(own).toBe(`T#t1#PX#${mac.slice(0, 32)}`);
   });
 
   it("keys a breaker shard's current and previous UTC hour", () => {
@@ -149,6 +155,12 @@ describe('store › pumping keys and verdict', () => {
       previous: { pk: 'T#t1#CC#IN#3', sk: 'HOUR#2026-12-05T11' },
     });
     expect(hourSk(utcHour(now - HOUR_MS))).toBe('HOUR#2026-12-05T11');
+    // Every key of both hours, for a whole sum: all shard indices and the unsharded item.
+    const periods = breakerPeriods('T#t1#CC#IN', now);
+    expect(periods.current.legacy).toEqual({ pk: 'T#t1#CC#IN', sk: 'HOUR#2026-12-05T12' });
+    expect(periods.previous.legacy).toEqual({ pk: 'T#t1#CC#IN', sk: 'HOUR#2026-12-05T11' });
+    expect(periods.previous.shards).toHaveLength(MAX_SHARDS);
+    expect(periods.previous.shards[63]).toEqual({ pk: 'T#t1#CC#IN#63', sk: 'HOUR#2026-12-05T11' });
   });
 
   it('calls a breaker shard closed while it has room for the messages or its balance is not negative', () => {
