@@ -38,6 +38,7 @@ export default {
     // Types only.
     '!shared/engine/types.ts',
     '!shared/engine/index.ts',
+    '!shared/engine/scheduler.ts',
   ],
   ignorePatterns: ['cdk.out', '.local', 'dist', '.bench', 'reports', 'coverage', '.stryker-tmp*'],
   concurrency,
