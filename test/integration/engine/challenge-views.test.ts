@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { issue, readChallenge, settle, verify } from '../../../shared/engine';
 import { CodeExpiredError, NoActiveCodeError, TooManyAttemptsError } from '../../../shared/errors';
+import { tenantConfigSchema } from '../../../shared/tenant-config';
 import {
   engineHarness,
   lastCode,
@@ -125,5 +126,19 @@ describe('engine › challenge views and settles', () => {
     await issue(h.deps, req);
     await expect(settle(h.deps, ref, 'approved')).resolves.toMatchObject({ status: 'approved' });
     expect(logged(h.logLines, 'otp settled')[0]).toMatchObject({ outcome: 'approved' });
+  });
+
+  it("shows a test destination's code as one, with the client's note opened, and logs its settle as a test", async () => {
+    const h = await engineHarness();
+    const US_TEST = '+12015550123';
+    const tenant = tenantConfigSchema.parse({
+      ...testTenant({ policy: { allowedRegions: ['US'] } }),
+      testDestinations: [{ to: US_TEST, code: '123456' }],
+    });
+    const ref = { tenant, purpose: 'test:login', subject: US_TEST };
+    await issue(h.deps, { ...smsIssue(tenant, US_TEST), note: "Ana's phone" });
+    expect(await readChallenge(h.deps, ref)).toMatchObject({ test: true, note: "Ana's phone" });
+    await settle(h.deps, ref, 'canceled');
+    expect(logged(h.logLines, 'otp settled')[0]).toMatchObject({ test: true });
   });
 });
