@@ -161,6 +161,10 @@ export const engineHarness = async (options: { fail?: ChannelType[]; ddb?: Dynam
   return { deps, ddb, tableName, requests, clock, sent, logLines: lines };
 };
 
+/** The captured JSON log lines whose message is `message`. */
+export const logsOf = (lines: string[], message: string) =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === message);
+
 /** The code in the last message sent to `to` (what the user would read off the phone). */
 export const lastCode = (sent: OutboundMessage[], to?: string): string => {
   const m = [...sent].reverse().find((s) => to === undefined || s.to === to);

@@ -5,6 +5,7 @@ import { tenantConfigSchema } from '../../../shared/tenant-config';
 import {
   engineHarness,
   lastCode,
+  logsOf,
   rejection,
   smsIssue,
   testTenant,
@@ -28,10 +29,6 @@ const setUp = async () => {
   const ref = { tenant, purpose: req.purpose, subject: PHONE };
   return { h, tenant, req, ref };
 };
-
-/** The JSON log lines whose message is `message`. */
-const logged = (lines: string[], message: string) =>
-  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === message);
 
 describe('engine › challenge views and settles', () => {
   it('shows a fresh code, then its resend, field by field', async () => {
@@ -96,7 +93,7 @@ describe('engine › challenge views and settles', () => {
     h.clock.advance(SECOND);
     const canceled = await settle(h.deps, ref, 'canceled');
     expect(canceled).toMatchObject({ status: 'canceled', updatedAt: h.clock.now(), attempts: 0 });
-    const [line] = logged(h.logLines, 'otp settled');
+    const [line] = logsOf(h.logLines, 'otp settled');
     expect(line).toMatchObject({
       outcome: 'canceled',
       challengeId: canceled.id,
@@ -125,7 +122,7 @@ describe('engine › challenge views and settles', () => {
     const { h, req, ref } = await setUp();
     await issue(h.deps, req);
     await expect(settle(h.deps, ref, 'approved')).resolves.toMatchObject({ status: 'approved' });
-    expect(logged(h.logLines, 'otp settled')[0]).toMatchObject({ outcome: 'approved' });
+    expect(logsOf(h.logLines, 'otp settled')[0]).toMatchObject({ outcome: 'approved' });
   });
 
   it("shows a test destination's code as one, with the client's note opened, and logs its settle as a test", async () => {
@@ -139,6 +136,6 @@ describe('engine › challenge views and settles', () => {
     await issue(h.deps, { ...smsIssue(tenant, US_TEST), note: "Ana's phone" });
     expect(await readChallenge(h.deps, ref)).toMatchObject({ test: true, note: "Ana's phone" });
     await settle(h.deps, ref, 'canceled');
-    expect(logged(h.logLines, 'otp settled')[0]).toMatchObject({ test: true });
+    expect(logsOf(h.logLines, 'otp settled')[0]).toMatchObject({ test: true });
   });
 });

@@ -5,6 +5,7 @@ import {
   breakerTotals,
   engineHarness,
   lastCode,
+  logsOf,
   phoneDelivery,
   readChallenge,
   rejection,
@@ -23,10 +24,6 @@ import {
 
 const PHONE = '+919812345670';
 const US_PHONE = '+12015550123';
-
-/** The JSON log lines with `message`. */
-const logsOf = (lines: string[], message: string) =>
-  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === message);
 
 describe('engine › exact values', () => {
   it('sets the challenge ttl after expiresAt, so AWS TTL never deletes a live code and its attempts', async () => {

@@ -12,6 +12,7 @@ import {
   dayCounters,
   engineHarness,
   lastCode,
+  logsOf,
   phoneDelivery,
   readChallenge,
   rejection,
@@ -258,10 +259,6 @@ describe('engine › issue refused by a whole limit', () => {
   /** 12:30:00.250 UTC: Retry-After is rounded up from a fraction of a second. */
   const HALF_PAST = 30 * 60_000 + 250;
 
-  /** The JSON log lines with `message`. */
-  const logsOf = (h: Harness, message: string) =>
-    h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === message);
-
   const breakerTenant = () =>
     testTenant({
       policy: { conversionMinSends: 40, minConversionRatio: 0.2, maxSendsPerPrefixPerHour: 1_000 },
@@ -286,7 +283,7 @@ describe('engine › issue refused by a whole limit', () => {
       tenantSends: 0,
     });
     // Not a pumping defence: no pumping line.
-    expect(logsOf(h, 'sms pumping defence refused a send')).toEqual([]);
+    expect(logsOf(h.logLines, 'sms pumping defence refused a send')).toEqual([]);
   });
 
   it("gives back a send past this hour's breaker (unsharded item), retry after the next hour, logged", async () => {
@@ -321,7 +318,7 @@ describe('engine › issue refused by a whole limit', () => {
       verified: 0,
       balance: 0,
     });
-    expect(logsOf(h, 'sms pumping defence refused a send')).toEqual([
+    expect(logsOf(h.logLines, 'sms pumping defence refused a send')).toEqual([
       expect.objectContaining({
         tenant: tenant.tenantId,
         purpose: req.purpose,
@@ -344,7 +341,7 @@ describe('engine › issue refused by a whole limit', () => {
     expect(refused).toMatchObject({ reason: 'conversion-breaker', retryAfterSeconds: 1800 });
     expect(h.sent).toEqual([]);
     expect((await breakerTotals(h.ddb, h.tableName, tenant, 'IN', h.clock.now())).sends).toBe(0);
-    expect(logsOf(h, 'sms pumping defence refused a send')).toEqual([
+    expect(logsOf(h.logLines, 'sms pumping defence refused a send')).toEqual([
       expect.objectContaining({
         reason: 'conversion-breaker',
         caller: 'authenticated',
