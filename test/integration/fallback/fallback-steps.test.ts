@@ -2,15 +2,15 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { issue, settle, verify } from '../../../shared/engine';
-import { type FallbackDeps, runFallbackStep } from '../../../shared/engine/fallback';
+import { runFallbackStep } from '../../../shared/engine/fallback';
 import type { IssueRequest } from '../../../shared/engine/types';
 import { TooManyAttemptsError } from '../../../shared/errors';
 import { daySk, tenantPk, utcDay } from '../../../shared/store/keys';
 import type { Tenant } from '../../../shared/tenants';
-import { recordingEvents, schemaErrors } from '../../support/events';
+import { schemaErrors } from '../../support/events';
+import { fallbackHarness } from '../../support/fallback-harness';
 import {
   dayCounters,
-  engineHarness,
   keysFor,
   lastCode,
   phoneDelivery,
@@ -21,7 +21,6 @@ import {
   verifyOf,
   wrongCodeFor,
 } from '../../support/harness';
-import { manualScheduler } from '../../support/manual-scheduler';
 
 const PHONE = '+919876543219';
 const EMAIL = 'someone@example.com';
@@ -43,26 +42,6 @@ const workflowTenant = (overrides: Overrides = {}): Tenant =>
     },
     ...overrides,
   });
-
-/** Engine deps with a manual scheduler, recorded events and a tenant lookup. */
-const fallbackHarness = async (tenant: Tenant, options: Parameters<typeof engineHarness>[0] = {}) => {
-  const h = await engineHarness(options);
-  const jobs = manualScheduler();
-  const events = recordingEvents();
-  const deps: FallbackDeps = {
-    ...h.deps,
-    events: events.publisher,
-    scheduler: jobs.scheduler,
-    tenants: { get: async (id) => (id === tenant.tenantId ? tenant : undefined) },
-  };
-  /** Moves the clock to the next job's time and runs every job due then. */
-  const fireNext = async () => {
-    const next = Math.min(...jobs.jobs.map((j) => j.at));
-    if (next > h.clock.now()) h.clock.set(next);
-    return Promise.all(jobs.due(h.clock.now()).map((job) => runFallbackStep(deps, job)));
-  };
-  return { ...h, deps, jobs, events, fireNext };
-};
 
 /** An SMS (and, with `email`, e-mail) request for `v2:REGISTRATION`. */
 const request = (tenant: Tenant, email = false): IssueRequest =>
