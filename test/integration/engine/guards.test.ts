@@ -105,8 +105,12 @@ describe('engine › a dialect guard in the engine transactions', () => {
     await rejection(issue(h.deps, { ...smsIssue(tenant, US_TEST), guard: guardOf(h) }), SessionGone);
     expect(await readChallenge(h, tenant, 'test:login', US_TEST)).toBeUndefined();
     await openSession(h);
-    await issue(h.deps, { ...smsIssue(tenant, US_TEST), guard: guardOf(h) });
+    const first = await issue(h.deps, { ...smsIssue(tenant, US_TEST), guard: guardOf(h) });
     expect(await readChallenge(h, tenant, 'test:login', US_TEST)).toMatchObject({ test: true });
+    // A second generate under the guard while the code lives: the put fails on the live code, and
+    // answers as the resend of that code (the refused transaction names it), writing nothing.
+    const again = await issue(h.deps, { ...smsIssue(tenant, US_TEST), guard: guardOf(h) });
+    expect(again).toMatchObject({ challengeId: first.challengeId, resent: true, sendCount: 1 });
     // Without a guard the test code is one conditional PutItem (parallel generates serialise on
     // the item instead of cancelling each other's transactions).
     h.requests.reset();

@@ -22,6 +22,7 @@ import {
   dayCounters,
   engineHarness,
   keysFor,
+  logsOf,
   phoneDelivery,
   rejection,
   scanItems,
@@ -141,7 +142,9 @@ describe('engine', () => {
       expect(reasons.filter((r) => r === 'TooManyAttemptsError')).toHaveLength(195);
       // Locked like any other code: the known code no longer verifies, a generate cannot reset it.
       await rejection(verify(h.deps, verifyOf(req, CODE)), TooManyAttemptsError);
-      await rejection(issue(h.deps, req), TooManyAttemptsError);
+      expect((await rejection(issue(h.deps, req), TooManyAttemptsError)).message).toBe(
+        'The code is locked until it expires',
+      );
       // The wrong guesses were charged to the test number's daily failure budget.
       expect((await dayCounters(h.ddb, h.tableName, tenant, TEST_PHONE, h.clock.now())).failures).toBe(5);
     });
@@ -262,7 +265,10 @@ describe('engine', () => {
       // The contact changes to a real number while the test code is live: the fixed code is not sent there.
       const toReal = { ...toTest, deliveries: [phoneDelivery('SMS', NEIGHBOUR)] };
       h.clock.advance(60_000);
-      expect((await rejection(issue(h.deps, toReal), InvalidInputError)).field).toBe('channel');
+      expect(await rejection(issue(h.deps, toReal), InvalidInputError)).toMatchObject({
+        field: 'channel',
+        message: 'A test code is live for this subject; it is never sent elsewhere',
+      });
       expect(h.snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
       // Once it is cancelled, the real number gets a fresh random code as usual.
       await settle(h.deps, { tenant, purpose: toTest.purpose, subject: toTest.subject }, 'canceled');
@@ -270,8 +276,30 @@ describe('engine', () => {
       expect(h.snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
       // …and the other way round: a live real code is not replaced by the fixed one.
       h.clock.advance(60_000);
-      expect((await rejection(issue(h.deps, toTest), InvalidInputError)).field).toBe('channel');
+      expect(await rejection(issue(h.deps, toTest), InvalidInputError)).toMatchObject({
+        field: 'channel',
+        message: 'A code sent to another destination is live for this subject',
+      });
       await rejection(verify(h.deps, verifyOf(toTest, CODE)), InvalidCodeError);
+    });
+
+    it('refuses to answer "sent" for a live test code whose fixed code the tenant changed since', async () => {
+      const h = await seamHarness();
+      const tenant = tenantWithTests();
+      const req = smsIssue(tenant, TEST_PHONE);
+      await issue(h.deps, req);
+      const changed = {
+        ...tenant,
+        testDestinations: tenant.testDestinations.map((d) =>
+          d.to === TEST_PHONE ? { ...d, code: '111111' } : d,
+        ),
+      };
+      expect(await rejection(issue(h.deps, { ...req, tenant: changed }), InvalidInputError)).toMatchObject({
+        field: 'code',
+        message: 'The live test code predates a change of the fixed code',
+      });
+      // The unchanged code is still live and answers as its resend.
+      expect(await issue(h.deps, req)).toMatchObject({ resent: true });
     });
 
     it('lets a test code expire and be cancelled like any other', async () => {
@@ -289,9 +317,10 @@ describe('engine', () => {
     it('refuses a custom code that differs from the fixed one, and accepts the same', async () => {
       const h = await seamHarness();
       const req = smsIssue(tenantWithTests(), TEST_PHONE);
-      expect((await rejection(issue(h.deps, { ...req, code: '999999' }), InvalidInputError)).field).toBe(
-        'code',
-      );
+      expect(await rejection(issue(h.deps, { ...req, code: '999999' }), InvalidInputError)).toMatchObject({
+        field: 'code',
+        message: 'A test destination takes its fixed code only',
+      });
       await issue(h.deps, { ...req, code: CODE });
       await verify(h.deps, verifyOf(req, CODE));
     });
@@ -301,6 +330,9 @@ describe('engine', () => {
       const tenant = tenantWithTests({ anonymous: { maxDailyFailures: 2 } });
       const req = smsIssue(tenant, TEST_PHONE, 'ae:APP:s1', { caller: 'anonymous' });
       await issue(h.deps, req);
+      expect(logsOf(h.logLines, 'otp issued')).toEqual([
+        expect.objectContaining({ caller: 'anonymous', test: true }),
+      ]);
       const anonymous = { ...verifyOf(req, '000000'), caller: 'anonymous' as const };
       await rejection(verify(h.deps, anonymous), InvalidCodeError);
       await rejection(verify(h.deps, anonymous), InvalidCodeError);
@@ -331,6 +363,7 @@ describe('engine', () => {
       const lines = h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
       const test = lines.filter((l) => l.test === true).map((l) => l.message);
       expect(test).toEqual(['otp issued', 'otp rejected', 'otp verified']);
+      expect(logsOf(h.logLines, 'otp issued')[0]).toMatchObject({ caller: 'authenticated', test: true });
       expect(h.logLines.join('\n')).not.toContain(CODE);
       expect(h.logLines.join('\n')).not.toContain(TEST_PHONE);
     });
