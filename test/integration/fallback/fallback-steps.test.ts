@@ -13,6 +13,7 @@ import {
   dayCounters,
   keysFor,
   lastCode,
+  logsOf,
   phoneDelivery,
   readItem,
   rejection,
@@ -88,6 +89,8 @@ describe('fallback workflow', () => {
         ['EMAIL', 2],
       ]);
       for (const e of h.events.events) expect(schemaErrors(e)).toEqual([]);
+      // The operator's line of each send names the step it was.
+      expect(logsOf(h.logLines, 'otp issued').map((l) => l.fallbackStep)).toEqual([undefined, 1, 2]);
       // The code still verifies once, after every step.
       await expect(verify(h.deps, verifyOf(request(tenant), code))).resolves.toBeDefined();
     });
@@ -311,10 +314,14 @@ describe('fallback workflow', () => {
       const h = await fallbackHarness(tenant, { fail: ['VOICE'] });
       await issue(h.deps, request(tenant, true));
       const before = await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now());
+      const { challenge } = keysFor(tenant, PURPOSE, PHONE, 0);
+      const sentTo = (await readItem(h.ddb, h.tableName, challenge))?.recipients;
       await expect(h.fireNext()).resolves.toEqual(['undelivered']);
       expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toEqual(before);
-      const item = await readItem(h.ddb, h.tableName, keysFor(tenant, PURPOSE, PHONE, 0).challenge);
+      const item = await readItem(h.ddb, h.tableName, challenge);
       expect(item).toMatchObject({ sendCount: 1, fallbackStep: 1 });
+      // The phone was the code's before the step: the rollback leaves it (a verify credits it).
+      expect(item?.recipients).toEqual(sentTo);
       expect(h.jobs.jobs.map((j) => j.job.step)).toEqual([2]);
     });
 
