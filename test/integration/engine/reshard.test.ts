@@ -168,11 +168,13 @@ describe('engine › re-picking a refusing shard', () => {
       const t = tenant();
       const subjects = range(4).map(() => freshPhone());
       for (const phone of subjects) await send(h, t, phone);
+      // Those first sends picked their shards at random: the last one may hold some of them.
+      const before = await daySends(h, t, LAST);
       await fillTenantDay(h, t, range(LAST));
       h.clock.advance(t.policy.resendGapSeconds * 1000);
       // Each resend's first write fails on the live code, and (63 times in 64) on its shard too.
       for (const phone of subjects) expect((await send(h, t, phone)).resent).toBe(true);
-      expect(await daySends(h, t, LAST)).toBe(subjects.length);
+      expect(await daySends(h, t, LAST)).toBe(before + subjects.length);
     });
 
     it('does not read a day of one shard: full is full', async () => {

@@ -9,10 +9,11 @@ import {
   DestinationLockedError,
   InvalidInputError,
   RateLimitedError,
+  ServiceUnavailableError,
 } from '../../../shared/errors';
 import { HOUR_MS } from '../../../shared/store/keys';
 import { breakerHour, countryPk } from '../../../shared/store/pumping';
-import { render } from '../../../shared/templates';
+import { BUILT_IN_TEMPLATES, render } from '../../../shared/templates';
 import type { Tenant } from '../../../shared/tenants';
 import { CHANNEL_SEND_DEADLINE_MS } from '../../../shared/timeouts';
 import { recordingEvents } from '../../support/events';
@@ -51,20 +52,47 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeo
 
 describe('engine › the paths of a send', () => {
   describe('the message of each phone channel', () => {
+    /** A tenant with every SMS-only extra set: DLT ids for India, an autofill line, an app hash. */
+    const smsExtras = () =>
+      testTenant({
+        dlt: { entityId: '1101000000000000001', templateId: '1107000000000000001' },
+        smsAutofill: { domain: 'example.com', appHash: 'FA+9qCX9VSu' },
+      });
+
     it.each([
       ['WHATSAPP', { whatsappTemplateName: 'otp_wa' }, 'otp_wa'],
       ['ZALO', { zaloTemplateId: 'zalo-42' }, 'zalo-42'],
-    ] as const)('sends %s the SMS text and its own template', async (channel, content, templateName) => {
+    ] as const)(
+      'sends %s the SMS text and its own template, without the SMS-only extras',
+      async (channel, content, templateName) => {
+        const h = await engineHarness();
+        const tenant = smsExtras();
+        const req = smsIssue(tenant, PHONE, 'test:login', { deliveries: [phoneDelivery(channel, PHONE)] });
+        await issue(h.deps, { ...req, content: { ...req.content, ...content } });
+        const [message] = h.sent;
+        const code = lastCode(h.sent);
+        expect(message).toMatchObject({ channel, to: PHONE, templateName, tenantId: tenant.tenantId });
+        // To India, from a tenant with DLT ids and an autofill line: neither goes on WhatsApp or Zalo.
+        expect(message?.text).toBe(render(req.content.sms, code));
+        expect(message).not.toHaveProperty('dlt');
+      },
+    );
+
+    it('sends voice the spelled-out code without the SMS-only extras, and the SMS with them', async () => {
       const h = await engineHarness();
-      const tenant = testTenant();
-      const req = smsIssue(tenant, PHONE, 'test:login', { deliveries: [phoneDelivery(channel, PHONE)] });
-      await issue(h.deps, { ...req, content: { ...req.content, ...content } });
-      const [message] = h.sent;
+      const tenant = smsExtras();
+      await issue(
+        h.deps,
+        smsIssue(tenant, PHONE, 'test:login', {
+          deliveries: [phoneDelivery('VOICE', PHONE), phoneDelivery('SMS', PHONE)],
+        }),
+      );
+      const [voice, sms] = h.sent;
       const code = lastCode(h.sent);
-      expect(message).toMatchObject({ channel, to: PHONE, templateName, tenantId: tenant.tenantId });
-      expect(message?.text).toBe(render(req.content.sms, code));
-      // The SMS-only parts stay off: no autofill line, no DLT ids.
-      expect(message).not.toHaveProperty('dlt');
+      expect(voice?.text).toBe(render(BUILT_IN_TEMPLATES.voice, code.split('').join(' ')));
+      expect(voice).not.toHaveProperty('dlt');
+      expect(sms?.dlt).toEqual({ entityId: '1101000000000000001', templateId: '1107000000000000001' });
+      expect(sms?.text).toContain('@example.com #');
     });
   });
 
@@ -165,10 +193,16 @@ describe('engine › the paths of a send', () => {
         },
         { step: 'initialize', name: 'slow-write' },
       );
-      const outcome = await withDeadline(deadline, () => issue(h.deps, smsIssue(testTenant(), PHONE))).catch(
+      const tenant = testTenant();
+      const outcome = await withDeadline(deadline, () => issue(h.deps, smsIssue(tenant, PHONE))).catch(
         (e: unknown) => e,
       );
-      expect(outcome).toBeInstanceOf(Error);
+      // The write went through (it began before the deadline); the rollback after it met the deadline.
+      expect(outcome).toBeInstanceOf(ServiceUnavailableError);
+      expect(h.requests.counts.TransactWriteItemsCommand).toBe(1);
+      expect(
+        await readItem(h.ddb, h.tableName, keysFor(tenant, 'test:login', PHONE, h.clock.now()).challenge),
+      ).toBeDefined();
       expect(h.sent).toEqual([]);
     });
   });

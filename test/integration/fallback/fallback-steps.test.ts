@@ -316,6 +316,7 @@ describe('fallback workflow', () => {
       const before = await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now());
       const { challenge } = keysFor(tenant, PURPOSE, PHONE, 0);
       const sentTo = (await readItem(h.ddb, h.tableName, challenge))?.recipients;
+      expect((sentTo as Set<string> | undefined)?.size).toBe(2);
       await expect(h.fireNext()).resolves.toEqual(['undelivered']);
       expect(await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now())).toEqual(before);
       const item = await readItem(h.ddb, h.tableName, challenge);
