@@ -240,6 +240,17 @@ describe('engine › re-picking a refusing shard', () => {
       expect(count(h, 'BatchGetItemCommand')).toBe(2);
     });
 
+    it("spreads a region's sends over its shards at random", async () => {
+      const t = tenant();
+      for (let i = 0; i < 4; i++) await send(h, t);
+      const charged = [];
+      for (const s of range(64)) {
+        if ((await sendsAt(h, breakerKeys(indiaBreaker(t), s, h.clock.now()).current)) > 0) charged.push(s);
+      }
+      // Four picks of 64 land on one shard once in 260,000 runs.
+      expect(charged.length).toBeGreaterThan(1);
+    });
+
     it('does not read a breaker of one shard: open is open', async () => {
       const t = testTenant({ policy: { conversionMinSends: 10 } });
       expect(breakerShards(t.policy)).toBe(1);

@@ -2,7 +2,7 @@ import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/c
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { withDeadline } from '../../../shared/deadline';
-import { issue } from '../../../shared/engine';
+import { issue, verify } from '../../../shared/engine';
 import type { IssueRequest } from '../../../shared/engine/types';
 import {
   DeliveryFailedError,
@@ -10,6 +10,7 @@ import {
   InvalidInputError,
   RateLimitedError,
   ServiceUnavailableError,
+  TooManyAttemptsError,
 } from '../../../shared/errors';
 import { HOUR_MS } from '../../../shared/store/keys';
 import { breakerHour, countryPk } from '../../../shared/store/pumping';
@@ -30,6 +31,8 @@ import {
   scanItems,
   smsIssue,
   testTenant,
+  verifyOf,
+  wrongCodeFor,
 } from '../../support/harness';
 
 /**
@@ -133,6 +136,20 @@ describe('engine › the paths of a send', () => {
         error: 'ProviderError',
       });
       expect(JSON.stringify(line)).not.toContain('provider down');
+    });
+
+    it("logs a provider's rejection that is no Error as 'unknown'", async () => {
+      const h = await engineHarness();
+      h.deps.senders.VOICE = () => Promise.reject('a string');
+      await issue(
+        h.deps,
+        smsIssue(testTenant(), PHONE, 'test:login', {
+          deliveries: [phoneDelivery('SMS', PHONE), phoneDelivery('VOICE', PHONE)],
+        }),
+      );
+      expect(logsOf(h.logLines, 'channel send failed')).toEqual([
+        expect.objectContaining({ error: 'unknown' }),
+      ]);
     });
 
     it(
@@ -351,6 +368,9 @@ describe('engine › the paths of a send', () => {
         smsIssue(tenant, PHONE, 'test:login', { deliveries: four.slice(0, 3), caller: 'anonymous' }),
       );
       expect(h.sent).toHaveLength(3);
+      // An authenticated caller is held to the whole window only.
+      await issue(h.deps, smsIssue(tenant, 'user:3', 'test:login', { deliveries: four }));
+      expect(h.sent).toHaveLength(7);
     });
 
     it('refuses any request of more messages to one number than the window holds', async () => {
@@ -371,6 +391,21 @@ describe('engine › the paths of a send', () => {
       Array.from({ length: n }, (_, i) => ({ channel: 'EMAIL' as const, to: `u${from + i}@example.com` }));
     const toAll = (tenant: Tenant, deliveries: IssueRequest['deliveries']) =>
       smsIssue(tenant, 'user:fanout', 'test:login', { deliveries });
+
+    it('refuses to resend a code that wrong guesses locked', async () => {
+      const h = await engineHarness();
+      const tenant = testTenant();
+      const req = smsIssue(tenant, PHONE);
+      await issue(h.deps, req);
+      const wrong = wrongCodeFor(lastCode(h.sent));
+      for (let i = 0; i < tenant.policy.maxAttemptsPerCode; i++)
+        await verify(h.deps, verifyOf(req, wrong)).catch(() => undefined);
+      h.clock.advance(tenant.policy.resendGapSeconds * 1000);
+      expect((await rejection(issue(h.deps, req), TooManyAttemptsError)).message).toBe(
+        'The code is locked until it expires',
+      );
+      expect(h.sent).toHaveLength(1);
+    });
 
     it('refuses a custom code that differs from the live one, and resends the same', async () => {
       const h = await engineHarness();
@@ -449,7 +484,8 @@ describe('engine › the paths of a send', () => {
 
     it('takes off again only what a resend that delivered nothing added', async () => {
       const h = await engineHarness();
-      const tenant = testTenant();
+      // One breaker shard: the resend charges the shard the code already has.
+      const tenant = testTenant({ policy: { conversionMinSends: 10 } });
       const req = smsIssue(tenant, PHONE);
       await issue(h.deps, req);
       const fail = async () => {
@@ -468,6 +504,10 @@ describe('engine › the paths of a send', () => {
       const item = await readItem(h.ddb, h.tableName, keys.challenge);
       // The phone was the code's before this resend: it stays; the e-mail it added comes off.
       expect([...((item?.recipients as Set<string> | undefined) ?? [])]).toEqual([keys.destinationDay.pk]);
+      // …and the breaker shard the first send charged stays the code's (its verify credits it).
+      expect([...((item?.breakers as Set<string> | undefined) ?? [])]).toEqual([
+        `${countryPk(tenant.tenantId, 'authenticated', 'IN')}#0`,
+      ]);
       expect(logsOf(h.logLines, 'rollback of an undelivered code found the challenge changed')).toEqual([]);
     });
 

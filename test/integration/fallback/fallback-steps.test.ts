@@ -309,8 +309,20 @@ describe('fallback workflow', () => {
       expect(h.sent.filter((m) => m.channel === 'VOICE')).toHaveLength(0);
     });
 
+    it('skips a step of a code already sent as often as a code may be, with otp.refused', async () => {
+      const tenant = workflowTenant({ policy: { maxSendsPerCode: 1 } });
+      const h = await fallbackHarness(tenant);
+      await issue(h.deps, request(tenant));
+      await expect(h.fireNext()).resolves.toEqual(['skipped']);
+      expect(h.sent.map((m) => m.channel)).toEqual(['SMS']);
+      expect(h.events.ofType('otp.refused')).toEqual([
+        expect.objectContaining({ reason: 'limits', detail: 'sends-per-code', step: 1 }),
+      ]);
+    });
+
     it('rolls back a step whose provider fails, does not retry it, and goes on', async () => {
-      const tenant = workflowTenant();
+      // One breaker shard: the step charges the shard the code already has.
+      const tenant = workflowTenant({ policy: { conversionMinSends: 10 } });
       const h = await fallbackHarness(tenant, { fail: ['VOICE'] });
       await issue(h.deps, request(tenant, true));
       const before = await dayCounters(h.ddb, h.tableName, tenant, PHONE, h.clock.now());
@@ -323,6 +335,7 @@ describe('fallback workflow', () => {
       expect(item).toMatchObject({ sendCount: 1, fallbackStep: 1 });
       // The phone was the code's before the step: the rollback leaves it (a verify credits it).
       expect(item?.recipients).toEqual(sentTo);
+      expect((item?.breakers as Set<string> | undefined)?.size).toBe(1);
       expect(h.jobs.jobs.map((j) => j.job.step)).toEqual([2]);
     });
 
