@@ -40,6 +40,26 @@ export const countRequests = (client: DynamoDBClient) => {
   };
 };
 
+/**
+ * Makes every BatchGetItem of `ddb` from now on come back without its items: with every key
+ * unprocessed (`unprocessed`, a read the store must call incomplete), or as if none of them
+ * existed (a read that lies: it sees room that is not there).
+ */
+export const emptyBatchGets = (ddb: DynamoDBClient, { unprocessed }: { unprocessed: boolean }) => {
+  ddb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName !== 'BatchGetItemCommand') return out;
+      const input = args.input as { RequestItems: Record<string, unknown> };
+      const output = out.output as { Responses?: Record<string, unknown[]>; UnprocessedKeys?: unknown };
+      output.Responses = Object.fromEntries(Object.keys(input.RequestItems).map((t) => [t, []]));
+      output.UnprocessedKeys = unprocessed ? input.RequestItems : {};
+      return out;
+    },
+    { step: 'initialize', name: `empty-batch-gets-${randomUUID()}` },
+  );
+};
+
 /** A DynamoDB Local client for the endpoint the global setup started. */
 export const localDynamo = (): DynamoDBClient => {
   const endpoint = process.env.DYNAMODB_ENDPOINT;

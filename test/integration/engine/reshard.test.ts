@@ -1,4 +1,4 @@
-import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { issue } from '../../../shared/engine';
 import { RateLimitedError } from '../../../shared/errors';
@@ -9,6 +9,7 @@ import { breakerHour, breakerKeys, breakerShards, countryPk } from '../../../sha
 import { MAX_RESHARDS, shardPk } from '../../../shared/store/shards';
 import type { Tenant } from '../../../shared/tenants';
 import {
+  emptyBatchGets,
   engineHarness,
   keysFor,
   phoneDelivery,
@@ -70,22 +71,6 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** DynamoDB requests of one kind since the last reset. */
 const count = (h: Harness, command: 'BatchGetItemCommand' | 'TransactWriteItemsCommand') =>
   h.requests.counts[command] ?? 0;
-
-/** Makes every BatchGetItem of `ddb` answer that none of its items exists (a read that lies). */
-const readsFindNothing = (ddb: DynamoDBClient) => {
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName !== 'BatchGetItemCommand') return out;
-      const input = args.input as { RequestItems: Record<string, unknown> };
-      const output = out.output as { Responses?: Record<string, unknown[]>; UnprocessedKeys?: unknown };
-      output.Responses = Object.fromEntries(Object.keys(input.RequestItems).map((t) => [t, []]));
-      output.UnprocessedKeys = {};
-      return out;
-    },
-    { step: 'initialize', name: `reads-find-nothing-${Math.random()}` },
-  );
-};
 
 const phones = indianMobiles(40);
 let next = 0;
@@ -192,7 +177,7 @@ describe('engine › re-picking a refusing shard', () => {
       const t = tenant();
       await send(h, t); // the whole-limit audit's read of this period, before the reads lie
       await fillTenantDay(h, t, range(64));
-      readsFindNothing(h.ddb);
+      emptyBatchGets(h.ddb, { unprocessed: false });
       h.requests.reset();
       const refused = await rejection(send(h, t), RateLimitedError);
       expect(refused.reason).toBe('tenant-daily');

@@ -10,6 +10,7 @@ import type { Tenant } from '../../../shared/tenants';
 import {
   breakerTotals,
   dayCounters,
+  emptyBatchGets,
   engineHarness,
   lastCode,
   logsOf,
@@ -50,22 +51,6 @@ const counters = (h: Harness, tenant: Tenant, messages = 1) => {
 
 const put = (h: Harness, key: { pk: string; sk: string }, values: Record<string, number>) =>
   h.ddb.send(new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...key, ...values }) }));
-
-/** Makes every BatchGetItem of `ddb` from now on come back with all its keys unprocessed. */
-const leaveUnprocessed = (ddb: DynamoDBClient) => {
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName !== 'BatchGetItemCommand') return out;
-      const input = args.input as { RequestItems: Record<string, unknown> };
-      const output = out.output as { Responses?: Record<string, unknown[]>; UnprocessedKeys?: unknown };
-      output.Responses = Object.fromEntries(Object.keys(input.RequestItems).map((t) => [t, []]));
-      output.UnprocessedKeys = input.RequestItems;
-      return out;
-    },
-    { step: 'initialize', name: `unprocessed-${Math.random()}` },
-  );
-};
 
 /**
  * Makes the next BatchGetItem of `ddb` fail once `release` is called (a store fault arriving
@@ -161,7 +146,7 @@ describe('engine › whole limits of the sharded counters', () => {
   it('judges a period the store left unread irregular, however clean its items are', async () => {
     const h = await engineHarness();
     const { day } = counters(h, testTenant());
-    leaveUnprocessed(h.ddb);
+    emptyBatchGets(h.ddb, { unprocessed: true });
     expect(await auditCounters(h.ddb, h.tableName, [day], h.clock.now())).toEqual([day]);
   });
 
@@ -240,7 +225,7 @@ describe('engine › whole limits of the sharded counters', () => {
     it("refuses on the safe side, naming the first counter's limit", async () => {
       const h = await engineHarness();
       const { day, breaker } = counters(h, testTenant());
-      leaveUnprocessed(h.ddb);
+      emptyBatchGets(h.ddb, { unprocessed: true });
       await expect(wholeRefusal(h.ddb, h.tableName, [day, breaker])).resolves.toBe('tenant-daily');
       await expect(wholeRefusal(h.ddb, h.tableName, [breaker, day])).resolves.toBe('breaker-current');
     });
