@@ -200,6 +200,8 @@ describe('engine › the paths of a send', () => {
 
     it('sends nothing once the request was answered 503 by its deadline (cut off during its write)', async () => {
       const h = await engineHarness();
+      const events = recordingEvents();
+      h.deps.events = events.publisher;
       const deadline = Date.now() + 300;
       h.ddb.middlewareStack.add(
         (next, context) => async (args) => {
@@ -221,6 +223,10 @@ describe('engine › the paths of a send', () => {
         await readItem(h.ddb, h.tableName, keysFor(tenant, 'test:login', PHONE, h.clock.now()).challenge),
       ).toBeDefined();
       expect(h.sent).toEqual([]);
+      // Told as a failed delivery of that channel, like any provider error.
+      expect(events.ofType('otp.delivery_failed')).toEqual([
+        expect.objectContaining({ channel: 'SMS', stage: 'send', reason: 'provider-error' }),
+      ]);
     });
   });
 
