@@ -1,7 +1,8 @@
 import { type FallbackDeps, runFallbackStep } from '../../shared/engine/fallback';
-import type { Tenant } from '../../shared/tenants';
+import type { IssueRequest } from '../../shared/engine/types';
+import type { FallbackWorkflow, Tenant } from '../../shared/tenants';
 import { recordingEvents } from './events';
-import { engineHarness } from './harness';
+import { engineHarness, phoneDelivery, smsIssue, testTenant } from './harness';
 import { manualScheduler } from './manual-scheduler';
 
 /**
@@ -27,3 +28,27 @@ export const fallbackHarness = async (tenant: Tenant, options: Parameters<typeof
   };
   return { ...h, deps, jobs, events, directory, fireNext };
 };
+
+export const PHONE = '+919876543219';
+export const EMAIL = 'someone@example.com';
+export const PURPOSE = 'v2:REGISTRATION';
+
+type Steps = FallbackWorkflow['steps'];
+
+const VOICE_THEN_EMAIL: Steps = [
+  { channel: 'VOICE', afterSeconds: 60 },
+  { channel: 'EMAIL', afterSeconds: 120 },
+];
+
+/** A tenant whose `v2:REGISTRATION` runs `steps` (voice after 60 s, e-mail after 120 s unless given). */
+export const workflowTenant = (
+  overrides: Parameters<typeof testTenant>[0] = {},
+  steps: Steps = VOICE_THEN_EMAIL,
+): Tenant => testTenant({ fallback: { [PURPOSE]: { steps } }, ...overrides });
+
+/** An SMS (and, with `email`, e-mail) request for `v2:REGISTRATION` to PHONE. */
+export const request = (tenant: Tenant, email = false, extra: Partial<IssueRequest> = {}): IssueRequest =>
+  smsIssue(tenant, PHONE, PURPOSE, {
+    ...extra,
+    deliveries: [phoneDelivery('SMS', PHONE), ...(email ? [{ channel: 'EMAIL' as const, to: EMAIL }] : [])],
+  });

@@ -1,25 +1,30 @@
-import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { issue, settle, verify } from '../../../shared/engine';
 import { runFallbackStep } from '../../../shared/engine/fallback';
 import type { FallbackJob } from '../../../shared/engine/scheduler';
-import type { IssueRequest } from '../../../shared/engine/types';
 import { ServiceUnavailableError } from '../../../shared/errors';
 import { maskDestination } from '../../../shared/mask';
 import { putSession } from '../../../shared/store/capillary-auth-sessions';
-import { daySk, tenantPk, utcDay } from '../../../shared/store/keys';
 import { BUILT_IN_TEMPLATES } from '../../../shared/templates';
-import type { FallbackWorkflow, Tenant } from '../../../shared/tenants';
+import type { Tenant } from '../../../shared/tenants';
 import { schemaErrors } from '../../support/events';
-import { fallbackHarness } from '../../support/fallback-harness';
+import {
+  EMAIL,
+  fallbackHarness,
+  PHONE,
+  PURPOSE,
+  request,
+  workflowTenant,
+} from '../../support/fallback-harness';
 import {
   dayCounters,
   keysFor,
   lastCode,
   localDynamo,
   logsOf,
-  phoneDelivery,
+  readChallenge,
   readItem,
   rejection,
   smsIssue,
@@ -37,30 +42,9 @@ import {
  * paid message nobody can use; one that stops when it should not loses the user's fallback.
  */
 
-const PHONE = '+919876543219';
-const EMAIL = 'someone@example.com';
-const PURPOSE = 'v2:REGISTRATION';
 const SECOND = 1000;
 
-type Overrides = Parameters<typeof testTenant>[0];
-type Steps = FallbackWorkflow['steps'];
 type Harness = Awaited<ReturnType<typeof fallbackHarness>>;
-
-const VOICE_THEN_EMAIL: Steps = [
-  { channel: 'VOICE', afterSeconds: 60 },
-  { channel: 'EMAIL', afterSeconds: 120 },
-];
-
-/** A tenant whose `v2:REGISTRATION` runs `steps` (voice after 60 s, e-mail after 120 s unless given). */
-const workflowTenant = (overrides: Overrides = {}, steps: Steps = VOICE_THEN_EMAIL): Tenant =>
-  testTenant({ fallback: { [PURPOSE]: { steps } }, ...overrides });
-
-/** An SMS (and, with `email`, e-mail) request for `v2:REGISTRATION`. */
-const request = (tenant: Tenant, email = false, extra: Partial<IssueRequest> = {}): IssueRequest =>
-  smsIssue(tenant, PHONE, PURPOSE, {
-    ...extra,
-    deliveries: [phoneDelivery('SMS', PHONE), ...(email ? [{ channel: 'EMAIL' as const, to: EMAIL }] : [])],
-  });
 
 /** The one job scheduled now (step 1 of the code just issued). */
 const onlyJob = (h: Harness): FallbackJob => {
@@ -82,8 +66,7 @@ const dueStep = (h: Harness): FallbackJob => {
 const stoppedLines = (h: Harness) => logsOf(h.logLines, 'fallback stopped');
 
 /** The challenge of the harness's `v2:REGISTRATION` code to PHONE, as the table holds it. */
-const challengeOf = (h: Harness, tenant: Tenant) =>
-  readItem(h.ddb, h.tableName, keysFor(tenant, PURPOSE, PHONE, 0).challenge);
+const challengeOf = (h: Harness, tenant: Tenant) => readChallenge(h, tenant, PURPOSE, PHONE);
 
 /**
  * Runs `action` once, right after `ddb`'s first `command` request has been answered (or
@@ -396,32 +379,6 @@ describe('fallback workflow', () => {
       expect(refused[0]).not.toHaveProperty('test');
       expect(schemaErrors(refused[0])).toEqual([]);
       expect(stoppedLines(h)).toEqual([]);
-    });
-
-    it('logs and tells a step a whole limit gave back after its charge the same way', async () => {
-      // As in fallback-steps.test.ts (review L4): the unsharded day item already holds 638 of 640.
-      const tenant = workflowTenant({ policy: { maxDailySendsPerTenant: 640, minConversionRatio: 0 } });
-      const h = await fallbackHarness(tenant);
-      const day = { pk: tenantPk(tenant.tenantId), sk: daySk(utcDay(h.clock.now())) };
-      await h.ddb.send(
-        new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...day, sends: 638 }) }),
-      );
-      const issued = await issue(h.deps, request(tenant, true));
-      await expect(h.fireNext()).resolves.toEqual(['skipped']);
-      expect(logsOf(h.logLines, 'fallback step refused')).toEqual([
-        expect.objectContaining({
-          challengeId: issued.challengeId,
-          step: 1,
-          channel: 'VOICE',
-          to: maskDestination(PHONE),
-          reason: 'RateLimitedError',
-        }),
-      ]);
-      const refused = h.events.ofType('otp.refused');
-      expect(refused).toEqual([
-        expect.objectContaining({ verificationId: issued.challengeId, step: 1, detail: 'tenant-daily' }),
-      ]);
-      expect(refused[0]).not.toHaveProperty('test');
     });
 
     it('fails the firing on a store fault (not a limit): nothing skipped, nothing scheduled', async () => {

@@ -3,52 +3,31 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { issue, settle, verify } from '../../../shared/engine';
 import { runFallbackStep } from '../../../shared/engine/fallback';
-import type { IssueRequest } from '../../../shared/engine/types';
 import { TooManyAttemptsError } from '../../../shared/errors';
+import { maskDestination } from '../../../shared/mask';
 import { daySk, tenantPk, utcDay } from '../../../shared/store/keys';
-import type { Tenant } from '../../../shared/tenants';
 import { schemaErrors } from '../../support/events';
-import { fallbackHarness } from '../../support/fallback-harness';
+import {
+  EMAIL,
+  fallbackHarness,
+  PHONE,
+  PURPOSE,
+  request,
+  workflowTenant,
+} from '../../support/fallback-harness';
 import {
   dayCounters,
   keysFor,
   lastCode,
   logsOf,
-  phoneDelivery,
   readItem,
   rejection,
   smsIssue,
-  testTenant,
   verifyOf,
   wrongCodeFor,
 } from '../../support/harness';
 
-const PHONE = '+919876543219';
-const EMAIL = 'someone@example.com';
-const PURPOSE = 'v2:REGISTRATION';
 const SECOND = 1000;
-
-type Overrides = Parameters<typeof testTenant>[0];
-
-/** A tenant whose `v2:REGISTRATION` falls back to voice after 60 s and e-mail after 120 s. */
-const workflowTenant = (overrides: Overrides = {}): Tenant =>
-  testTenant({
-    fallback: {
-      [PURPOSE]: {
-        steps: [
-          { channel: 'VOICE', afterSeconds: 60 },
-          { channel: 'EMAIL', afterSeconds: 120 },
-        ],
-      },
-    },
-    ...overrides,
-  });
-
-/** An SMS (and, with `email`, e-mail) request for `v2:REGISTRATION`. */
-const request = (tenant: Tenant, email = false): IssueRequest =>
-  smsIssue(tenant, PHONE, PURPOSE, {
-    deliveries: [phoneDelivery('SMS', PHONE), ...(email ? [{ channel: 'EMAIL' as const, to: EMAIL }] : [])],
-  });
 
 describe('fallback workflow', () => {
   describe('runFallbackStep', () => {
@@ -202,14 +181,31 @@ describe('fallback workflow', () => {
       await h.ddb.send(
         new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...day, sends: 638 }) }),
       );
-      await issue(h.deps, request(tenant, true));
+      const issued = await issue(h.deps, request(tenant, true));
       expect(h.sent.map((m) => m.channel)).toEqual(['SMS', 'EMAIL']);
       // The voice step's shard has room, the whole day (641 > 640) not: charged, then given back.
       await expect(h.fireNext()).resolves.toEqual(['skipped']);
       expect(h.sent).toHaveLength(2);
-      expect(h.events.ofType('otp.refused')).toEqual([
-        expect.objectContaining({ reason: 'limits', detail: 'tenant-daily', step: 1 }),
+      // Logged and told like a step refused at its charge.
+      expect(logsOf(h.logLines, 'fallback step refused')).toEqual([
+        expect.objectContaining({
+          challengeId: issued.challengeId,
+          step: 1,
+          channel: 'VOICE',
+          to: maskDestination(PHONE),
+          reason: 'RateLimitedError',
+        }),
       ]);
+      const refused = h.events.ofType('otp.refused');
+      expect(refused).toEqual([
+        expect.objectContaining({
+          reason: 'limits',
+          detail: 'tenant-daily',
+          step: 1,
+          verificationId: issued.challengeId,
+        }),
+      ]);
+      expect(refused[0]).not.toHaveProperty('test');
       const item = await readItem(h.ddb, h.tableName, keysFor(tenant, PURPOSE, PHONE, 0).challenge);
       expect(item).toMatchObject({ sendCount: 1, fallbackStep: 1 });
       // Before: the workflow ended here (no event, no next step).
