@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AWS } from '../../local/dynamo-local';
 import type { ChannelType, OutboundMessage, Senders } from '../../shared/channels/types';
@@ -179,6 +188,19 @@ export const engineHarness = async (options: { fail?: ChannelType[]; ddb?: Dynam
     logger,
   };
   return { deps, ddb, tableName, requests, clock, sent, logLines: lines };
+};
+
+/** Writes `values` at `key` as one whole item, straight into the table (a state set up by hand). */
+export const putItem = (
+  h: { ddb: DynamoDBClient; tableName: string },
+  key: { pk: string; sk: string },
+  values: Record<string, unknown>,
+) => h.ddb.send(new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...key, ...values }) }));
+
+/** Writes one charge of a send's transaction (`Update`) on its own, its condition included. */
+export const writeCharge = async (h: { ddb: DynamoDBClient }, item: TransactWriteItem): Promise<void> => {
+  if (!item.Update) throw new Error('writeCharge takes an Update item');
+  await h.ddb.send(new UpdateItemCommand(item.Update as UpdateItemCommandInput));
 };
 
 /** The captured JSON log lines whose message is `message`. */

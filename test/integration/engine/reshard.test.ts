@@ -1,4 +1,3 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { issue } from '../../../shared/engine';
 import { RateLimitedError } from '../../../shared/errors';
@@ -17,6 +16,7 @@ import {
   rejection,
   smsIssue,
   testTenant,
+  writeCharge,
 } from '../../support/harness';
 import { indianMobiles } from '../../support/sharded';
 
@@ -38,10 +38,6 @@ type Harness = Awaited<ReturnType<typeof engineHarness>>;
 const CAP = 640;
 const LAST = 63;
 
-/** Writes one charge the way a send's transaction writes it, its condition included. */
-const charge = (h: Harness, item: ReturnType<typeof tenantDay>) =>
-  h.ddb.send(new UpdateItemCommand(item.Update as ConstructorParameters<typeof UpdateItemCommand>[0]));
-
 /** The `sends` an item holds (a missing item holds none). */
 const sendsAt = async (h: Harness, key: { pk: string; sk: string }) =>
   Number((await readItem(h.ddb, h.tableName, key))?.sends ?? 0);
@@ -50,7 +46,7 @@ const sendsAt = async (h: Harness, key: { pk: string; sk: string }) =>
 const fillTenantDay = async (h: Harness, tenant: Tenant, shards: number[], now = h.clock.now()) => {
   for (const s of shards) {
     const room = 10 - (await sendsAt(h, tenantDayKey(tenant.tenantId, s, now)));
-    if (room > 0) await charge(h, tenantDay(h.tableName, tenant.tenantId, s, room, tenant.policy, now));
+    if (room > 0) await writeCharge(h, tenantDay(h.tableName, tenant.tenantId, s, room, tenant.policy, now));
   }
 };
 
@@ -62,7 +58,7 @@ const openBreaker = async (h: Harness, tenant: Tenant, shards: number[], now: nu
   for (const s of shards) {
     const room = 10 - (await sendsAt(h, breakerKeys(indiaBreaker(tenant), s, now).current));
     if (room > 0)
-      await charge(h, breakerHour(h.tableName, indiaBreaker(tenant), s, room, tenant.policy, now));
+      await writeCharge(h, breakerHour(h.tableName, indiaBreaker(tenant), s, room, tenant.policy, now));
   }
 };
 
@@ -118,7 +114,7 @@ describe('engine › re-picking a refusing shard', () => {
       await fillTenantDay(h, t, range(LAST));
       // Shard 63 holds 9 of its 10: room for exactly one more.
       for (let i = 0; i < 9; i++)
-        await charge(h, tenantDay(h.tableName, t.tenantId, LAST, 1, t.policy, h.clock.now()));
+        await writeCharge(h, tenantDay(h.tableName, t.tenantId, LAST, 1, t.policy, h.clock.now()));
       await send(h, t);
       expect(await daySends(h, t, LAST)).toBe(10);
 

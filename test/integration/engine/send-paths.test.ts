@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { withDeadline } from '../../../shared/deadline';
@@ -26,12 +26,14 @@ import {
   lastCode,
   logsOf,
   phoneDelivery,
+  putItem,
   readItem,
   rejection,
   scanItems,
   smsIssue,
   testTenant,
   verifyOf,
+  writeCharge,
   wrongCodeFor,
 } from '../../support/harness';
 
@@ -46,9 +48,6 @@ type Harness = Awaited<ReturnType<typeof engineHarness>>;
 
 const PHONE = '+919876543210';
 const MASKED = '+91*******210';
-
-const put = (h: Harness, key: { pk: string; sk: string }, values: Record<string, unknown>) =>
-  h.ddb.send(new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...key, ...values }) }));
 
 /** Timers the process holds (a send's deadline left running would be one more). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -258,13 +257,7 @@ describe('engine › the paths of a send', () => {
 
     /** Charges `sends` unverified sends to India's breaker in the hour of `at`. */
     const openIndia = (h: Harness, tenant: Tenant, sends: number, at: number) =>
-      h.ddb
-        .send(
-          new UpdateItemCommand(
-            breakerHour(h.tableName, breakerOf(tenant), 0, sends, tenant.policy, at).Update as never,
-          ),
-        )
-        .then(() => undefined);
+      writeCharge(h, breakerHour(h.tableName, breakerOf(tenant), 0, sends, tenant.policy, at));
 
     it("this hour's breaker, not the live code's resend gap (open for this hour and the next)", async () => {
       const tenant = testTenant({ policy: { conversionMinSends: 10 } });
@@ -291,7 +284,7 @@ describe('engine › the paths of a send', () => {
       const tenant = testTenant();
       const max = tenant.policy.anonymous.maxDailyFailures;
       // The whole day's failures are under their limit: only the anonymous share is full.
-      await put(h, dayOf(h, tenant), { sends: 0, failures: 0, anonFailures: max });
+      await putItem(h, dayOf(h, tenant), { sends: 0, failures: 0, anonFailures: max });
       const locked = await rejection(
         issue(h.deps, smsIssue(tenant, PHONE, 'test:login', { caller: 'anonymous' })),
         DestinationLockedError,
@@ -302,7 +295,7 @@ describe('engine › the paths of a send', () => {
     it("answers a full day to an authenticated caller as a rate limit, whatever the anonymous share's failures", async () => {
       const h = await engineHarness();
       const tenant = testTenant();
-      await put(h, dayOf(h, tenant), {
+      await putItem(h, dayOf(h, tenant), {
         sends: tenant.policy.maxDailySendsPerDestination,
         failures: 0,
         anonFailures: tenant.policy.anonymous.maxDailyFailures,
@@ -477,7 +470,7 @@ describe('engine › the paths of a send', () => {
           } catch (error) {
             if (armed && context.commandName === 'TransactWriteItemsCommand') {
               armed = false;
-              await put(h, day, { sends: tenant.policy.maxDailySendsPerDestination });
+              await putItem(h, day, { sends: tenant.policy.maxDailySendsPerDestination });
             }
             throw error;
           }

@@ -1,5 +1,4 @@
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { issue, verify } from '../../../shared/engine';
 import type { SendPlan } from '../../../shared/engine/plan';
@@ -15,6 +14,7 @@ import {
   lastCode,
   logsOf,
   phoneDelivery,
+  putItem,
   readChallenge,
   rejection,
   smsIssue,
@@ -48,9 +48,6 @@ const counters = (h: Harness, tenant: Tenant, messages = 1) => {
   if (!day || !breaker) throw new Error('countersOf lost a counter');
   return { day, breaker };
 };
-
-const put = (h: Harness, key: { pk: string; sk: string }, values: Record<string, number>) =>
-  h.ddb.send(new PutItemCommand({ TableName: h.tableName, Item: marshall({ ...key, ...values }) }));
 
 /**
  * Makes the next BatchGetItem of `ddb` fail once `release` is called (a store fault arriving
@@ -97,7 +94,7 @@ describe('engine › whole limits of the sharded counters', () => {
     expect(await auditCounters(h.ddb, h.tableName, [day, breaker], t0 + VERDICT_TTL_MS - 1)).toEqual([]);
     expect(reads(h)).toBe(0);
     // At the minute: read again (a limit set back meanwhile is seen).
-    await put(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 1 });
+    await putItem(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 1 });
     expect(await auditCounters(h.ddb, h.tableName, [day, breaker], t0 + VERDICT_TTL_MS)).toEqual([day]);
     expect(reads(h)).toBeGreaterThan(0);
   });
@@ -139,7 +136,7 @@ describe('engine › whole limits of the sharded counters', () => {
     const h = await engineHarness();
     const tenant = testTenant();
     const { day, breaker } = counters(h, tenant);
-    await put(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, { sends: 3, balance: -600 });
+    await putItem(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, { sends: 3, balance: -600 });
     expect(await auditCounters(h.ddb, h.tableName, [day, breaker], h.clock.now())).toEqual([breaker]);
   });
 
@@ -164,11 +161,11 @@ describe('engine › whole limits of the sharded counters', () => {
     const period = day.periods[0];
     if (!period) throw new Error('no period');
     // Spread over the unsharded item and two shards, as a deploy day leaves them.
-    await put(h, period.legacy, { sends: 4 });
-    await put(h, period.shards[0] as { pk: string; sk: string }, { sends: 3 });
-    await put(h, period.shards[63] as { pk: string; sk: string }, { sends: 3 });
+    await putItem(h, period.legacy, { sends: 4 });
+    await putItem(h, period.shards[0] as { pk: string; sk: string }, { sends: 3 });
+    await putItem(h, period.shards[63] as { pk: string; sk: string }, { sends: 3 });
     await expect(wholeRefusal(h.ddb, h.tableName, [day])).resolves.toBeUndefined();
-    await put(h, period.shards[63] as { pk: string; sk: string }, { sends: 4 });
+    await putItem(h, period.shards[63] as { pk: string; sk: string }, { sends: 4 });
     await expect(wholeRefusal(h.ddb, h.tableName, [day])).resolves.toBe('tenant-daily');
   });
 
@@ -178,7 +175,7 @@ describe('engine › whole limits of the sharded counters', () => {
       const h = await engineHarness();
       const tenant = testTenant({ policy: { conversionMinSends: 10, minConversionRatio: 0.2 } });
       const { day, breaker } = counters(h, tenant, messages);
-      await put(h, breaker.periods[0]?.legacy as { pk: string; sk: string }, { sends, balance });
+      await putItem(h, breaker.periods[0]?.legacy as { pk: string; sk: string }, { sends, balance });
       // The tenant's day is judged first and passes: the breaker still is judged after it.
       return wholeRefusal(h.ddb, h.tableName, [day, breaker]);
     };
@@ -207,7 +204,7 @@ describe('engine › whole limits of the sharded counters', () => {
       const h = await engineHarness();
       const tenant = testTenant({ policy: { conversionMinSends: 10, minConversionRatio: 0.2 } });
       const { breaker } = counters(h, tenant);
-      await put(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, { sends, balance });
+      await putItem(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, { sends, balance });
       return wholeRefusal(h.ddb, h.tableName, [breaker]);
     };
 
@@ -254,7 +251,7 @@ describe('engine › issue refused by a whole limit', () => {
     h.clock.advance(HALF_PAST);
     const tenant = testTenant({ policy: { maxDailySendsPerTenant: 60, minConversionRatio: 0 } });
     const { day } = counters(h, tenant);
-    await put(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 60 });
+    await putItem(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 60 });
     const req = smsIssue(tenant, PHONE);
 
     const refused = await rejection(issue(h.deps, req), RateLimitedError);
@@ -276,7 +273,10 @@ describe('engine › issue refused by a whole limit', () => {
     h.clock.advance(HALF_PAST);
     const tenant = breakerTenant();
     const { breaker } = counters(h, tenant);
-    await put(h, breaker.periods[0]?.legacy as { pk: string; sk: string }, { sends: 45, balance: -45_000 });
+    await putItem(h, breaker.periods[0]?.legacy as { pk: string; sk: string }, {
+      sends: 45,
+      balance: -45_000,
+    });
     const req = smsIssue(tenant, PHONE, 'test:login', { caller: 'anonymous' });
     const anonymousBreaker = countersOf(
       tenant.tenantId,
@@ -287,7 +287,7 @@ describe('engine › issue refused by a whole limit', () => {
       },
       h.clock.now(),
     )[1];
-    await put(h, anonymousBreaker?.periods[0]?.legacy as { pk: string; sk: string }, {
+    await putItem(h, anonymousBreaker?.periods[0]?.legacy as { pk: string; sk: string }, {
       sends: 45,
       balance: -45_000,
     });
@@ -319,7 +319,10 @@ describe('engine › issue refused by a whole limit', () => {
     h.clock.advance(HALF_PAST);
     const tenant = breakerTenant();
     const { breaker } = counters(h, tenant);
-    await put(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, { sends: 45, balance: -45_000 });
+    await putItem(h, breaker.periods[1]?.legacy as { pk: string; sk: string }, {
+      sends: 45,
+      balance: -45_000,
+    });
 
     const refused = await rejection(issue(h.deps, smsIssue(tenant, PHONE)), RateLimitedError);
 
@@ -345,7 +348,7 @@ describe('engine › issue refused by a whole limit', () => {
     // The day turns irregular (the unsharded item of the deploy day); a minute later the
     // process reads the period again.
     const { day } = counters(h, tenant);
-    await put(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 60 });
+    await putItem(h, day.periods[0]?.legacy as { pk: string; sk: string }, { sends: 60 });
     h.clock.advance(VERDICT_TTL_MS + 1_000);
     const resend = { ...first, deliveries: [phoneDelivery('SMS', OTHER)] };
 
